@@ -1,0 +1,3 @@
+from supercuts_app.cli import main
+
+raise SystemExit(main())

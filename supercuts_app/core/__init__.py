@@ -1,0 +1,1 @@
+"""The pure core of SuperCuts: numpy, torch and scipy only, never Qt."""

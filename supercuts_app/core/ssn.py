@@ -1,0 +1,219 @@
+"""Superpixel Sampling Network: differentiable SLIC on deep pixel features.
+
+Following Jampani et al., "Superpixel Sampling Networks" (ECCV 2018): every pixel is softly
+assigned to the 9 superpixel centres around its grid cell, centres are re-estimated from the soft
+assignment, and this repeats a few times. Everything is vectorised torch and differentiable, so
+the pixel-embedding head can be trained through it (see ``supercuts train ssn``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .features import Backbone
+
+_OFFSETS = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+_FAR = -1e9  # logit for a neighbour cell outside the grid: softmax gives it exactly zero weight
+
+
+@dataclass(frozen=True)
+class SSNParams:
+    """Weights of the parts of the pixel feature and the SLIC iterations.
+
+    ``pos_scale`` is in units of the superpixel grid step and ``color_scale`` multiplies CIELAB
+    (L in 0..100), as in the SSN paper; ``feature_scale`` multiplies the deep embedding, whose
+    leading component has unit spread.
+    """
+
+    pos_scale: float = 2.5
+    color_scale: float = 0.26
+    feature_scale: float = 1.0
+    n_iter: int = 5
+    embed_dims: int = 8
+
+
+@dataclass
+class SoftAssignment:
+    """Result of :func:`soft_slic`.
+
+    Attributes
+    ----------
+    q : torch.Tensor
+        (B, 9, N) soft assignment of each of the N pixels to its 9 candidate superpixels.
+    neighbours : torch.Tensor
+        (9, N) index of each candidate superpixel (clamped into range where outside the grid).
+    centroids : torch.Tensor
+        (B, C, K) superpixel centres in feature space.
+    grid : tuple of int
+        (rows, columns) of the superpixel grid, K = rows * columns.
+    """
+
+    q: torch.Tensor
+    neighbours: torch.Tensor
+    centroids: torch.Tensor
+    grid: tuple[int, int]
+
+    def hard_labels(self, height: int, width: int) -> torch.Tensor:
+        """(B, H, W) index of the most likely superpixel of each pixel."""
+        best = self.q.argmax(dim=1)  # (B, N)
+        labels = torch.gather(self.neighbours.expand(best.shape[0], -1, -1), 1, best[:, None])
+        return labels[:, 0].view(-1, height, width)
+
+
+def grid_shape(height: int, width: int, n_segments: int) -> tuple[int, int]:
+    """Rows and columns of a near-square grid with about ``n_segments`` cells."""
+    cols = max(1, round(math.sqrt(n_segments * width / height)))
+    rows = max(1, round(n_segments / cols))
+    return min(rows, height), min(cols, width)
+
+
+def _neighbour_cells(
+    height: int, width: int, rows: int, cols: int, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(9, N) candidate cell per pixel and (9, N) bool mask of those inside the grid."""
+    cy = (torch.arange(height, device=device) * rows // height).view(-1, 1).expand(height, width)
+    cx = (torch.arange(width, device=device) * cols // width).view(1, -1).expand(height, width)
+    cy, cx = cy.reshape(-1), cx.reshape(-1)
+    idx, valid = [], []
+    for dy, dx in _OFFSETS:
+        ny, nx = cy + dy, cx + dx
+        ok = (ny >= 0) & (ny < rows) & (nx >= 0) & (nx < cols)
+        idx.append(ny.clamp(0, rows - 1) * cols + nx.clamp(0, cols - 1))
+        valid.append(ok)
+    return torch.stack(idx), torch.stack(valid)
+
+
+def soft_slic(pixel_features: torch.Tensor, rows: int, cols: int, *, n_iter: int = 5) -> SoftAssignment:
+    """Differentiable SLIC iterations.
+
+    Parameters
+    ----------
+    pixel_features : torch.Tensor
+        (B, C, H, W) feature of every pixel (position and colour included by the caller).
+    rows, cols : int
+        Superpixel grid; centres start as the mean feature of each grid cell.
+    n_iter : int
+        Number of assignment/update rounds.
+
+    Returns
+    -------
+    SoftAssignment
+    """
+    b, c, h, w = pixel_features.shape
+    k = rows * cols
+    f = pixel_features.reshape(b, c, h * w)
+    centroids = F.adaptive_avg_pool2d(pixel_features, (rows, cols)).reshape(b, c, k)
+    neighbours, valid = _neighbour_cells(h, w, rows, cols, pixel_features.device)
+    for _ in range(n_iter):
+        q = _assign(f, centroids, neighbours, valid)
+        centroids = _update(f, q, neighbours, k)
+    q = _assign(f, centroids, neighbours, valid)
+    return SoftAssignment(q=q, neighbours=neighbours, centroids=centroids, grid=(rows, cols))
+
+
+def _assign(f, centroids, neighbours, valid) -> torch.Tensor:
+    logits = []
+    for d in range(len(_OFFSETS)):
+        diff = f - centroids[:, :, neighbours[d]]
+        logits.append(-(diff * diff).sum(dim=1))
+    logits = torch.stack(logits, dim=1).masked_fill(~valid[None], _FAR)
+    return torch.softmax(logits, dim=1)
+
+
+def _update(f, q, neighbours, k) -> torch.Tensor:
+    b, c, _ = f.shape
+    num = f.new_zeros(b, c, k)
+    den = f.new_zeros(b, 1, k)
+    for d in range(len(_OFFSETS)):
+        w = q[:, d : d + 1]
+        num = num.index_add(2, neighbours[d], f * w)
+        den = den.index_add(2, neighbours[d], w)
+    return num / den.clamp_min(1e-8)
+
+
+def lab_image(image: np.ndarray) -> np.ndarray:
+    """CIELAB of an (H, W, 3) uint8 RGB image as float32 (L in 0..100)."""
+    return cv2.cvtColor(image.astype(np.float32) * (1.0 / 255.0), cv2.COLOR_RGB2LAB)
+
+
+def position_channels(height: int, width: int, rows: int, cols: int, device) -> torch.Tensor:
+    """(2, H, W) pixel coordinates in units of the superpixel grid step."""
+    ys = torch.arange(height, device=device, dtype=torch.float32) * (rows / height)
+    xs = torch.arange(width, device=device, dtype=torch.float32) * (cols / width)
+    return torch.stack(torch.meshgrid(ys, xs, indexing="ij"))
+
+
+def deep_embedding(
+    backbone: Backbone, image: np.ndarray, dims: int, size: tuple[int, int]
+) -> torch.Tensor:
+    """A fixed projection of the backbone's features: their leading principal components.
+
+    Feature maps of all levels are brought to the finest level's grid and concatenated; the top
+    ``dims`` principal components of this image's features are kept, scaled so the first has unit
+    standard deviation, and resampled to ``size``. Returns (dims, H, W).
+    """
+    maps = backbone(image)
+    base = maps[0].shape[-2:]
+    stacked = torch.cat(
+        [F.interpolate(m, size=base, mode="bilinear", align_corners=False) for m in maps], dim=1
+    )[0]
+    c = stacked.shape[0]
+    flat = stacked.reshape(c, -1)
+    # The padding a ViT needs is cropped by resampling only the image's share of the grid.
+    flat = flat - flat.mean(dim=1, keepdim=True)
+    flat = flat / flat.std(dim=1, keepdim=True).clamp_min(1e-6)
+    cov = flat @ flat.T / flat.shape[1]
+    evals, evecs = torch.linalg.eigh(cov)
+    top = evecs[:, -dims:].flip(1)
+    proj = (top.T @ flat) / evals[-1].clamp_min(1e-8).sqrt()
+    proj = proj.reshape(-1, *base)[None]
+    ih, iw = image.shape[:2]
+    ph = math.ceil(ih / backbone.patch_size) * backbone.patch_size if backbone.patch_size > 1 else ih
+    pw = math.ceil(iw / backbone.patch_size) * backbone.patch_size if backbone.patch_size > 1 else iw
+    full = F.interpolate(proj, size=(ph, pw), mode="bilinear", align_corners=False)[..., :ih, :iw]
+    if full.shape[-2:] != size:
+        full = F.interpolate(full, size=size, mode="bilinear", align_corners=False)
+    return full[0]
+
+
+def pixel_features(
+    image: np.ndarray,
+    rows: int,
+    cols: int,
+    params: SSNParams,
+    *,
+    backbone: Backbone | None,
+) -> torch.Tensor:
+    """(1, C, H, W) SSN input: scaled position, scaled CIELAB and scaled deep embedding."""
+    h, w = image.shape[:2]
+    device = backbone.device if backbone is not None else torch.device("cpu")
+    parts = [
+        position_channels(h, w, rows, cols, device) * params.pos_scale,
+        torch.from_numpy(lab_image(image)).to(device).permute(2, 0, 1) * params.color_scale,
+    ]
+    if backbone is not None and params.feature_scale > 0:
+        parts.append(deep_embedding(backbone, image, params.embed_dims, (h, w)) * params.feature_scale)
+    return torch.cat(parts, dim=0)[None]
+
+
+@torch.no_grad()
+def ssn_superpixels(
+    image: np.ndarray,
+    n_segments: int,
+    *,
+    backbone: Backbone | None,
+    params: SSNParams | None = None,
+) -> np.ndarray:
+    """Raw SSN labels (grid-cell ids, not yet made connected) of an (H, W, 3) uint8 image."""
+    params = params or SSNParams()
+    h, w = image.shape[:2]
+    rows, cols = grid_shape(h, w, n_segments)
+    feats = pixel_features(image, rows, cols, params, backbone=backbone)
+    assignment = soft_slic(feats, rows, cols, n_iter=params.n_iter)
+    return assignment.hard_labels(h, w)[0].cpu().numpy().astype(np.int32)
