@@ -64,7 +64,7 @@ class Backbone:
         Sizes are padded up to a multiple of the patch size (ViTs need it); features are later
         resampled to the image, so the padding only adds a thin border.
         """
-        x = torch.from_numpy(np.ascontiguousarray(image)).to(self.device)
+        x = torch.from_numpy(np.array(image, dtype=np.uint8, copy=True)).to(self.device)
         x = x.permute(2, 0, 1)[None].float().div_(255.0)
         mean = torch.tensor(self.mean, device=self.device).view(1, 3, 1, 1)
         std = torch.tensor(self.std, device=self.device).view(1, 3, 1, 1)

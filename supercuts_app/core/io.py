@@ -21,6 +21,11 @@ DEFAULT_MAX_PIXELS = 100_000_000
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp")
 """File suffixes treated as images when a folder is scanned."""
 
+_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"BM", b"II*\x00", b"MM\x00*", b"GIF8")
+
+# OpenCV prints decoder warnings to stderr; our own one-line error says what went wrong.
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+
 # Pillow's own bomb guard uses a fixed global limit; ours is per call and checked before decoding.
 Image.MAX_IMAGE_PIXELS = None
 
@@ -108,7 +113,7 @@ def _to_rgb8(img: Image.Image) -> np.ndarray:
         rgba = img.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         img = Image.alpha_composite(background, rgba)
-    return np.ascontiguousarray(np.asarray(img.convert("RGB"), dtype=np.uint8))
+    return np.array(img.convert("RGB"), dtype=np.uint8)  # a writable copy
 
 
 def _gray_to_rgb8(values: np.ndarray) -> np.ndarray:
@@ -132,6 +137,8 @@ def _load_with_opencv(path: Path, max_pixels: int) -> np.ndarray:
     except cv2.error:
         decoded = None
     if decoded is None:
+        if data[:12].tobytes().startswith(_SIGNATURES) or data[8:12].tobytes() == b"WEBP":
+            raise ImageLoadError(path, "truncated or corrupt image data (header only or damaged)")
         raise ImageLoadError(path, "not an image (unrecognised or unsupported format)")
     _check_size(path, decoded.shape[1], decoded.shape[0], max_pixels)
     if decoded.ndim == 2:

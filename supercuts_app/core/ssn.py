@@ -33,7 +33,7 @@ class SSNParams:
 
     pos_scale: float = 2.5
     color_scale: float = 0.26
-    feature_scale: float = 1.0
+    feature_scale: float = 2.0
     n_iter: int = 5
     embed_dims: int = 8
 

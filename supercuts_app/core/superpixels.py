@@ -124,7 +124,7 @@ def compute_superpixels(
     check_cancelled(cancel)
 
     if labels.shape != (height, width):
-        labels = upscale_labels(labels, image)
+        labels = upscale_labels(labels, image, work)
         report(progress, "full resolution", 0.85)
         check_cancelled(cancel)
     min_size = max(1, int(min_size_factor * height * width / max(n_segments, 1)))
@@ -160,9 +160,7 @@ def connected_superpixels(labels: np.ndarray, *, min_size: int) -> np.ndarray:
         small = sizes < min_size
         if not small.any() or len(sizes) == 1:
             break
-        a, b, count = _border_pairs(regions)
-        keep = small[a]
-        a, b, count = a[keep], b[keep], count[keep]
+        a, b, count = _border_pairs(regions, small)
         if a.size == 0:
             break
         # Longest border first, so the first row of each fragment is its best neighbour.
@@ -181,67 +179,95 @@ def connected_superpixels(labels: np.ndarray, *, min_size: int) -> np.ndarray:
 def _components(labels: np.ndarray) -> np.ndarray:
     """4-connected regions of equal label, numbered from 0 in raster order."""
     # background=-1 never occurs in labels >= 0, so every pixel belongs to a region.
-    return measure.label(labels, background=-1, connectivity=1).astype(np.int64) - 1
+    regions = measure.label(labels, background=-1, connectivity=1)
+    regions -= 1
+    return regions
 
 
-def _border_pairs(regions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Both directions of every pair of 4-adjacent regions with their shared border length."""
-    a = np.concatenate([regions[1:, :].ravel(), regions[:, 1:].ravel()])
-    b = np.concatenate([regions[:-1, :].ravel(), regions[:, :-1].ravel()])
-    diff = a != b
-    a, b = a[diff], b[diff]
-    a, b = np.concatenate([a, b]), np.concatenate([b, a])
+def _border_pairs(
+    regions: np.ndarray, small: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (a, b) of 4-adjacent regions with ``small[a]``, and their shared border length.
+
+    Only the pixels of small regions are visited, so this stays cheap on 12 MP label maps.
+    """
+    height, width = regions.shape
+    ys, xs = np.nonzero(small[regions])
+    a_parts, b_parts = [], []
+    for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+        ny, nx = ys + dy, xs + dx
+        ok = (ny >= 0) & (ny < height) & (nx >= 0) & (nx < width)
+        a = regions[ys[ok], xs[ok]]
+        b = regions[ny[ok], nx[ok]]
+        diff = a != b
+        a_parts.append(a[diff])
+        b_parts.append(b[diff])
+    a, b = np.concatenate(a_parts).astype(np.int64), np.concatenate(b_parts).astype(np.int64)
     n = int(regions.max()) + 1
     pairs, count = np.unique(a * n + b, return_counts=True)
     return pairs // n, pairs % n, count
 
 
-def upscale_labels(labels: np.ndarray, image: np.ndarray, *, chunk: int = 1 << 20) -> np.ndarray:
+def upscale_labels(
+    labels: np.ndarray, image: np.ndarray, work_image: np.ndarray, *, chunk: int = 1 << 20
+) -> np.ndarray:
     """Bring working-resolution labels to the full size of ``image`` along its edges.
 
-    Pixels away from superpixel borders keep the nearest-neighbour label; pixels in a band around
-    each border take, among the labels found one working pixel around them, the one whose mean
-    full-resolution CIELAB colour and centre are closest.
+    Pixels away from superpixel borders keep the nearest-neighbour label. Pixels in a band around
+    each border choose, among their own label and the labels one working pixel away, the one
+    whose mean CIELAB colour and centre (SLIC's distance) are closest to the pixel.
+
+    Parameters
+    ----------
+    labels : numpy.ndarray
+        (h, w) labels of ``work_image``.
+    image : numpy.ndarray
+        (H, W, 3) uint8 full-resolution image.
+    work_image : numpy.ndarray
+        (h, w, 3) uint8 image the labels were computed on.
     """
     height, width = image.shape[:2]
     small_h, small_w = labels.shape
     up = cv2.resize(labels.astype(np.float32), (width, height), interpolation=cv2.INTER_NEAREST)
-    up = up.astype(np.int64)
     step = max(1, int(np.ceil(max(height / small_h, width / small_w))))
     kernel = np.ones((2 * step + 1, 2 * step + 1), np.uint8)
-    upf = up.astype(np.float32)
-    band = cv2.dilate(upf, kernel) != cv2.erode(upf, kernel)
+    band = cv2.dilate(up, kernel) != cv2.erode(up, kernel)
+    up = up.astype(np.int32)
     ys, xs = np.nonzero(band)
+    del band
     if ys.size == 0:
-        return up.astype(np.int32)
+        return up
 
-    lab = lab_image(image).reshape(-1, 3)
-    n = int(up.max()) + 1
-    flat = up.ravel()
-    area = np.bincount(flat, minlength=n).astype(np.float64).clip(min=1)
-    mean_lab = np.stack([np.bincount(flat, lab[:, c], n) for c in range(3)], 1) / area[:, None]
-    yy, xx = np.divmod(np.arange(flat.size), width)
-    centre = np.stack([np.bincount(flat, yy, n), np.bincount(flat, xx, n)], 1) / area[:, None]
-    del yy, xx
+    # Label statistics from the working image: cheap, and the same regions.
+    n = int(labels.max()) + 1
+    flat = labels.ravel()
+    area = np.bincount(flat, minlength=n).astype(np.float32).clip(min=1)
+    work_lab = lab_image(work_image).reshape(-1, 3)
+    mean_lab = np.stack([np.bincount(flat, work_lab[:, c], n) for c in range(3)], 1) / area[:, None]
+    wy, wx = np.divmod(np.arange(flat.size), small_w)
+    centre = np.stack(
+        [np.bincount(flat, (wy + 0.5) * (height / small_h), n),
+         np.bincount(flat, (wx + 0.5) * (width / small_w), n)],
+        1,
+    ) / area[:, None]
+    mean_lab, centre = mean_lab.astype(np.float32), centre.astype(np.float32)
     # Superpixel-sized spatial term, as in SLIC: one grid step of distance ~ a colour unit of 10.
-    spacing = np.sqrt(height * width / n)
-    spatial_weight = (10.0 / spacing) ** 2
+    spatial_weight = np.float32((10.0 / np.sqrt(height * width / n)) ** 2)
+    offsets = ((0, 0), (-step, 0), (step, 0), (0, -step), (0, step))
 
-    out = flat.copy()
     for start in range(0, ys.size, chunk):
         y, x = ys[start : start + chunk], xs[start : start + chunk]
         cands = np.stack(
-            [
-                up[np.clip(y + dy * step, 0, height - 1), np.clip(x + dx * step, 0, width - 1)]
-                for dy in (-1, 0, 1)
-                for dx in (-1, 0, 1)
-            ],
+            [up[np.clip(y + dy, 0, height - 1), np.clip(x + dx, 0, width - 1)] for dy, dx in offsets],
             axis=1,
         )
-        pix = lab[y * width + x][:, None, :]
-        colour = ((mean_lab[cands] - pix) ** 2).sum(axis=2)
-        pos = np.stack([y, x], axis=1)[:, None, :].astype(np.float64)
-        space = ((centre[cands] - pos) ** 2).sum(axis=2) * spatial_weight
-        best = np.argmin(colour + space, axis=1)
-        out[y * width + x] = cands[np.arange(cands.shape[0]), best]
-    return out.reshape(height, width).astype(np.int32)
+        pix = lab_image(image[y, x][:, None, :])[:, 0, :]
+        cost = np.zeros(cands.shape, np.float32)
+        for c in range(3):
+            cost += (mean_lab[cands, c] - pix[:, c, None]) ** 2
+        dy = centre[cands, 0] - y[:, None].astype(np.float32)
+        dx = centre[cands, 1] - x[:, None].astype(np.float32)
+        cost += (dy * dy + dx * dx) * spatial_weight
+        best = np.argmin(cost, axis=1)
+        up[y, x] = cands[np.arange(cands.shape[0]), best]
+    return up

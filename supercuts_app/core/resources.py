@@ -1,0 +1,19 @@
+"""Locating files shipped in ``resources/`` (installed as the ``supercuts_app.resources`` package)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+DEFAULT_SAMPLE = "chelsea.png"
+
+
+def resource_path(*parts: str) -> Path:
+    """Path of a shipped resource file, e.g. ``resource_path("samples", "chelsea.png")``."""
+    root = Path(str(resources.files("supercuts_app.resources")))
+    return root.joinpath(*parts)
+
+
+def sample_image_path(name: str = DEFAULT_SAMPLE) -> Path:
+    """One of the bundled sample images (see ``resources/samples/LICENSE.md``)."""
+    return resource_path("samples", name)

@@ -1,0 +1,51 @@
+"""The image canvas: photo and superpixel-boundary layers in a zoomable, pannable view."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
+
+
+class ImageCanvas(pg.GraphicsView):
+    """A pyqtgraph view with the photo and an RGBA boundary layer above it.
+
+    Mouse wheel zooms at the cursor, dragging pans; the aspect ratio stays 1:1.
+    """
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent, background="#202124")
+        self.view = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)
+        self.setCentralItem(self.view)
+        self.photo = pg.ImageItem()
+        self.boundaries = pg.ImageItem()
+        self.boundaries.setZValue(10)
+        self.view.addItem(self.photo)
+        self.view.addItem(self.boundaries)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._shape: tuple[int, int] | None = None
+
+    def set_image(self, image: np.ndarray) -> None:
+        """Show a new (H, W, 3) uint8 photo, clear the boundary layer and fit it in view."""
+        self.photo.setImage(image, levels=(0, 255), autoLevels=False)
+        self.boundaries.clear()
+        self._shape = image.shape[:2]
+        self.fit()
+
+    def set_boundary_layer(self, rgba: np.ndarray | None) -> None:
+        """Show an (H, W, 4) uint8 boundary layer made in the worker, or remove it (``None``)."""
+        if rgba is None:
+            self.boundaries.clear()
+            return
+        self.boundaries.setImage(rgba, levels=(0, 255), autoLevels=False)
+
+    def set_boundaries_visible(self, visible: bool) -> None:
+        self.boundaries.setVisible(visible)
+
+    def fit(self) -> None:
+        """Zoom so the whole image is visible."""
+        if self._shape is not None:
+            h, w = self._shape
+            self.view.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)

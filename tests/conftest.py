@@ -1,0 +1,40 @@
+"""Shared fixtures: small synthetic images, and Qt set to run without a display."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def quadrants() -> np.ndarray:
+    """96 x 128 RGB image of four flat quadrants in clearly different colours."""
+    img = np.zeros((96, 128, 3), np.uint8)
+    img[:48, :64] = (200, 30, 30)
+    img[:48, 64:] = (30, 200, 30)
+    img[48:, :64] = (30, 30, 200)
+    img[48:, 64:] = (220, 220, 40)
+    return img
+
+
+@pytest.fixture(scope="session")
+def disk_image() -> np.ndarray:
+    """120 x 160 RGB image: a bright disk on a dark, slightly noisy background."""
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:120, :160]
+    inside = (yy - 60) ** 2 + (xx - 80) ** 2 < 35**2
+    img = np.where(inside[..., None], (230, 180, 60), (40, 60, 90)).astype(np.float64)
+    img += rng.normal(0, 4, img.shape)
+    return img.clip(0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="session")
+def backbone():
+    """The default backbone with its shipped weights, built once."""
+    from supercuts_app.core.features import cached_backbone
+
+    return cached_backbone()
