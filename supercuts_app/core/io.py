@@ -31,7 +31,10 @@ Image.MAX_IMAGE_PIXELS = None
 
 
 class ImageLoadError(ValueError):
-    """An input file that cannot be used as an image; ``str()`` is one line naming file and cause."""
+    """An input file that cannot be used as an image.
+
+    ``str()`` is one line naming the file and the cause.
+    """
 
     def __init__(self, path: str | os.PathLike, cause: str) -> None:
         self.path = str(path)
@@ -144,7 +147,7 @@ def _load_with_opencv(path: Path, max_pixels: int) -> np.ndarray:
     if decoded.ndim == 2:
         return _gray_to_rgb8(decoded)
     if decoded.dtype != np.uint8:
-        decoded = (decoded.astype(np.float64) * (255.0 / np.iinfo(decoded.dtype).max) + 0.5)
+        decoded = decoded.astype(np.float64) * (255.0 / np.iinfo(decoded.dtype).max) + 0.5
         decoded = decoded.clip(0, 255).astype(np.uint8)
     code = cv2.COLOR_BGRA2RGB if decoded.shape[2] == 4 else cv2.COLOR_BGR2RGB
     return np.ascontiguousarray(cv2.cvtColor(decoded, code))

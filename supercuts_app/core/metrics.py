@@ -43,7 +43,9 @@ def undersegmentation_error(labels: np.ndarray, truth: np.ndarray) -> float:
     return float(leak[table > 0].sum() / labels.size)
 
 
-def boundary_recall(labels: np.ndarray, truth_boundary: np.ndarray, *, tolerance: float = 2.0) -> float:
+def boundary_recall(
+    labels: np.ndarray, truth_boundary: np.ndarray, *, tolerance: float = 2.0
+) -> float:
     """Fraction of ground-truth boundary pixels within ``tolerance`` px of a superpixel boundary."""
     truth_boundary = truth_boundary.astype(bool)
     if not truth_boundary.any():
@@ -52,7 +54,9 @@ def boundary_recall(labels: np.ndarray, truth_boundary: np.ndarray, *, tolerance
     return float((distance[truth_boundary] <= tolerance).mean())
 
 
-def boundary_precision(labels: np.ndarray, truth_boundary: np.ndarray, *, tolerance: float = 2.0) -> float:
+def boundary_precision(
+    labels: np.ndarray, truth_boundary: np.ndarray, *, tolerance: float = 2.0
+) -> float:
     """Fraction of superpixel boundary pixels within ``tolerance`` px of a ground-truth boundary."""
     predicted = label_boundaries(labels)
     if not predicted.any():

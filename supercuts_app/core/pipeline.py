@@ -55,7 +55,11 @@ def superpixels_for_display(
 ) -> ShownSuperpixels:
     """Superpixels of ``image`` and their RGBA boundary layer."""
     result = compute_superpixels(
-        image, method=method, n_segments=n_segments, backbone=backbone, progress=progress,
+        image,
+        method=method,
+        n_segments=n_segments,
+        backbone=backbone,
+        progress=progress,
         cancel=cancel,
     )
     check_cancelled(cancel)

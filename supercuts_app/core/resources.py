@@ -1,4 +1,4 @@
-"""Locating files shipped in ``resources/`` (installed as the ``supercuts_app.resources`` package)."""
+"""Locating files shipped in ``resources/`` (installed as package ``supercuts_app.resources``)."""
 
 from __future__ import annotations
 

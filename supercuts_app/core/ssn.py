@@ -89,7 +89,9 @@ def _neighbour_cells(
     return torch.stack(idx), torch.stack(valid)
 
 
-def soft_slic(pixel_features: torch.Tensor, rows: int, cols: int, *, n_iter: int = 5) -> SoftAssignment:
+def soft_slic(
+    pixel_features: torch.Tensor, rows: int, cols: int, *, n_iter: int = 5
+) -> SoftAssignment:
     """Differentiable SLIC iterations.
 
     Parameters
@@ -174,8 +176,12 @@ def deep_embedding(
     proj = (top.T @ flat) / evals[-1].clamp_min(1e-8).sqrt()
     proj = proj.reshape(-1, *base)[None]
     ih, iw = image.shape[:2]
-    ph = math.ceil(ih / backbone.patch_size) * backbone.patch_size if backbone.patch_size > 1 else ih
-    pw = math.ceil(iw / backbone.patch_size) * backbone.patch_size if backbone.patch_size > 1 else iw
+    ph = (
+        math.ceil(ih / backbone.patch_size) * backbone.patch_size if backbone.patch_size > 1 else ih
+    )
+    pw = (
+        math.ceil(iw / backbone.patch_size) * backbone.patch_size if backbone.patch_size > 1 else iw
+    )
     full = F.interpolate(proj, size=(ph, pw), mode="bilinear", align_corners=False)[..., :ih, :iw]
     if full.shape[-2:] != size:
         full = F.interpolate(full, size=size, mode="bilinear", align_corners=False)
@@ -198,7 +204,9 @@ def pixel_features(
         torch.from_numpy(lab_image(image)).to(device).permute(2, 0, 1) * params.color_scale,
     ]
     if backbone is not None and params.feature_scale > 0:
-        parts.append(deep_embedding(backbone, image, params.embed_dims, (h, w)) * params.feature_scale)
+        parts.append(
+            deep_embedding(backbone, image, params.embed_dims, (h, w)) * params.feature_scale
+        )
     return torch.cat(parts, dim=0)[None]
 
 

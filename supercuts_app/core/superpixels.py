@@ -245,11 +245,16 @@ def upscale_labels(
     work_lab = lab_image(work_image).reshape(-1, 3)
     mean_lab = np.stack([np.bincount(flat, work_lab[:, c], n) for c in range(3)], 1) / area[:, None]
     wy, wx = np.divmod(np.arange(flat.size), small_w)
-    centre = np.stack(
-        [np.bincount(flat, (wy + 0.5) * (height / small_h), n),
-         np.bincount(flat, (wx + 0.5) * (width / small_w), n)],
-        1,
-    ) / area[:, None]
+    centre = (
+        np.stack(
+            [
+                np.bincount(flat, (wy + 0.5) * (height / small_h), n),
+                np.bincount(flat, (wx + 0.5) * (width / small_w), n),
+            ],
+            1,
+        )
+        / area[:, None]
+    )
     mean_lab, centre = mean_lab.astype(np.float32), centre.astype(np.float32)
     # Superpixel-sized spatial term, as in SLIC: one grid step of distance ~ a colour unit of 10.
     spatial_weight = np.float32((10.0 / np.sqrt(height * width / n)) ** 2)
@@ -258,7 +263,10 @@ def upscale_labels(
     for start in range(0, ys.size, chunk):
         y, x = ys[start : start + chunk], xs[start : start + chunk]
         cands = np.stack(
-            [up[np.clip(y + dy, 0, height - 1), np.clip(x + dx, 0, width - 1)] for dy, dx in offsets],
+            [
+                up[np.clip(y + dy, 0, height - 1), np.clip(x + dx, 0, width - 1)]
+                for dy, dx in offsets
+            ],
             axis=1,
         )
         pix = lab_image(image[y, x][:, None, :])[:, 0, :]

@@ -45,13 +45,22 @@ class BSDSItem:
 def find_data_dir(root: str | Path) -> Path:
     """Locate the ``data`` folder (holding ``images`` and ``groundTruth``) under ``root``."""
     root = Path(root)
-    for candidate in (root, root / "data", root / "BSDS500" / "data", root / "BSDS500/BSDS500/data"):
+    for candidate in (
+        root,
+        root / "data",
+        root / "BSDS500" / "data",
+        root / "BSDS500/BSDS500/data",
+    ):
         if (candidate / "images").is_dir() and (candidate / "groundTruth").is_dir():
             return candidate
-    raise DatasetError(f"{root}: no BSDS500 layout found (expected .../data/images and groundTruth)")
+    raise DatasetError(
+        f"{root}: no BSDS500 layout found (expected .../data/images and groundTruth)"
+    )
 
 
-def iter_split(root: str | Path, split: str = "val", *, limit: int | None = None) -> Iterator[BSDSItem]:
+def iter_split(
+    root: str | Path, split: str = "val", *, limit: int | None = None
+) -> Iterator[BSDSItem]:
     """Items of one split in file-name order; ``limit`` keeps the first N."""
     data = find_data_dir(root)
     images = data / "images" / split

@@ -49,8 +49,12 @@ def evaluate_superpixels(
     rows = []
     for done, item in enumerate(items, start=1):
         image = load_image(item.image_path)
-        result = compute_superpixels(image, method=method, n_segments=n_segments, **superpixel_options)
-        humans = [superpixel_scores(result.labels, h.segmentation, h.boundaries) for h in item.humans()]
+        result = compute_superpixels(
+            image, method=method, n_segments=n_segments, **superpixel_options
+        )
+        humans = [
+            superpixel_scores(result.labels, h.segmentation, h.boundaries) for h in item.humans()
+        ]
         row = {"image": item.name, "seconds": result.seconds}
         for key in humans[0]:
             row[key] = float(np.mean([h[key] for h in humans]))
@@ -70,7 +74,9 @@ def evaluate_superpixels(
 
 def format_table(results: list[dict]) -> str:
     """A plain-text table of the mean scores of several evaluation results."""
-    header = f"{'method':<8}{'asked':>7}{'segments':>10}{'ASA':>8}{'BR(r=2)':>9}{'UE':>8}{'s/img':>8}"
+    header = (
+        f"{'method':<8}{'asked':>7}{'segments':>10}{'ASA':>8}{'BR(r=2)':>9}{'UE':>8}{'s/img':>8}"
+    )
     lines = [header, "-" * len(header)]
     for res in results:
         m = res["mean"]

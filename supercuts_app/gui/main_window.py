@@ -155,7 +155,9 @@ class MainWindow(QMainWindow):
 
     def _show_failure(self, message: str) -> None:
         self.status_label.setText("Failed: " + message)
-        QMessageBox.warning(self, "SuperCuts", message)
+        # open() does not block: the window stays usable while the message is shown.
+        self.error_box = QMessageBox(QMessageBox.Icon.Warning, "SuperCuts", message, parent=self)
+        self.error_box.open()
 
     def _set_busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)

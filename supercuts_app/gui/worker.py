@@ -92,7 +92,10 @@ class Worker(QObject):
         on_cancelled: Callable[[], None] | None = None,
         **kwargs: Any,
     ) -> Job:
-        """Queue ``fn(*args, progress=..., cancel=..., **kwargs)``; callbacks run on the GUI thread."""
+        """Queue ``fn(*args, progress=..., cancel=..., **kwargs)``.
+
+        The callbacks run on the GUI thread.
+        """
         job = Job(fn, *args, **kwargs)
         job.setAutoDelete(False)  # we keep it until its finished signal, then drop it
         sig = job.signals

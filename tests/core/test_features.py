@@ -25,8 +25,9 @@ def test_shipped_weights_are_real_imagenet_weights():
     from supercuts_app.core.io import load_image
 
     model = timm.create_model("tf_efficientnet_lite0", pretrained=False).eval()
-    features._load_state(model, "tf_efficientnet_lite0", features._read_checkpoint(
-        features._default_weights_file()))
+    features._load_state(
+        model, "tf_efficientnet_lite0", features._read_checkpoint(features._default_weights_file())
+    )
     image = load_image(sample_image_path("chelsea.png"))
     x = torch.from_numpy(image).permute(2, 0, 1)[None].float() / 255
     x = F.interpolate(x, size=(224, 224), mode="bilinear", antialias=True)

@@ -13,7 +13,11 @@ RGB[..., 1] = 90
 
 
 def _save(path, array_or_image, **kwargs):
-    img = array_or_image if isinstance(array_or_image, Image.Image) else Image.fromarray(array_or_image)
+    img = (
+        array_or_image
+        if isinstance(array_or_image, Image.Image)
+        else Image.fromarray(array_or_image)
+    )
     img.save(path, **kwargs)
     return path
 
@@ -79,7 +83,7 @@ def test_16_bit_gray_is_scaled_to_8_bit(tmp_path):
 def test_16_bit_rgb_tiff(tmp_path):
     import tifffile
 
-    values = (RGB.astype(np.uint16) * 257)
+    values = RGB.astype(np.uint16) * 257
     path = tmp_path / "rgb16.tif"
     tifffile.imwrite(path, values)
     out = load_image(path)
@@ -116,7 +120,10 @@ def _bad_crc_png() -> bytes:
 BAD_FILES = {
     "empty.jpg": (b"", "empty file"),
     "text.png": (b"hello, I am not an image\n" * 10, "not an image"),
-    "random.jpg": (bytes(np.random.default_rng(1).integers(0, 256, 4000, dtype=np.uint8)), "not an image"),
+    "random.jpg": (
+        bytes(np.random.default_rng(1).integers(0, 256, 4000, dtype=np.uint8)),
+        "not an image",
+    ),
     "trunc.jpg": (_jpeg_bytes()[:300], "truncated"),
     "trunc.png": (_png_bytes()[:5000], "truncated"),
     "badcrc.png": (_bad_crc_png(), "truncated or corrupt"),

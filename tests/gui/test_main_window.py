@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from supercuts_app.core.resources import sample_image_path
+from supercuts_app.gui.main_window import MainWindow
+
+
+@pytest.fixture()
+def window(qtbot):
+    w = MainWindow(n_segments=200)
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.close()
+
+
+def test_opens_sample_and_shows_superpixels(qtbot, window):
+    with qtbot.waitSignal(window.superpixels_shown, timeout=60_000) as blocker:
+        window.open_path(sample_image_path())
+    shown = blocker.args[0]
+    assert shown.result.labels.shape == (300, 451)
+    assert 100 <= shown.result.n_segments <= 300
+    layer = window.canvas.boundaries.image
+    assert layer is not None and layer.shape == (300, 451, 4) and layer[..., 3].any()
+    assert "superpixels" in window.status_label.text()
+
+
+def test_switching_images_never_shows_a_stale_result(qtbot, window, tmp_path, quadrants):
+    small = tmp_path / "small.png"
+    Image.fromarray(quadrants).save(small)
+    shown = []
+    window.superpixels_shown.connect(shown.append)
+    window.open_path(sample_image_path())
+    window.open_path(sample_image_path("coffee.png"))
+    with qtbot.waitSignal(window.superpixels_shown, timeout=60_000):
+        window.open_path(small)
+    qtbot.wait(200)
+    assert [s.result.labels.shape for s in shown] == [(96, 128)]
+    assert window.current.path == small
+    assert np.array_equal(window.canvas.photo.image, quadrants)
+
+
+def test_bad_image_shows_message_and_app_keeps_working(qtbot, window, tmp_path):
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"nope")
+    window.open_path(bad)
+    qtbot.waitUntil(lambda: window.status_label.text().startswith("Failed"), timeout=10_000)
+    assert "broken.jpg" in window.status_label.text()
+    window.error_box.close()
+    with qtbot.waitSignal(window.superpixels_shown, timeout=60_000):
+        window.open_path(sample_image_path("coffee.png"))
+
+
+def test_run_app_opens_the_bundled_sample(qtbot, monkeypatch):
+    from PySide6.QtWidgets import QApplication
+
+    from supercuts_app.gui import app as app_module
+
+    opened = []
+    monkeypatch.setattr(QApplication, "exec", lambda self: 0)
+    monkeypatch.setattr(MainWindow, "open_path", lambda self, p: opened.append((self, p)))
+    assert app_module.run_app() == 0
+    window, path = opened[0]
+    assert path == sample_image_path() and path.is_file()
+    window.close()
