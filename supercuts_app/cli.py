@@ -175,21 +175,21 @@ def _cmd_eval_superpixels(ns: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .core.io import write_bytes_atomic
-    from .eval.bsds import DatasetError, find_data_dir
+    from .eval.bsds import DatasetError, find_data_dir, iter_split
     from .eval.superpixels import evaluate_superpixels, format_table
 
     try:
         find_data_dir(ns.data)
+        total = len(list(iter_split(ns.data, ns.split, limit=ns.limit)))
     except DatasetError as exc:
         raise CLIError(str(exc)) from None
     backbone = _backbone_from(ns) if "ssn" in ns.method else None
     results = []
     for method in ns.method:
         for k in ns.n_segments:
-            bar = tqdm(desc=f"{method} K={k}", unit="img", file=sys.stderr)
+            bar = tqdm(desc=f"{method} K={k}", total=total, unit="img", file=sys.stderr)
 
             def tick(done: int, total: int, bar=bar) -> None:
-                bar.total = total
                 bar.update(1)
 
             try:

