@@ -148,7 +148,8 @@ def _cmd_superpixels(ns: argparse.Namespace) -> int:
         if len(inputs) == 1:
             print(f"{path}: {result.n_segments} superpixels in {result.seconds:.2f} s -> {target}")
     if failures:
-        print(f"supercuts: {failures} of {len(inputs)} images failed", file=sys.stderr)
+        if len(inputs) > 1:
+            print(f"supercuts: {failures} of {len(inputs)} images failed", file=sys.stderr)
         return 2
     return 0
 
