@@ -1,0 +1,330 @@
+"""Nested granularity levels: spectral merging of superpixels into a complete merge tree.
+
+Every edge of the region graph gets a boundary score: a learned local probability that the two
+superpixels lie in different segments (from colour, deep features, border gradient; see
+:class:`EdgeModel`), blended with the distance between the two superpixels in a spectral
+embedding (eigenvectors of the normalised Laplacian of the affinity graph), which carries the
+global picture, as in gPb's spectral component. Regions then merge greedily along their weakest
+shared border (border-length-weighted mean score, as in OWT-UCM), which gives a complete merge
+tree with monotone heights, i.e. an ultrametric. Levels are cuts of that tree at region counts
+falling geometrically from the superpixel count to 1, so the slider feels even, and moving between
+levels is a table lookup.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy import linalg, sparse
+from scipy.cluster.hierarchy import cut_tree, fcluster
+from scipy.sparse.csgraph import laplacian
+
+from .region_graph import RegionGraph, edge_features
+
+
+@dataclass
+class EdgeModel:
+    """A small MLP scoring edges: probability that an edge separates two segments.
+
+    Stored as an ``.npz`` with the feature standardisation (``mean``, ``std``) and the layers
+    (``w1``, ``b1``, ``w2``, ``b2``); evaluated with numpy, trained by ``supercuts train affinity``.
+    """
+
+    mean: np.ndarray
+    std: np.ndarray
+    w1: np.ndarray
+    b1: np.ndarray
+    w2: np.ndarray
+    b2: np.ndarray
+    info: dict = field(default_factory=dict)
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """(E,) boundary probability of each row of ``features``."""
+        x = (features - self.mean) / self.std
+        h = np.maximum(x @ self.w1 + self.b1, 0.0)
+        z = (h @ self.w2 + self.b2).ravel()
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+    def save(self, path: str | Path) -> None:
+        """Write the model as ``.npz`` (atomically)."""
+        import io as _io
+        import json
+
+        from .io import write_bytes_atomic
+
+        buf = _io.BytesIO()
+        np.savez(
+            buf, mean=self.mean, std=self.std, w1=self.w1, b1=self.b1, w2=self.w2, b2=self.b2,
+            info=np.array(json.dumps(self.info)),
+        )
+        write_bytes_atomic(path, buf.getvalue())
+
+    @classmethod
+    def load(cls, path: str | Path) -> EdgeModel:
+        """Read a model written by :meth:`save`."""
+        import json
+
+        with np.load(path, allow_pickle=False) as data:
+            info = json.loads(str(data["info"])) if "info" in data else {}
+            return cls(*(data[k] for k in ("mean", "std", "w1", "b1", "w2", "b2")), info=info)
+
+
+def default_edge_model() -> EdgeModel | None:
+    """The shipped edge model for the default backbone, or None if it is not installed."""
+    from .resources import resource_path
+
+    path = resource_path("weights", "edge_model_lite0.npz")
+    return EdgeModel.load(path) if path.is_file() else None
+
+
+def handset_boundary_probability(features: np.ndarray) -> np.ndarray:
+    """Boundary probability from fixed weights (colour, deep and gradient contrast)."""
+    delta_e, cosine, grad = features[:, 3], features[:, 4], features[:, 5]
+    z = 0.08 * delta_e + 8.0 * cosine + 0.05 * grad - 3.0
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def spectral_embedding(graph: RegionGraph, affinity: np.ndarray, *, n_vectors: int = 8) -> np.ndarray:
+    """(K, d) embedding from the smallest non-trivial eigenvectors of the normalised Laplacian.
+
+    Each eigenvector is divided by the square root of its eigenvalue, so the smoothest ones (the
+    coarse structure of the image) weigh most.
+    """
+    k = graph.n_nodes
+    d = min(n_vectors, k - 2)
+    if d < 1:
+        return np.zeros((k, 1))
+    i, j = graph.edges[:, 0], graph.edges[:, 1]
+    w = sparse.coo_matrix((affinity, (i, j)), shape=(k, k))
+    w = (w + w.T).tocsr()
+    lap = laplacian(w, normed=True)
+    if k <= 2000:
+        vals, vecs = linalg.eigh(lap.toarray(), subset_by_index=[0, d], driver="evr")
+    else:
+        from scipy.sparse.linalg import eigsh
+
+        vals, vecs = eigsh(lap, k=d + 1, sigma=-1e-3, which="LM")
+        order = np.argsort(vals)
+        vals, vecs = vals[order], vecs[:, order]
+    vals, vecs = vals[1:], vecs[:, 1:]
+    return vecs / np.sqrt(np.maximum(vals, 1e-6))[None, :]
+
+
+def edge_scores(
+    graph: RegionGraph,
+    *,
+    model: EdgeModel | None = None,
+    spectral_weight: float = 0.3,
+    n_vectors: int = 8,
+) -> np.ndarray:
+    """(E,) boundary score in [0, 1] of every edge: local probability blended with spectral."""
+    feats = edge_features(graph)
+    local = model.predict(feats) if model is not None else handset_boundary_probability(feats)
+    if spectral_weight <= 0 or graph.n_nodes < 4:
+        return local
+    embedding = spectral_embedding(graph, 1.0 - local + 1e-3, n_vectors=n_vectors)
+    i, j = graph.edges[:, 0], graph.edges[:, 1]
+    dist = np.linalg.norm(embedding[i] - embedding[j], axis=1)
+    spectral = 1.0 - np.exp(-dist / max(float(np.median(dist)), 1e-9))
+    return (1.0 - spectral_weight) * local + spectral_weight * spectral
+
+
+def greedy_merge(graph: RegionGraph, scores: np.ndarray) -> np.ndarray:
+    """Merge along the weakest border until one region remains.
+
+    The score between two regions is the border-length-weighted mean of the scores of the
+    superpixel edges between them; it never falls below the last merge's, so heights are
+    monotone. Returns a scipy linkage matrix (K-1, 4): merged ids, height, size.
+    """
+    k = graph.n_nodes
+    # neighbours[r][s] = [sum of score * length, sum of length] over edges between r and s
+    neighbours: dict[int, dict[int, list[float]]] = {r: {} for r in range(k)}
+    heap: list[tuple[float, int, int]] = []
+    for (a, b), s, length in zip(graph.edges.tolist(), scores.tolist(), graph.border_length.tolist()):
+        neighbours[a][b] = neighbours[b].setdefault(a, [0.0, 0.0])
+        neighbours[a][b][0] += s * length
+        neighbours[a][b][1] += length
+    for a in range(k):
+        for b, (sw, sl) in neighbours[a].items():
+            if a < b:
+                heap.append((sw / sl, a, b))
+    heapq.heapify(heap)
+    size = {r: 1 for r in range(k)}
+    alive = set(range(k))
+    rows: list[tuple[int, int, float, int]] = []
+    next_id = k
+    last = 0.0
+    while heap and len(alive) > 1:
+        cost, a, b = heapq.heappop(heap)
+        if a not in alive or b not in alive:
+            continue
+        last = max(last, cost)
+        new = next_id
+        next_id += 1
+        merged: dict[int, list[float]] = {}
+        for old in (a, b):
+            for c, (sw, sl) in neighbours.pop(old).items():
+                neighbours[c].pop(old, None)
+                if c in (a, b):
+                    continue
+                entry = merged.setdefault(c, [0.0, 0.0])
+                entry[0] += sw
+                entry[1] += sl
+        neighbours[new] = {}
+        for c, entry in merged.items():
+            neighbours[new][c] = entry
+            neighbours[c][new] = entry
+            heapq.heappush(heap, (max(entry[0] / entry[1], last), min(c, new), max(c, new)))
+        alive -= {a, b}
+        alive.add(new)
+        size[new] = size.pop(a) + size.pop(b)
+        rows.append((a, b, last, size[new]))
+    if len(alive) > 1:  # a disconnected graph: join the pieces at the top
+        roots = sorted(alive)
+        top = max(last, 1.0)
+        cur = roots[0]
+        for other in roots[1:]:
+            new = next_id
+            next_id += 1
+            size[new] = size.pop(cur) + size.pop(other)
+            rows.append((cur, other, top, size[new]))
+            cur = new
+    return np.array(rows, dtype=np.float64).reshape(-1, 4)
+
+
+def geometric_counts(n_superpixels: int, *, ratio: float = 1.5) -> list[int]:
+    """Region counts from ``n_superpixels`` down to 1, each about ``ratio`` times smaller."""
+    if n_superpixels <= 1:
+        return [1]
+    steps = max(1, math.ceil(math.log(n_superpixels) / math.log(ratio)))
+    counts = np.round(n_superpixels ** (1.0 - np.arange(steps + 1) / steps)).astype(int)
+    out: list[int] = []
+    for c in counts:
+        if not out or c < out[-1]:
+            out.append(int(c))
+    if out[-1] != 1:
+        out.append(1)
+    return out
+
+
+@dataclass
+class MergeHierarchy:
+    """Nested segmentations of one image, from superpixels (level 0) to one region.
+
+    Attributes
+    ----------
+    superpixels : numpy.ndarray
+        (H, W) int32 superpixel ids 0..K-1.
+    tables : numpy.ndarray
+        (L, K) int32; ``tables[l, s]`` is the region of superpixel ``s`` at level ``l``,
+        regions numbered 0..n_l-1.
+    linkage : numpy.ndarray
+        (K-1, 4) scipy linkage matrix of the complete merge tree (monotone heights).
+    """
+
+    superpixels: np.ndarray
+    tables: np.ndarray
+    linkage: np.ndarray
+
+    @property
+    def n_levels(self) -> int:
+        return int(self.tables.shape[0])
+
+    @property
+    def region_counts(self) -> list[int]:
+        """Number of regions at each level (strictly decreasing)."""
+        return [int(t.max()) + 1 for t in self.tables]
+
+    def labels_at(self, level: int) -> np.ndarray:
+        """(H, W) region ids at ``level`` (0 = superpixels)."""
+        return self.tables[self._check(level)][self.superpixels]
+
+    def region_at(self, level: int, y: int, x: int) -> int:
+        """Region id under pixel (y, x) at ``level``."""
+        return int(self.tables[self._check(level), self.superpixels[y, x]])
+
+    def superpixels_of(self, level: int, region: int) -> np.ndarray:
+        """Superpixel ids making up ``region`` at ``level``."""
+        return np.nonzero(self.tables[self._check(level)] == region)[0]
+
+    def children(self, level: int, region: int) -> list[int]:
+        """Regions of ``level - 1`` whose union is ``region`` (empty at level 0)."""
+        if self._check(level) == 0:
+            return []
+        return np.unique(self.tables[level - 1][self.superpixels_of(level, region)]).tolist()
+
+    def parent(self, level: int, region: int) -> int | None:
+        """Region of ``level + 1`` containing ``region`` (None at the top level)."""
+        if self._check(level) == self.n_levels - 1:
+            return None
+        member = self.superpixels_of(level, region)[0]
+        return int(self.tables[level + 1, member])
+
+    def labels_at_height(self, height: float) -> np.ndarray:
+        """(H, W) regions left after all merges at or below ``height`` (for threshold sweeps)."""
+        k = self.tables.shape[1]
+        if k == 1:
+            return np.zeros_like(self.superpixels)
+        table = fcluster(self.linkage, t=height, criterion="distance") - 1
+        return table[self.superpixels]
+
+    def ucm(self) -> np.ndarray:
+        """(H, W) uint16 ultrametric contour map by level.
+
+        A pixel on a region border holds 1 + the coarsest level at which the regions on its two
+        sides (right or below) still differ; 0 elsewhere.
+        """
+        sp = self.superpixels
+        # The coarsest separating level of each pair is the number of levels where they differ.
+        out = np.zeros(sp.shape, dtype=np.uint16)
+        for shifted, region in (((slice(None), slice(1, None)), (slice(None), slice(None, -1))),
+                                ((slice(1, None), slice(None)), (slice(None, -1), slice(None)))):
+            a, b = sp[region], sp[shifted]
+            differ = a != b
+            levels = (self.tables[:, a[differ]] != self.tables[:, b[differ]]).sum(axis=0)
+            view = out[region]
+            view[differ] = np.maximum(view[differ], levels.astype(np.uint16))
+        return out
+
+    def _check(self, level: int) -> int:
+        if not 0 <= level < self.n_levels:
+            raise IndexError(f"level {level} outside 0..{self.n_levels - 1}")
+        return level
+
+
+def build_hierarchy(
+    superpixels: np.ndarray,
+    graph: RegionGraph,
+    *,
+    model: EdgeModel | None = None,
+    spectral_weight: float = 0.3,
+    ratio: float = 1.5,
+) -> MergeHierarchy:
+    """Merge tree and levels of a superpixel map given its region graph.
+
+    Parameters
+    ----------
+    superpixels : numpy.ndarray
+        (H, W) ids 0..K-1.
+    graph : RegionGraph
+        From :func:`supercuts_app.core.region_graph.region_graph` on the same labels.
+    model : EdgeModel, optional
+        Learned edge scoring; hand-set weights when None.
+    spectral_weight : float
+        Share of the spectral distance in each edge's score.
+    ratio : float
+        Region count falls by about this factor from one level to the next.
+    """
+    k = graph.n_nodes
+    if k == 1:
+        return MergeHierarchy(superpixels.astype(np.int32), np.zeros((1, 1), np.int32),
+                              np.zeros((0, 4)))
+    scores = edge_scores(graph, model=model, spectral_weight=spectral_weight)
+    z = greedy_merge(graph, scores)
+    counts = geometric_counts(k, ratio=ratio)
+    tables = cut_tree(z, n_clusters=counts).T.astype(np.int32)
+    return MergeHierarchy(superpixels.astype(np.int32), tables, z)
