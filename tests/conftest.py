@@ -8,6 +8,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+import scipy.io  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from supercuts_app.core.metrics import label_boundaries  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +42,23 @@ def backbone():
     from supercuts_app.core.features import cached_backbone
 
     return cached_backbone()
+
+
+@pytest.fixture()
+def tiny_bsds(tmp_path, quadrants):
+    """A two-image data set in BSDS500's layout, with two 'humans' per image."""
+    data = tmp_path / "BSDS500" / "data"
+    (data / "images" / "val").mkdir(parents=True)
+    (data / "groundTruth" / "val").mkdir(parents=True)
+    seg_fine = 1 + (np.arange(96)[:, None] >= 48) * 2 + (np.arange(128)[None, :] >= 64)
+    seg_coarse = 1 + (np.arange(128)[None, :] >= 64) * np.ones((96, 1), int)
+    for name in ("1001", "1002"):
+        Image.fromarray(quadrants).save(data / "images" / "val" / f"{name}.jpg", quality=98)
+        cells = np.empty((1, 2), dtype=object)
+        for i, seg in enumerate((seg_fine, seg_coarse)):
+            cells[0, i] = {
+                "Segmentation": seg.astype(np.uint16),
+                "Boundaries": label_boundaries(seg).astype(np.uint8),
+            }
+        scipy.io.savemat(data / "groundTruth" / "val" / f"{name}.mat", {"groundTruth": cells})
+    return tmp_path

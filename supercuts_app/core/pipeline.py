@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .hierarchy import MergeHierarchy
 from .io import DEFAULT_MAX_PIXELS, load_image
-from .render import boundary_rgba
 from .superpixels import SuperpixelResult, compute_superpixels
 from .tasks import CancelFn, ProgressFn, check_cancelled, report
 
@@ -22,11 +22,17 @@ class LoadedImage:
 
 
 @dataclass
-class ShownSuperpixels:
-    """Superpixels of an image and the boundary layer the window draws."""
+class ShownSegmentation:
+    """What the window shows for an image: superpixels, their hierarchy and its contour map.
+
+    ``ucm`` (H, W) uint16 holds, on each border pixel, 1 + the coarsest level at which the border
+    still separates two regions, so the borders of level ``l`` are exactly ``ucm > l``: moving the
+    slider only changes which values are drawn.
+    """
 
     result: SuperpixelResult
-    boundary_layer: np.ndarray
+    tree: MergeHierarchy
+    ucm: np.ndarray
 
 
 def open_image(
@@ -44,16 +50,43 @@ def open_image(
     return LoadedImage(Path(path), pixels)
 
 
-def superpixels_for_display(
+def segmentation_for_display(
     image: np.ndarray,
     *,
     method: str = "ssn",
     n_segments: int = 600,
-    backbone: str = "tf_efficientnet_lite0",
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
-) -> ShownSuperpixels:
-    """Superpixels of ``image`` and their RGBA boundary layer."""
+) -> ShownSegmentation:
+    """Superpixels, hierarchy and contour map of ``image`` for the window."""
+    result, tree = hierarchy_for_image(
+        image, method=method, n_segments=n_segments, progress=progress, cancel=cancel
+    )
+    check_cancelled(cancel)
+    return ShownSegmentation(result, tree, tree.ucm())
+
+
+def hierarchy_for_image(
+    image: np.ndarray,
+    *,
+    method: str = "ssn",
+    n_segments: int = 600,
+    backbone=None,
+    edge_model=None,
+    spectral_weight: float | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+):
+    """Superpixels and their merge hierarchy for one image.
+
+    ``backbone`` is a built :class:`~supercuts_app.core.features.Backbone` (the default one when
+    None); ``edge_model`` defaults to the shipped model when installed.
+    """
+    from .features import cached_backbone
+    from .hierarchy import DEFAULT_SPECTRAL_WEIGHT, build_hierarchy, default_edge_model
+    from .region_graph import region_graph, superpixel_deep_features
+
+    backbone = backbone or cached_backbone()
     result = compute_superpixels(
         image,
         method=method,
@@ -62,5 +95,16 @@ def superpixels_for_display(
         progress=progress,
         cancel=cancel,
     )
+    report(progress, "hierarchy", 0.0)
     check_cancelled(cancel)
-    return ShownSuperpixels(result, boundary_rgba(result.labels))
+    deep = superpixel_deep_features(backbone, image, result.labels)
+    graph = region_graph(result.labels, image, deep=deep)
+    check_cancelled(cancel)
+    tree = build_hierarchy(
+        result.labels,
+        graph,
+        model=edge_model if edge_model is not None else default_edge_model(),
+        spectral_weight=DEFAULT_SPECTRAL_WEIGHT if spectral_weight is None else spectral_weight,
+    )
+    report(progress, "hierarchy", 1.0)
+    return result, tree

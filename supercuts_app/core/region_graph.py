@@ -90,9 +90,10 @@ def region_graph(
     gradient = np.bincount(inverse, weights=g) / length
     flat = labels.ravel()
     area = np.bincount(flat, minlength=k).astype(np.float64)
-    colour = np.stack(
-        [np.bincount(flat, lab[..., c].ravel(), k) for c in range(3)], axis=1
-    ) / area[:, None]
+    colour = (
+        np.stack([np.bincount(flat, lab[..., c].ravel(), k) for c in range(3)], axis=1)
+        / area[:, None]
+    )
     return RegionGraph(
         n_nodes=k,
         edges=np.stack([pair // k, pair % k], axis=1),
@@ -123,9 +124,13 @@ def superpixel_deep_features(
     scale = min(1.0, (max_pixels / (h * w)) ** 0.5)
     gh, gw = max(1, round(h * scale)), max(1, round(w * scale))
     work = image if scale == 1.0 else cv2.resize(image, (gw, gh), interpolation=cv2.INTER_AREA)
-    grid_labels = labels if scale == 1.0 else cv2.resize(
-        labels.astype(np.float32), (gw, gh), interpolation=cv2.INTER_NEAREST
-    ).astype(np.int64)
+    grid_labels = (
+        labels
+        if scale == 1.0
+        else cv2.resize(
+            labels.astype(np.float32), (gw, gh), interpolation=cv2.INTER_NEAREST
+        ).astype(np.int64)
+    )
     maps = backbone(work)
     ph, pw = maps[0].shape[-2:]
     stride = backbone.strides[0]
@@ -136,7 +141,9 @@ def superpixel_deep_features(
         parts.append(m / np.sqrt(m.shape[0]))
     feats = torch.cat(parts, dim=0)[None]
     # Padding (ViTs) lies beyond the image: resample only the image's share of the grid.
-    full = F.interpolate(feats, size=(ph * stride, pw * stride), mode="bilinear", align_corners=False)
+    full = F.interpolate(
+        feats, size=(ph * stride, pw * stride), mode="bilinear", align_corners=False
+    )
     full = full[..., : work.shape[0], : work.shape[1]]
     full = F.interpolate(full, size=(gh, gw), mode="bilinear", align_corners=False)[0]
     c = full.shape[0]
@@ -170,9 +177,9 @@ def edge_features(graph: RegionGraph) -> np.ndarray:
         cosine = np.zeros(len(i))
     grad = graph.border_gradient
     # The border gradient relative to the gradients inside the two regions' other borders.
-    typical = np.bincount(
-        np.concatenate([i, j]), np.tile(grad, 2), graph.n_nodes
-    ) / np.maximum(np.bincount(np.concatenate([i, j]), minlength=graph.n_nodes), 1)
+    typical = np.bincount(np.concatenate([i, j]), np.tile(grad, 2), graph.n_nodes) / np.maximum(
+        np.bincount(np.concatenate([i, j]), minlength=graph.n_nodes), 1
+    )
     rel = grad / np.maximum(0.5 * (typical[i] + typical[j]), 1e-6)
     area_i, area_j = graph.area[i], graph.area[j]
     return np.column_stack(

@@ -6,6 +6,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
+from ..core.render import BOUNDARY_RGB
+
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
 
@@ -26,6 +28,7 @@ class ImageCanvas(pg.GraphicsView):
         self.view.addItem(self.boundaries)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._shape: tuple[int, int] | None = None
+        self._top = 0
 
     def set_image(self, image: np.ndarray) -> None:
         """Show a new (H, W, 3) uint8 photo, clear the boundary layer and fit it in view."""
@@ -34,12 +37,22 @@ class ImageCanvas(pg.GraphicsView):
         self._shape = image.shape[:2]
         self.fit()
 
-    def set_boundary_layer(self, rgba: np.ndarray | None) -> None:
-        """Show an (H, W, 4) uint8 boundary layer made in the worker, or remove it (``None``)."""
-        if rgba is None:
+    def set_contours(self, ucm: np.ndarray | None, level: int = 0) -> None:
+        """Show a contour map (see ``ShownSegmentation.ucm``) at ``level``, or clear it."""
+        if ucm is None:
             self.boundaries.clear()
+            self._top = 0
             return
-        self.boundaries.setImage(rgba, levels=(0, 255), autoLevels=False)
+        self._top = int(ucm.max()) + 1
+        # levels=(0, n) with an n-entry lookup table maps each contour value to its own entry.
+        self.boundaries.setImage(ucm, levels=(0, self._top), autoLevels=False)
+        self.set_level(level)
+
+    def set_level(self, level: int) -> None:
+        """Draw only the borders that still separate regions at ``level`` (a table change)."""
+        lut = np.zeros((max(self._top, 1), 4), dtype=np.uint8)
+        lut[level + 1 :] = (*BOUNDARY_RGB, 210)
+        self.boundaries.setLookupTable(lut)
 
     def set_boundaries_visible(self, visible: bool) -> None:
         self.boundaries.setVisible(visible)

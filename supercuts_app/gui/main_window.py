@@ -16,8 +16,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.io import IMAGE_SUFFIXES
-from ..core.pipeline import LoadedImage, ShownSuperpixels, open_image, superpixels_for_display
+from ..core.pipeline import LoadedImage, ShownSegmentation, open_image, segmentation_for_display
 from .canvas import ImageCanvas
+from .level_slider import LevelSlider
 from .worker import Job, Worker
 
 
@@ -29,7 +30,7 @@ class MainWindow(QMainWindow):
     """
 
     image_shown = Signal(object)  # LoadedImage
-    superpixels_shown = Signal(object)  # ShownSuperpixels
+    segmentation_shown = Signal(object)  # ShownSegmentation
 
     def __init__(self, *, method: str = "ssn", n_segments: int = 600) -> None:
         super().__init__()
@@ -40,9 +41,14 @@ class MainWindow(QMainWindow):
         self.canvas = ImageCanvas(self)
         self.setCentralWidget(self.canvas)
         self.current: LoadedImage | None = None
-        self.superpixels: ShownSuperpixels | None = None
+        self.segmentation: ShownSegmentation | None = None
         self._generation = 0
         self._jobs: list[Job] = []
+        self.levels = LevelSlider(self)
+        self.levels.level_changed.connect(self.canvas.set_level)
+        toolbar = self.addToolBar("Granularity")
+        toolbar.setMovable(False)
+        toolbar.addWidget(self.levels)
         self._build_status_bar()
         self._build_menus()
         self.worker.busy_changed.connect(self._set_busy)
@@ -80,7 +86,12 @@ class MainWindow(QMainWindow):
         fit_action = QAction("&Fit image", self, shortcut=QKeySequence(Qt.Key.Key_F))
         fit_action.triggered.connect(self.canvas.fit)
         view_menu.addAction(fit_action)
-        self.addActions([self.open_action, self.boundaries_action, fit_action])
+        finer = QAction("F&iner level", self, shortcut=QKeySequence(Qt.Key.Key_BracketLeft))
+        finer.triggered.connect(lambda: self.levels.step(-1))
+        coarser = QAction("C&oarser level", self, shortcut=QKeySequence(Qt.Key.Key_BracketRight))
+        coarser.triggered.connect(lambda: self.levels.step(1))
+        view_menu.addActions([finer, coarser])
+        self.addActions([self.open_action, self.boundaries_action, fit_action, finer, coarser])
 
     # ----- opening -----
     def _ask_open(self) -> None:
@@ -104,32 +115,35 @@ class MainWindow(QMainWindow):
     def _image_loaded(self, generation: int, loaded: LoadedImage) -> None:
         if generation != self._generation:
             return  # a newer image was asked for meanwhile
-        self.current, self.superpixels = loaded, None
+        self.current, self.segmentation = loaded, None
         self.canvas.set_image(loaded.pixels)
+        self.levels.set_counts([])
         h, w = loaded.pixels.shape[:2]
         self.setWindowTitle(f"SuperCuts — {loaded.path.name}")
         self.status_label.setText(f"{loaded.path.name}  {w} x {h}: computing superpixels…")
         self.image_shown.emit(loaded)
         self._start(
-            superpixels_for_display,
+            segmentation_for_display,
             loaded.pixels,
             method=self.method,
             n_segments=self.n_segments,
-            on_result=lambda shown: self._superpixels_ready(generation, shown),
+            on_result=lambda shown: self._segmentation_ready(generation, shown),
         )
 
-    def _superpixels_ready(self, generation: int, shown: ShownSuperpixels) -> None:
+    def _segmentation_ready(self, generation: int, shown: ShownSegmentation) -> None:
         if generation != self._generation or self.current is None:
             return
-        self.superpixels = shown
-        self.canvas.set_boundary_layer(shown.boundary_layer)
+        self.segmentation = shown
+        level = min(self.levels.level, shown.tree.n_levels - 1)
+        self.levels.set_counts(shown.tree.region_counts, level)
+        self.canvas.set_contours(shown.ucm, level)
         r = shown.result
         h, w = r.labels.shape
         self.status_label.setText(
             f"{self.current.path.name}  {w} x {h}: {r.n_segments} superpixels "
-            f"({r.method.upper()}, {r.seconds:.2f} s)"
+            f"({r.method.upper()}, {r.seconds:.2f} s), {shown.tree.n_levels} levels"
         )
-        self.superpixels_shown.emit(shown)
+        self.segmentation_shown.emit(shown)
 
     # ----- worker plumbing -----
     def _start(self, fn, *args, on_result, **kwargs) -> None:

@@ -18,24 +18,42 @@ def window(qtbot):
 
 
 def test_opens_sample_and_shows_superpixels(qtbot, window):
-    with qtbot.waitSignal(window.superpixels_shown, timeout=60_000) as blocker:
+    with qtbot.waitSignal(window.segmentation_shown, timeout=60_000) as blocker:
         window.open_path(sample_image_path())
     shown = blocker.args[0]
     assert shown.result.labels.shape == (300, 451)
     assert 100 <= shown.result.n_segments <= 300
-    layer = window.canvas.boundaries.image
-    assert layer is not None and layer.shape == (300, 451, 4) and layer[..., 3].any()
+    contours = window.canvas.boundaries.image
+    assert contours is not None and contours.shape == (300, 451) and contours.max() > 1
     assert "superpixels" in window.status_label.text()
+    assert window.levels.slider.maximum() == shown.tree.n_levels - 1
+
+
+def test_slider_and_brackets_change_the_drawn_level(qtbot, window):
+    with qtbot.waitSignal(window.segmentation_shown, timeout=60_000) as blocker:
+        window.open_path(sample_image_path())
+    tree = blocker.args[0].tree
+    lut0 = window.canvas.boundaries.lut.copy()
+    qtbot.keyClick(window.canvas, "]")
+    assert window.levels.level == 1
+    lut1 = window.canvas.boundaries.lut
+    # Level 1 hides the borders that only existed between superpixels (contour value 1).
+    assert lut0[1, 3] > 0 and lut1[1, 3] == 0 and lut1[2, 3] > 0
+    window.levels.slider.setValue(tree.n_levels - 1)
+    assert not window.canvas.boundaries.lut[:, 3].any()
+    assert f"{tree.region_counts[-1]} regions" in window.levels.label.text()
+    qtbot.keyClick(window.canvas, "[")
+    assert window.levels.level == tree.n_levels - 2
 
 
 def test_switching_images_never_shows_a_stale_result(qtbot, window, tmp_path, quadrants):
     small = tmp_path / "small.png"
     Image.fromarray(quadrants).save(small)
     shown = []
-    window.superpixels_shown.connect(shown.append)
+    window.segmentation_shown.connect(shown.append)
     window.open_path(sample_image_path())
     window.open_path(sample_image_path("coffee.png"))
-    with qtbot.waitSignal(window.superpixels_shown, timeout=60_000):
+    with qtbot.waitSignal(window.segmentation_shown, timeout=60_000):
         window.open_path(small)
     qtbot.wait(200)
     assert [s.result.labels.shape for s in shown] == [(96, 128)]
@@ -50,7 +68,7 @@ def test_bad_image_shows_message_and_app_keeps_working(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.status_label.text().startswith("Failed"), timeout=10_000)
     assert "broken.jpg" in window.status_label.text()
     window.error_box.close()
-    with qtbot.waitSignal(window.superpixels_shown, timeout=60_000):
+    with qtbot.waitSignal(window.segmentation_shown, timeout=60_000):
         window.open_path(sample_image_path("coffee.png"))
 
 

@@ -1,0 +1,118 @@
+"""Training the hierarchy's edge model on BSDS500 train (``supercuts train affinity``).
+
+For every training image: SSN superpixels, the region graph and its edge features; the target of
+an edge is the fraction of human annotators whose segmentation puts the two superpixels (by
+majority vote of their pixels) in different segments. A small MLP is fitted to these soft targets
+with binary cross-entropy weighted by border length, since long borders matter most for the
+boundaries the hierarchy draws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..core.features import Backbone
+from ..core.hierarchy import EdgeModel
+from ..core.io import load_image
+from ..core.region_graph import edge_features, region_graph, superpixel_deep_features
+from ..core.superpixels import compute_superpixels
+from ..eval.bsds import iter_split
+
+
+@dataclass
+class EdgeSamples:
+    """Edge features, soft targets and border lengths of many images, concatenated."""
+
+    features: np.ndarray
+    targets: np.ndarray
+    weights: np.ndarray
+
+
+def majority_labels(superpixels: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """(K,) ground-truth segment holding most of each superpixel's pixels."""
+    k = int(superpixels.max()) + 1
+    _, gt = np.unique(truth.ravel(), return_inverse=True)
+    g = int(gt.max()) + 1
+    table = np.bincount(superpixels.ravel().astype(np.int64) * g + gt, minlength=k * g)
+    return table.reshape(k, g).argmax(axis=1)
+
+
+def edge_samples(
+    root: str | Path,
+    split: str,
+    backbone: Backbone,
+    *,
+    n_segments: int = 600,
+    limit: int | None = None,
+    on_image: Callable[[int, int], None] | None = None,
+) -> EdgeSamples:
+    """Collect edge features and targets for every image of a BSDS500 split."""
+    items = list(iter_split(root, split, limit=limit))
+    feats, targets, weights = [], [], []
+    for done, item in enumerate(items, start=1):
+        image = load_image(item.image_path)
+        labels = compute_superpixels(image, n_segments=n_segments, backbone=backbone).labels
+        deep = superpixel_deep_features(backbone, image, labels)
+        graph = region_graph(labels, image, deep=deep)
+        i, j = graph.edges[:, 0], graph.edges[:, 1]
+        differ = []
+        for human in item.humans():
+            major = majority_labels(labels, human.segmentation)
+            differ.append(major[i] != major[j])
+        feats.append(edge_features(graph))
+        targets.append(np.mean(differ, axis=0))
+        weights.append(graph.border_length)
+        if on_image is not None:
+            on_image(done, len(items))
+    return EdgeSamples(np.concatenate(feats), np.concatenate(targets), np.concatenate(weights))
+
+
+def fit_edge_model(
+    train: EdgeSamples,
+    *,
+    hidden: int = 32,
+    steps: int = 1500,
+    lr: float = 0.01,
+    seed: int = 0,
+    on_step: Callable[[int, float], None] | None = None,
+) -> EdgeModel:
+    """Fit the MLP with full-batch Adam; deterministic for a given seed."""
+    torch.manual_seed(seed)
+    mean = train.features.mean(axis=0)
+    std = train.features.std(axis=0) + 1e-6
+    x = torch.tensor((train.features - mean) / std, dtype=torch.float32)
+    y = torch.tensor(train.targets, dtype=torch.float32)
+    w = torch.tensor(train.weights / train.weights.mean(), dtype=torch.float32)
+    net = torch.nn.Sequential(
+        torch.nn.Linear(x.shape[1], hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 1)
+    )
+    opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=1e-5)
+    loss_fn = torch.nn.BCEWithLogitsLoss(weight=w)
+    for step in range(steps):
+        opt.zero_grad()
+        loss = loss_fn(net(x)[:, 0], y)
+        loss.backward()
+        opt.step()
+        if on_step is not None and (step % 100 == 0 or step == steps - 1):
+            on_step(step, loss.item())
+    l1, l2 = net[0], net[2]
+    return EdgeModel(
+        mean=mean,
+        std=std,
+        w1=l1.weight.detach().numpy().T.copy(),
+        b1=l1.bias.detach().numpy().copy(),
+        w2=l2.weight.detach().numpy().T.copy(),
+        b2=l2.bias.detach().numpy().copy(),
+    )
+
+
+def weighted_bce(model: EdgeModel, samples: EdgeSamples) -> float:
+    """Border-length-weighted binary cross-entropy of a model on samples."""
+    p = np.clip(model.predict(samples.features), 1e-6, 1 - 1e-6)
+    t, w = samples.targets, samples.weights
+    return float(-(w * (t * np.log(p) + (1 - t) * np.log(1 - p))).sum() / w.sum())

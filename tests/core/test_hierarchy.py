@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from supercuts_app.core.hierarchy import (
+    EdgeModel,
+    MergeHierarchy,
+    build_hierarchy,
+    geometric_counts,
+    greedy_merge,
+    spectral_embedding,
+)
+from supercuts_app.core.region_graph import edge_features, region_graph
+
+
+def _grid_labels(h: int, w: int, cell: int) -> np.ndarray:
+    """Square superpixels of ``cell`` pixels, ids in raster order."""
+    cols = w // cell
+    return (np.arange(h)[:, None] // cell) * cols + (np.arange(w)[None, :] // cell)
+
+
+@pytest.fixture()
+def two_shade_quadrants():
+    """64 x 64: top quadrants dark red and darker red, bottom ones light blue and lighter blue."""
+    img = np.zeros((64, 64, 3), np.uint8)
+    img[:32, :32] = (120, 20, 20)
+    img[:32, 32:] = (140, 25, 25)
+    img[32:, :32] = (40, 90, 220)
+    img[32:, 32:] = (50, 105, 235)
+    return img
+
+
+def _assert_nested(tree: MergeHierarchy) -> None:
+    for lv in range(tree.n_levels - 1):
+        fine, coarse = tree.tables[lv], tree.tables[lv + 1]
+        for region in np.unique(fine):
+            assert len(np.unique(coarse[fine == region])) == 1
+
+
+def test_region_graph_of_a_grid(two_shade_quadrants):
+    labels = _grid_labels(64, 64, 16)  # 4 x 4 superpixels
+    graph = region_graph(labels, two_shade_quadrants)
+    assert graph.n_nodes == 16
+    assert len(graph.edges) == 2 * 4 * 3  # horizontal + vertical neighbours of a 4 x 4 grid
+    assert (graph.border_length == 16).all()
+    assert (graph.edges[:, 0] < graph.edges[:, 1]).all()
+    np.testing.assert_allclose(graph.area, 256)
+    feats = edge_features(graph)
+    assert feats.shape == (24, 10) and np.isfinite(feats).all()
+
+
+def test_quadrants_merge_in_the_right_order(two_shade_quadrants):
+    labels = _grid_labels(64, 64, 8)  # 64 superpixels, 16 per quadrant
+    graph = region_graph(labels, two_shade_quadrants)
+    tree = build_hierarchy(labels, graph, model=None, spectral_weight=0.3)
+    _assert_nested(tree)
+    assert tree.region_counts[0] == 64 and tree.region_counts[-1] == 1
+    # Cut at 4 regions: the quadrants; at 2: top (reds) and bottom (blues).
+    from scipy.cluster.hierarchy import cut_tree
+
+    four = cut_tree(tree.linkage, n_clusters=[4])[:, 0][labels]
+    quadrant = (np.arange(64)[:, None] >= 32) * 2 + (np.arange(64)[None, :] >= 32)
+    assert len(np.unique(four)) == 4
+    for q in range(4):
+        assert len(np.unique(four[quadrant == q])) == 1
+    two = cut_tree(tree.linkage, n_clusters=[2])[:, 0][labels]
+    assert two[0, 0] == two[0, 63] and two[63, 0] == two[63, 63] and two[0, 0] != two[63, 0]
+    heights = tree.linkage[:, 2]
+    assert (np.diff(heights) >= 0).all()
+
+
+def test_merge_hierarchy_navigation(two_shade_quadrants):
+    labels = _grid_labels(64, 64, 8)
+    tree = build_hierarchy(labels, region_graph(labels, two_shade_quadrants))
+    top = tree.n_levels - 1
+    assert tree.labels_at(0).max() == 63 and (tree.labels_at(top) == 0).all()
+    assert tree.region_at(0, 9, 17) == labels[9, 17]
+    assert tree.parent(top, 0) is None and tree.children(0, 5) == []
+    for lv in range(1, tree.n_levels):
+        for region in range(tree.region_counts[lv]):
+            kids = tree.children(lv, region)
+            assert kids and all(tree.parent(lv - 1, k) == region for k in kids)
+    with pytest.raises(IndexError):
+        tree.labels_at(tree.n_levels)
+
+
+def test_ucm_values_grow_with_the_separating_level(two_shade_quadrants):
+    labels = _grid_labels(64, 64, 8)
+    tree = build_hierarchy(labels, region_graph(labels, two_shade_quadrants))
+    ucm = tree.ucm()
+    assert ucm.dtype == np.uint16 and ucm.shape == labels.shape
+    assert ucm[5, 5] == 0  # inside a superpixel
+    # The border between top and bottom halves survives longer than a border inside a quadrant.
+    assert ucm[31, 5] > ucm[7, 5] > 0
+    # Thresholding the UCM at level l gives exactly the borders of labels_at(l).
+    from supercuts_app.core.metrics import label_boundaries
+
+    for lv in range(tree.n_levels):
+        np.testing.assert_array_equal(ucm > lv, label_boundaries(tree.labels_at(lv)))
+
+
+def test_geometric_counts_are_strictly_decreasing():
+    counts = geometric_counts(600)
+    assert counts[0] == 600 and counts[-1] == 1
+    assert all(a > b for a, b in zip(counts, counts[1:], strict=False))
+    ratios = np.array(counts[:-2]) / np.array(counts[1:-1])
+    assert (ratios > 1.3).all() and (ratios < 1.8).all()
+    assert geometric_counts(1) == [1]
+
+
+def test_greedy_merge_joins_weakest_border_first():
+    from supercuts_app.core.region_graph import RegionGraph
+
+    # A path 0 - 1 - 2 - 3 with scores 0.9, 0.1, 0.5.
+    graph = RegionGraph(
+        n_nodes=4, edges=np.array([[0, 1], [1, 2], [2, 3]]), border_length=np.ones(3),
+        border_gradient=np.zeros(3), area=np.ones(4), colour=np.zeros((4, 3)),
+    )
+    z = greedy_merge(graph, np.array([0.9, 0.1, 0.5]))
+    assert z[0, :2].tolist() == [1, 2] and z[0, 2] == pytest.approx(0.1)
+    assert z[1, :2].tolist() == [3, 4] and z[1, 2] == pytest.approx(0.5)
+    assert z[2, 2] == pytest.approx(0.9) and z[2, 3] == 4
+
+
+def test_spectral_embedding_separates_two_clusters():
+    from supercuts_app.core.region_graph import RegionGraph
+
+    # Two triangles joined by one weak edge.
+    edges = np.array([[0, 1], [1, 2], [0, 2], [3, 4], [4, 5], [3, 5], [2, 3]])
+    graph = RegionGraph(
+        n_nodes=6, edges=edges, border_length=np.ones(7), border_gradient=np.zeros(7),
+        area=np.ones(6), colour=np.zeros((6, 3)),
+    )
+    emb = spectral_embedding(graph, np.array([1, 1, 1, 1, 1, 1, 0.01]), n_vectors=1)
+    assert np.sign(emb[:3, 0]).tolist() == [np.sign(emb[0, 0])] * 3
+    assert np.sign(emb[3:, 0]).tolist() == [-np.sign(emb[0, 0])] * 3
+
+
+def test_edge_model_round_trip(tmp_path):
+    rng = np.random.default_rng(0)
+    model = EdgeModel(
+        mean=rng.normal(size=10), std=np.ones(10), w1=rng.normal(size=(10, 4)),
+        b1=np.zeros(4), w2=rng.normal(size=(4, 1)), b2=np.zeros(1), info={"note": "test"},
+    )
+    path = tmp_path / "m.npz"
+    model.save(path)
+    back = EdgeModel.load(path)
+    x = rng.normal(size=(7, 10))
+    np.testing.assert_allclose(back.predict(x), model.predict(x))
+    assert back.info == {"note": "test"}
+    assert ((model.predict(x) > 0) & (model.predict(x) < 1)).all()
