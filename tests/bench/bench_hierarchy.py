@@ -1,0 +1,65 @@
+"""Hierarchy speed: building the merge tree from ~600 superpixels, and moving between levels.
+
+Run: ``python tests/bench/bench_hierarchy.py``. Prints a Markdown table (median of ``--repeat``).
+"Build" covers the region graph, edge scores (learned model + spectral embedding) and the greedy
+merge; the deep per-superpixel features need one backbone pass and are timed on their own. A level
+change in the window only swaps the 256-entry lookup table of the contour image; the "labels at
+level" row times the full-image table lookup for code that needs the label map itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import cv2
+import numpy as np
+
+
+def _median_time(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    from skimage import data
+
+    from supercuts_app.core.features import cached_backbone
+    from supercuts_app.core.hierarchy import build_hierarchy, default_edge_model
+    from supercuts_app.core.region_graph import region_graph, superpixel_deep_features
+    from supercuts_app.core.superpixels import compute_superpixels
+
+    backbone = cached_backbone()
+    model = default_edge_model()
+    print(f"edge model: {'shipped' if model is not None else 'hand-set'}; K asked = 600")
+    print("| image | superpixels | levels | deep features s | build s | labels at level ms |")
+    print("|---|---|---|---|---|---|")
+    for width, height in [(481, 321), (1920, 1080), (4000, 3000)]:
+        image = cv2.resize(data.astronaut(), (width, height), interpolation=cv2.INTER_CUBIC)
+        labels = compute_superpixels(image, n_segments=600, backbone=backbone).labels
+        deep_s = _median_time(lambda: superpixel_deep_features(backbone, image, labels), args.repeat)
+        deep = superpixel_deep_features(backbone, image, labels)
+        holder = {}
+
+        def build(holder=holder, image=image, labels=labels, deep=deep):
+            graph = region_graph(labels, image, deep=deep)
+            holder["tree"] = build_hierarchy(labels, graph, model=model)
+
+        build_s = _median_time(build, args.repeat)
+        tree = holder["tree"]
+        mid = tree.n_levels // 2
+        lookup_ms = 1000 * _median_time(lambda: tree.labels_at(mid), args.repeat)
+        print(f"| {width}x{height} | {tree.region_counts[0]} | {tree.n_levels} | {deep_s:.3f} "
+              f"| {build_s:.3f} | {lookup_ms:.1f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
