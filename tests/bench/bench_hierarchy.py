@@ -14,7 +14,6 @@ import statistics
 import time
 
 import cv2
-import numpy as np
 
 
 def _median_time(fn, repeat: int) -> float:
