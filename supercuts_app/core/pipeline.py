@@ -97,8 +97,8 @@ def hierarchy_for_image(
     )
     report(progress, "hierarchy", 0.0)
     check_cancelled(cancel)
-    deep = superpixel_deep_features(backbone, image, result.labels)
-    graph = region_graph(result.labels, image, deep=deep)
+    deep, blocks = superpixel_deep_features(backbone, image, result.labels)
+    graph = region_graph(result.labels, image, deep=deep, deep_blocks=blocks)
     check_cancelled(cancel)
     tree = build_hierarchy(
         result.labels,

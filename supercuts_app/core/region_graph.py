@@ -29,6 +29,12 @@ EDGE_FEATURE_NAMES = (
     "log_border_length",
     "log_min_area",
     "log_max_area",
+    "deep_cosine_level0",
+    "deep_cosine_level1",
+    "deep_cosine_level2",
+    "chi2_lightness",
+    "chi2_ab",
+    "chi2_gradient",
 )
 
 
@@ -52,6 +58,11 @@ class RegionGraph:
         (K, 3) mean CIELAB colour.
     deep : numpy.ndarray or None
         (K, C) mean deep feature, L2-normalised.
+    histograms : tuple of numpy.ndarray
+        Per-superpixel normalised histograms of lightness (K, 8), joint a*b* (K, 64) and gradient
+        magnitude (K, 8): colour and texture distributions beyond the means.
+    deep_blocks : tuple of int
+        Channels of each backbone level inside ``deep`` (each block is L2-normalised too).
     """
 
     n_nodes: int
@@ -61,10 +72,16 @@ class RegionGraph:
     area: np.ndarray
     colour: np.ndarray
     deep: np.ndarray | None = None
+    histograms: tuple[np.ndarray, ...] = ()
+    deep_blocks: tuple[int, ...] = ()
 
 
 def region_graph(
-    labels: np.ndarray, image: np.ndarray, *, deep: np.ndarray | None = None
+    labels: np.ndarray,
+    image: np.ndarray,
+    *,
+    deep: np.ndarray | None = None,
+    deep_blocks: tuple[int, ...] = (),
 ) -> RegionGraph:
     """Build the adjacency graph of a label map (ids 0..K-1) over an (H, W, 3) uint8 image.
 
@@ -94,6 +111,13 @@ def region_graph(
         np.stack([np.bincount(flat, lab[..., c].ravel(), k) for c in range(3)], axis=1)
         / area[:, None]
     )
+    lq = np.clip(lab[..., 0] * (8 / 100.0), 0, 7).astype(np.int64)
+    aq = np.clip((lab[..., 1] + 128) * (8 / 256.0), 0, 7).astype(np.int64)
+    bq = np.clip((lab[..., 2] + 128) * (8 / 256.0), 0, 7).astype(np.int64)
+    gq = np.clip(np.log1p(grad) * 2.0, 0, 7).astype(np.int64)
+    histograms = tuple(
+        _histograms(flat, q.ravel(), n, k, area) for q, n in ((lq, 8), (aq * 8 + bq, 64), (gq, 8))
+    )
     return RegionGraph(
         n_nodes=k,
         edges=np.stack([pair // k, pair % k], axis=1),
@@ -102,7 +126,21 @@ def region_graph(
         area=area,
         colour=colour,
         deep=deep,
+        histograms=histograms,
+        deep_blocks=tuple(deep_blocks),
     )
+
+
+def _histograms(
+    labels: np.ndarray, bins: np.ndarray, n_bins: int, k: int, area: np.ndarray
+) -> np.ndarray:
+    counts = np.bincount(labels.astype(np.int64) * n_bins + bins, minlength=k * n_bins)
+    return counts.reshape(k, n_bins) / area[:, None]
+
+
+def _chi2(h: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    a, b = h[i], h[j]
+    return 0.5 * ((a - b) ** 2 / np.maximum(a + b, 1e-12)).sum(axis=1)
 
 
 def _gradient_magnitude(lab: np.ndarray) -> np.ndarray:
@@ -114,8 +152,11 @@ def _gradient_magnitude(lab: np.ndarray) -> np.ndarray:
 @torch.no_grad()
 def superpixel_deep_features(
     backbone: Backbone, image: np.ndarray, labels: np.ndarray, *, max_pixels: int = 250_000
-) -> np.ndarray:
-    """(K, C) mean backbone feature of every superpixel, L2-normalised.
+) -> tuple[np.ndarray, tuple[int, ...]]:
+    """(K, C) mean backbone feature of every superpixel, and the channels of each level.
+
+    Each level's block is L2-normalised and the blocks are scaled so the whole vector has unit
+    norm; pass both results to :func:`region_graph` (``deep``, ``deep_blocks``).
 
     All feature levels are resampled to a grid of at most ``max_pixels`` and concatenated; each
     level is standardised first so that no level dominates by scale.
@@ -135,6 +176,7 @@ def superpixel_deep_features(
     ph, pw = maps[0].shape[-2:]
     stride = backbone.strides[0]
     parts = []
+    block_sizes = [m.shape[1] for m in maps]
     for m in maps:
         m = F.interpolate(m, size=(ph, pw), mode="bilinear", align_corners=False)[0]
         m = (m - m.mean(dim=(1, 2), keepdim=True)) / m.std(dim=(1, 2), keepdim=True).clamp_min(1e-6)
@@ -162,8 +204,15 @@ def superpixel_deep_features(
             on = sel == m
             cy, cx = int(ys[on].mean() * scale), int(xs[on].mean() * scale)
             means[m] = flat[:, min(cy, gh - 1) * gw + min(cx, gw - 1)]
-    norms = np.linalg.norm(means, axis=1, keepdims=True)
-    return (means / np.maximum(norms, 1e-8)).astype(np.float32)
+    # Each level's block is normalised on its own, then scaled so the whole vector has unit norm.
+    out = np.empty_like(means)
+    start = 0
+    for size in block_sizes:
+        block = means[:, start : start + size]
+        norms = np.linalg.norm(block, axis=1, keepdims=True)
+        out[:, start : start + size] = block / np.maximum(norms, 1e-8) / np.sqrt(len(block_sizes))
+        start += size
+    return out.astype(np.float32), tuple(block_sizes)
 
 
 def edge_features(graph: RegionGraph) -> np.ndarray:
@@ -171,10 +220,18 @@ def edge_features(graph: RegionGraph) -> np.ndarray:
     i, j = graph.edges[:, 0], graph.edges[:, 1]
     d_lab = np.abs(graph.colour[i] - graph.colour[j])
     delta_e = np.sqrt((d_lab**2).sum(axis=1))
+    per_level = np.zeros((len(i), 3))
     if graph.deep is not None:
-        cosine = 1.0 - (graph.deep[i] * graph.deep[j]).sum(axis=1)
+        products = graph.deep[i] * graph.deep[j]
+        cosine = 1.0 - products.sum(axis=1)
+        n_blocks = max(len(graph.deep_blocks), 1)
+        start = 0
+        for b, size in enumerate(graph.deep_blocks[:3]):
+            per_level[:, b] = 1.0 - n_blocks * products[:, start : start + size].sum(axis=1)
+            start += size
     else:
         cosine = np.zeros(len(i))
+    chi2 = [_chi2(h, i, j) for h in graph.histograms] or [np.zeros(len(i))] * 3
     grad = graph.border_gradient
     # The border gradient relative to the gradients inside the two regions' other borders.
     typical = np.bincount(np.concatenate([i, j]), np.tile(grad, 2), graph.n_nodes) / np.maximum(
@@ -192,5 +249,7 @@ def edge_features(graph: RegionGraph) -> np.ndarray:
             np.log(graph.border_length),
             np.log(np.minimum(area_i, area_j)),
             np.log(np.maximum(area_i, area_j)),
+            per_level,
+            *chi2,
         ]
     ).astype(np.float64)

@@ -55,7 +55,8 @@ def evaluate_hierarchies(
     for done, item in enumerate(items, start=1):
         image = load_image(item.image_path)
         labels = compute_superpixels(image, n_segments=n_segments, backbone=backbone).labels
-        graph = region_graph(labels, image, deep=superpixel_deep_features(backbone, image, labels))
+        deep, blocks = superpixel_deep_features(backbone, image, labels)
+        graph = region_graph(labels, image, deep=deep, deep_blocks=blocks)
         humans = [(h.segmentation, h.boundaries) for h in item.humans()]
         for scores, cfg in zip(per_config, configs, strict=True):
             tree = build_hierarchy(

@@ -57,8 +57,8 @@ def edge_samples(
     for done, item in enumerate(items, start=1):
         image = load_image(item.image_path)
         labels = compute_superpixels(image, n_segments=n_segments, backbone=backbone).labels
-        deep = superpixel_deep_features(backbone, image, labels)
-        graph = region_graph(labels, image, deep=deep)
+        deep, blocks = superpixel_deep_features(backbone, image, labels)
+        graph = region_graph(labels, image, deep=deep, deep_blocks=blocks)
         i, j = graph.edges[:, 0], graph.edges[:, 1]
         differ = []
         for human in item.humans():

@@ -44,18 +44,21 @@ def main() -> None:
     for width, height in [(481, 321), (1920, 1080), (4000, 3000)]:
         image = cv2.resize(data.astronaut(), (width, height), interpolation=cv2.INTER_CUBIC)
         labels = compute_superpixels(image, n_segments=600, backbone=backbone).labels
-        deep_s = _median_time(lambda: superpixel_deep_features(backbone, image, labels), args.repeat)
-        deep = superpixel_deep_features(backbone, image, labels)
+        deep_s = _median_time(
+            lambda image=image, labels=labels: superpixel_deep_features(backbone, image, labels),
+            args.repeat,
+        )
+        deep, blocks = superpixel_deep_features(backbone, image, labels)
         holder = {}
 
-        def build(holder=holder, image=image, labels=labels, deep=deep):
-            graph = region_graph(labels, image, deep=deep)
+        def build(holder=holder, image=image, labels=labels, deep=deep, blocks=blocks):
+            graph = region_graph(labels, image, deep=deep, deep_blocks=blocks)
             holder["tree"] = build_hierarchy(labels, graph, model=model)
 
         build_s = _median_time(build, args.repeat)
         tree = holder["tree"]
         mid = tree.n_levels // 2
-        lookup_ms = 1000 * _median_time(lambda: tree.labels_at(mid), args.repeat)
+        lookup_ms = 1000 * _median_time(lambda tree=tree, mid=mid: tree.labels_at(mid), args.repeat)
         print(f"| {width}x{height} | {tree.region_counts[0]} | {tree.n_levels} | {deep_s:.3f} "
               f"| {build_s:.3f} | {lookup_ms:.1f} |", flush=True)
 

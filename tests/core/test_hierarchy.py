@@ -47,7 +47,7 @@ def test_region_graph_of_a_grid(two_shade_quadrants):
     assert (graph.edges[:, 0] < graph.edges[:, 1]).all()
     np.testing.assert_allclose(graph.area, 256)
     feats = edge_features(graph)
-    assert feats.shape == (24, 10) and np.isfinite(feats).all()
+    assert feats.shape == (24, 16) and np.isfinite(feats).all()
 
 
 def test_quadrants_merge_in_the_right_order(two_shade_quadrants):
@@ -140,13 +140,13 @@ def test_spectral_embedding_separates_two_clusters():
 def test_edge_model_round_trip(tmp_path):
     rng = np.random.default_rng(0)
     model = EdgeModel(
-        mean=rng.normal(size=10), std=np.ones(10), w1=rng.normal(size=(10, 4)),
+        mean=rng.normal(size=16), std=np.ones(16), w1=rng.normal(size=(16, 4)),
         b1=np.zeros(4), w2=rng.normal(size=(4, 1)), b2=np.zeros(1), info={"note": "test"},
     )
     path = tmp_path / "m.npz"
     model.save(path)
     back = EdgeModel.load(path)
-    x = rng.normal(size=(7, 10))
+    x = rng.normal(size=(7, 16))
     np.testing.assert_allclose(back.predict(x), model.predict(x))
     assert back.info == {"note": "test"}
     assert ((model.predict(x) > 0) & (model.predict(x) < 1)).all()
