@@ -233,9 +233,11 @@ def edge_features(graph: RegionGraph) -> np.ndarray:
         cosine = np.zeros(len(i))
     chi2 = [_chi2(h, i, j) for h in graph.histograms] or [np.zeros(len(i))] * 3
     grad = graph.border_gradient
-    # The border gradient relative to the gradients inside the two regions' other borders.
-    typical = np.bincount(np.concatenate([i, j]), np.tile(grad, 2), graph.n_nodes) / np.maximum(
-        np.bincount(np.concatenate([i, j]), minlength=graph.n_nodes), 1
+    # The border gradient relative to the mean gradient along all borders of the two regions.
+    both = np.concatenate([i, j])
+    grad_len = np.tile(grad * graph.border_length, 2)
+    typical = np.bincount(both, grad_len, graph.n_nodes) / np.maximum(
+        np.bincount(both, np.tile(graph.border_length, 2), graph.n_nodes), 1e-9
     )
     rel = grad / np.maximum(0.5 * (typical[i] + typical[j]), 1e-6)
     area_i, area_j = graph.area[i], graph.area[j]
