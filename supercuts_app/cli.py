@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     hi.add_argument("--out", required=True, help="output folder")
     hi.add_argument("--edge-model", default=None, metavar="FILE", help="edge model (.npz)")
     hi.add_argument("--spectral-weight", type=float, default=None, help="share of spectral term")
+    hi.add_argument("--region-weight", type=float, default=None, help="share of whole-region term")
     hi.add_argument("--max-pixels", type=_positive_int, default=None, help="largest image (pixels)")
     hi.set_defaults(func=_cmd_hierarchy)
 
@@ -95,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     eh.add_argument("--edge-model", default=None, metavar="FILE", help="edge model (.npz)")
     eh.add_argument(
         "--spectral-weight", type=float, nargs="+", default=None, help="one or more to compare"
+    )
+    eh.add_argument(
+        "--region-weight", type=float, nargs="+", default=None, help="one or more to compare"
     )
     eh.add_argument("--json", default=None, metavar="OUT", help="write results as JSON")
     eh.set_defaults(func=_cmd_eval_hierarchy)
@@ -292,6 +296,7 @@ def _cmd_hierarchy(ns: argparse.Namespace) -> int:
             backbone=backbone,
             edge_model=model,
             spectral_weight=ns.spectral_weight,
+            region_weight=ns.region_weight,
         )
         dtype = np.uint16 if tree.region_counts[0] <= 65535 else np.int32
         stack = np.stack([tree.labels_at(lv).astype(dtype) for lv in range(tree.n_levels)])
@@ -358,7 +363,7 @@ def _cmd_eval_hierarchy(ns: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .core.features import cached_backbone
-    from .core.hierarchy import DEFAULT_SPECTRAL_WEIGHT
+    from .core.hierarchy import DEFAULT_REGION_WEIGHT, DEFAULT_SPECTRAL_WEIGHT
     from .core.io import write_bytes_atomic
     from .eval.bsds import DatasetError, find_data_dir, iter_split
     from .eval.hierarchy import HierarchyConfig, evaluate_hierarchies, format_hierarchy_table
@@ -369,8 +374,13 @@ def _cmd_eval_hierarchy(ns: argparse.Namespace) -> int:
     except DatasetError as exc:
         raise CLIError(str(exc)) from None
     model = _load_edge_model(ns.edge_model)
-    weights = ns.spectral_weight or [DEFAULT_SPECTRAL_WEIGHT]
-    configs = [HierarchyConfig(f"spectral={w:g}", model, w) for w in weights]
+    spectral = ns.spectral_weight or [DEFAULT_SPECTRAL_WEIGHT]
+    region = ns.region_weight or [DEFAULT_REGION_WEIGHT]
+    configs = [
+        HierarchyConfig(f"spectral={w:g} region={r:g}", model, w, r)
+        for w in spectral
+        for r in region
+    ]
     bar = tqdm(desc="hierarchy eval", total=total, unit="img", file=sys.stderr)
     results = evaluate_hierarchies(
         ns.data,

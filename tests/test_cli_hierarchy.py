@@ -58,10 +58,11 @@ def test_train_affinity_and_eval_hierarchy(tiny_bsds, tmp_path, capsys):
     out = tmp_path / "h.json"
     code = main(["eval", "hierarchy", "--data", str(tiny_bsds), "--n-segments", "40",
                  "--edge-model", str(model_path), "--spectral-weight", "0", "0.3",
-                 "--json", str(out)])
+                 "--region-weight", "0.5", "--json", str(out)])
     assert code == 0
     results = json.loads(out.read_text())
     assert [r["spectral_weight"] for r in results] == [0.0, 0.3]
+    assert [r["region_weight"] for r in results] == [0.5, 0.5]
     for r in results:
         assert 0.5 < r["boundary"]["ods"]["f"] <= 1.0
         assert 0.5 < r["covering"]["ods"]["value"] <= 1.0

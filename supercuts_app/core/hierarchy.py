@@ -23,10 +23,12 @@ from scipy import linalg, sparse
 from scipy.cluster.hierarchy import cut_tree, fcluster
 from scipy.sparse.csgraph import laplacian
 
-from .region_graph import RegionGraph, edge_features
+from .region_graph import RegionGraph, RegionStats, edge_features, pair_features
 
 DEFAULT_SPECTRAL_WEIGHT = 0.3
 """Share of the spectral distance in an edge's score (chosen on BSDS500 val)."""
+DEFAULT_REGION_WEIGHT = 0.0
+"""Share of the whole-region score in a border's score while merging (chosen on BSDS500 val)."""
 
 
 @dataclass
@@ -145,26 +147,48 @@ def edge_scores(
     return (1.0 - spectral_weight) * local + spectral_weight * spectral
 
 
-def greedy_merge(graph: RegionGraph, scores: np.ndarray) -> np.ndarray:
+def greedy_merge(
+    graph: RegionGraph,
+    scores: np.ndarray,
+    *,
+    model: EdgeModel | None = None,
+    region_weight: float = 0.0,
+) -> np.ndarray:
     """Merge along the weakest border until one region remains.
 
     The score between two regions is the border-length-weighted mean of the scores of the
-    superpixel edges between them; it never falls below the last merge's, so heights are
-    monotone. Returns a scipy linkage matrix (K-1, 4): merged ids, height, size.
+    superpixel edges between them, optionally blended (``region_weight``) with ``model``'s score
+    of the two merged regions as wholes (their mean colour, deep feature and histograms), which
+    sees contrasts that only show at coarse scales. Heights are kept monotone (never below the
+    previous merge), so the tree is an ultrametric. Returns a scipy linkage matrix (K-1, 4):
+    merged ids, height, size.
     """
     k = graph.n_nodes
-    # neighbours[r][s] = [sum of score * length, sum of length] over edges between r and s
+    rescore = model is not None and region_weight > 0
+    stats = RegionStats(graph) if rescore else None
+    # neighbours[r][s] = [sum score*length, sum length, sum gradient*length] of borders r-s
     neighbours: dict[int, dict[int, list[float]]] = {r: {} for r in range(k)}
-    heap: list[tuple[float, int, int]] = []
-    rows_in = zip(graph.edges.tolist(), scores.tolist(), graph.border_length.tolist(), strict=True)
-    for (a, b), s, length in rows_in:
-        neighbours[a][b] = neighbours[b].setdefault(a, [0.0, 0.0])
-        neighbours[a][b][0] += s * length
-        neighbours[a][b][1] += length
-    for a in range(k):
-        for b, (sw, sl) in neighbours[a].items():
-            if a < b:
-                heap.append((sw / sl, a, b))
+    rows_in = zip(
+        graph.edges.tolist(),
+        scores.tolist(),
+        graph.border_length.tolist(),
+        graph.border_gradient.tolist(),
+        strict=True,
+    )
+    for (a, b), s, length, grad in rows_in:
+        entry = neighbours[b].setdefault(a, [0.0, 0.0, 0.0])
+        neighbours[a][b] = entry
+        entry[0] += s * length
+        entry[1] += length
+        entry[2] += grad * length
+    # Per region: sum of gradient*length and of length over all its borders ("typical" gradient).
+    typ_gl = np.zeros(2 * k)
+    typ_len = np.zeros(2 * k)
+    np.add.at(
+        typ_gl, graph.edges.ravel(), np.repeat(graph.border_gradient * graph.border_length, 2)
+    )
+    np.add.at(typ_len, graph.edges.ravel(), np.repeat(graph.border_length, 2))
+    heap = [(sw / sl, a, b) for a in range(k) for b, (sw, sl, _) in neighbours[a].items() if a < b]
     heapq.heapify(heap)
     size = {r: 1 for r in range(k)}
     alive = set(range(k))
@@ -178,20 +202,40 @@ def greedy_merge(graph: RegionGraph, scores: np.ndarray) -> np.ndarray:
         last = max(last, cost)
         new = next_id
         next_id += 1
+        inner = neighbours[a][b]
+        typ_gl[new] = typ_gl[a] + typ_gl[b] - 2 * inner[2]
+        typ_len[new] = typ_len[a] + typ_len[b] - 2 * inner[1]
         merged: dict[int, list[float]] = {}
         for old in (a, b):
-            for c, (sw, sl) in neighbours.pop(old).items():
+            for c, entry in neighbours.pop(old).items():
                 neighbours[c].pop(old, None)
                 if c in (a, b):
                     continue
-                entry = merged.setdefault(c, [0.0, 0.0])
-                entry[0] += sw
-                entry[1] += sl
+                acc = merged.setdefault(c, [0.0, 0.0, 0.0])
+                for t in range(3):
+                    acc[t] += entry[t]
         neighbours[new] = {}
         for c, entry in merged.items():
             neighbours[new][c] = entry
             neighbours[c][new] = entry
-            heapq.heappush(heap, (max(entry[0] / entry[1], last), min(c, new), max(c, new)))
+        costs = [entry[0] / entry[1] for entry in merged.values()]
+        if rescore and merged:
+            stats.merge(a, b, new)
+            others = np.fromiter(merged.keys(), dtype=np.intp)
+            entries = np.array(list(merged.values()))
+            typical = typ_gl / np.maximum(typ_len, 1e-9)
+            feats = pair_features(
+                stats,
+                np.full(len(others), new),
+                others,
+                entries[:, 2] / entries[:, 1],
+                entries[:, 1],
+                typical,
+            )
+            whole = model.predict(feats)
+            costs = list((1 - region_weight) * np.asarray(costs) + region_weight * whole)
+        for c, cost_c in zip(merged, costs, strict=True):
+            heapq.heappush(heap, (max(cost_c, last), min(c, new), max(c, new)))
         alive -= {a, b}
         alive.add(new)
         size[new] = size.pop(a) + size.pop(b)
@@ -317,6 +361,7 @@ def build_hierarchy(
     *,
     model: EdgeModel | None = None,
     spectral_weight: float = DEFAULT_SPECTRAL_WEIGHT,
+    region_weight: float = DEFAULT_REGION_WEIGHT,
     ratio: float = 1.5,
 ) -> MergeHierarchy:
     """Merge tree and levels of a superpixel map given its region graph.
@@ -331,6 +376,8 @@ def build_hierarchy(
         Learned edge scoring; hand-set weights when None.
     spectral_weight : float
         Share of the spectral distance in each edge's score.
+    region_weight : float
+        Share of the model's score of whole merged regions in a border's score (needs ``model``).
     ratio : float
         Region count falls by about this factor from one level to the next.
     """
@@ -340,7 +387,7 @@ def build_hierarchy(
             superpixels.astype(np.int32), np.zeros((1, 1), np.int32), np.zeros((0, 4))
         )
     scores = edge_scores(graph, model=model, spectral_weight=spectral_weight)
-    z = greedy_merge(graph, scores)
+    z = greedy_merge(graph, scores, model=model, region_weight=region_weight)
     counts = geometric_counts(k, ratio=ratio)
     tables = cut_tree(z, n_clusters=counts).T.astype(np.int32)
     return MergeHierarchy(superpixels.astype(np.int32), tables, z)

@@ -74,6 +74,7 @@ def hierarchy_for_image(
     backbone=None,
     edge_model=None,
     spectral_weight: float | None = None,
+    region_weight: float | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ):
@@ -83,7 +84,12 @@ def hierarchy_for_image(
     None); ``edge_model`` defaults to the shipped model when installed.
     """
     from .features import cached_backbone
-    from .hierarchy import DEFAULT_SPECTRAL_WEIGHT, build_hierarchy, default_edge_model
+    from .hierarchy import (
+        DEFAULT_REGION_WEIGHT,
+        DEFAULT_SPECTRAL_WEIGHT,
+        build_hierarchy,
+        default_edge_model,
+    )
     from .region_graph import region_graph, superpixel_deep_features
 
     backbone = backbone or cached_backbone()
@@ -105,6 +111,7 @@ def hierarchy_for_image(
         graph,
         model=edge_model if edge_model is not None else default_edge_model(),
         spectral_weight=DEFAULT_SPECTRAL_WEIGHT if spectral_weight is None else spectral_weight,
+        region_weight=DEFAULT_REGION_WEIGHT if region_weight is None else region_weight,
     )
     report(progress, "hierarchy", 1.0)
     return result, tree

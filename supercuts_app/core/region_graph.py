@@ -218,40 +218,99 @@ def superpixel_deep_features(
 def edge_features(graph: RegionGraph) -> np.ndarray:
     """(E, F) descriptor of every edge, columns as in :data:`EDGE_FEATURE_NAMES`."""
     i, j = graph.edges[:, 0], graph.edges[:, 1]
-    d_lab = np.abs(graph.colour[i] - graph.colour[j])
+    # The border gradient relative to the mean gradient along all borders of the two regions.
+    both = np.concatenate([i, j])
+    grad_len = np.tile(graph.border_gradient * graph.border_length, 2)
+    typical = np.bincount(both, grad_len, graph.n_nodes) / np.maximum(
+        np.bincount(both, np.tile(graph.border_length, 2), graph.n_nodes), 1e-9
+    )
+    return pair_features(graph, i, j, graph.border_gradient, graph.border_length, typical)
+
+
+def pair_features(
+    nodes: RegionGraph | RegionStats,
+    i: np.ndarray,
+    j: np.ndarray,
+    gradient: np.ndarray,
+    length: np.ndarray,
+    typical: np.ndarray,
+) -> np.ndarray:
+    """(P, F) descriptors of region pairs ``(i, j)`` from node statistics and their borders.
+
+    ``gradient`` and ``length`` describe each pair's shared border; ``typical`` is the mean
+    border gradient of every node (indexed by node id).
+    """
+    d_lab = np.abs(nodes.colour[i] - nodes.colour[j])
     delta_e = np.sqrt((d_lab**2).sum(axis=1))
     per_level = np.zeros((len(i), 3))
-    if graph.deep is not None:
-        products = graph.deep[i] * graph.deep[j]
+    if nodes.deep is not None:
+        products = nodes.deep[i] * nodes.deep[j]
         cosine = 1.0 - products.sum(axis=1)
-        n_blocks = max(len(graph.deep_blocks), 1)
+        n_blocks = max(len(nodes.deep_blocks), 1)
         start = 0
-        for b, size in enumerate(graph.deep_blocks[:3]):
+        for b, size in enumerate(nodes.deep_blocks[:3]):
             per_level[:, b] = 1.0 - n_blocks * products[:, start : start + size].sum(axis=1)
             start += size
     else:
         cosine = np.zeros(len(i))
-    chi2 = [_chi2(h, i, j) for h in graph.histograms] or [np.zeros(len(i))] * 3
-    grad = graph.border_gradient
-    # The border gradient relative to the mean gradient along all borders of the two regions.
-    both = np.concatenate([i, j])
-    grad_len = np.tile(grad * graph.border_length, 2)
-    typical = np.bincount(both, grad_len, graph.n_nodes) / np.maximum(
-        np.bincount(both, np.tile(graph.border_length, 2), graph.n_nodes), 1e-9
-    )
-    rel = grad / np.maximum(0.5 * (typical[i] + typical[j]), 1e-6)
-    area_i, area_j = graph.area[i], graph.area[j]
+    chi2 = [_chi2(h, i, j) for h in nodes.histograms] or [np.zeros(len(i))] * 3
+    rel = gradient / np.maximum(0.5 * (typical[i] + typical[j]), 1e-6)
+    area_i, area_j = nodes.area[i], nodes.area[j]
     return np.column_stack(
         [
             d_lab,
             delta_e,
             cosine,
-            grad,
+            gradient,
             rel,
-            np.log(graph.border_length),
+            np.log(length),
             np.log(np.minimum(area_i, area_j)),
             np.log(np.maximum(area_i, area_j)),
             per_level,
             *chi2,
         ]
     ).astype(np.float64)
+
+
+class RegionStats:
+    """Node statistics of a region graph that follow merges (ids K, K+1, ... for new regions).
+
+    Means are area-weighted; deep features are re-normalised per level block after each merge,
+    so :func:`pair_features` describes merged regions exactly as it describes superpixels.
+    """
+
+    def __init__(self, graph: RegionGraph) -> None:
+        k = graph.n_nodes
+        cap = 2 * k - 1
+        self.deep_blocks = graph.deep_blocks
+        self.area = np.zeros(cap)
+        self.area[:k] = graph.area
+        self.colour = np.zeros((cap, 3))
+        self.colour[:k] = graph.colour
+        self.histograms = tuple(np.zeros((cap, h.shape[1])) for h in graph.histograms)
+        for mine, theirs in zip(self.histograms, graph.histograms, strict=True):
+            mine[:k] = theirs
+        self.deep = None
+        if graph.deep is not None:
+            self.deep = np.zeros((cap, graph.deep.shape[1]))
+            self.deep[:k] = graph.deep
+
+    def merge(self, a: int, b: int, new: int) -> None:
+        """Record region ``new`` as the union of regions ``a`` and ``b``."""
+        wa, wb = self.area[a], self.area[b]
+        total = wa + wb
+        self.area[new] = total
+        self.colour[new] = (wa * self.colour[a] + wb * self.colour[b]) / total
+        for h in self.histograms:
+            h[new] = (wa * h[a] + wb * h[b]) / total
+        if self.deep is not None:
+            v = wa * self.deep[a] + wb * self.deep[b]
+            start = 0
+            blocks = self.deep_blocks or (len(v),)
+            for size in blocks:
+                part = v[start : start + size]
+                v[start : start + size] = (
+                    part / max(np.linalg.norm(part), 1e-8) / np.sqrt(len(blocks))
+                )
+                start += size
+            self.deep[new] = v

@@ -32,6 +32,7 @@ class HierarchyConfig:
     name: str
     model: EdgeModel | None
     spectral_weight: float = 0.3
+    region_weight: float = 0.0
 
 
 def evaluate_hierarchies(
@@ -60,7 +61,11 @@ def evaluate_hierarchies(
         humans = [(h.segmentation, h.boundaries) for h in item.humans()]
         for scores, cfg in zip(per_config, configs, strict=True):
             tree = build_hierarchy(
-                labels, graph, model=cfg.model, spectral_weight=cfg.spectral_weight
+                labels,
+                graph,
+                model=cfg.model,
+                spectral_weight=cfg.spectral_weight,
+                region_weight=cfg.region_weight,
             )
             levels = [tree.labels_at_height(t) for t in thresholds]
             scores.append(evaluate_image(levels, humans))
@@ -76,6 +81,7 @@ def evaluate_hierarchies(
                 "images": len(items),
                 "n_segments": n_segments,
                 "spectral_weight": cfg.spectral_weight,
+            "region_weight": cfg.region_weight,
                 "thresholds": list(map(float, thresholds)),
                 **summary,
             }

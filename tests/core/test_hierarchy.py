@@ -150,3 +150,22 @@ def test_edge_model_round_trip(tmp_path):
     np.testing.assert_allclose(back.predict(x), model.predict(x))
     assert back.info == {"note": "test"}
     assert ((model.predict(x) > 0) & (model.predict(x) < 1)).all()
+
+
+def test_whole_region_rescoring_keeps_nesting_and_order(two_shade_quadrants):
+    """A model that scores colour contrast, applied to merged regions as wholes."""
+    from scipy.cluster.hierarchy import cut_tree
+
+    w1 = np.zeros((16, 1))
+    w1[3, 0] = 1.0  # delta_E
+    model = EdgeModel(
+        mean=np.zeros(16), std=np.ones(16), w1=w1, b1=np.zeros(1),
+        w2=np.array([[0.2]]), b2=np.array([-3.0]),
+    )
+    labels = _grid_labels(64, 64, 8)
+    graph = region_graph(labels, two_shade_quadrants)
+    tree = build_hierarchy(labels, graph, model=model, spectral_weight=0.0, region_weight=0.7)
+    _assert_nested(tree)
+    assert (np.diff(tree.linkage[:, 2]) >= 0).all()
+    two = cut_tree(tree.linkage, n_clusters=[2])[:, 0][labels]
+    assert two[0, 0] == two[0, 63] and two[63, 0] == two[63, 63] and two[0, 0] != two[63, 0]
