@@ -25,9 +25,9 @@ from scipy.sparse.csgraph import laplacian
 
 from .region_graph import RegionGraph, RegionStats, edge_features, pair_features
 
-DEFAULT_SPECTRAL_WEIGHT = 0.3
+DEFAULT_SPECTRAL_WEIGHT = 0.0
 """Share of the spectral distance in an edge's score (chosen on BSDS500 val)."""
-DEFAULT_REGION_WEIGHT = 0.0
+DEFAULT_REGION_WEIGHT = 0.3
 """Share of the whole-region score in a border's score while merging (chosen on BSDS500 val)."""
 
 
