@@ -303,11 +303,24 @@ def _f_measure(p: np.ndarray, r: np.ndarray) -> np.ndarray:
     return np.where(denom > 0, 2 * p * r / np.where(denom > 0, denom, 1), 0.0)
 
 
+def _interpolated_best_f(p: np.ndarray, r: np.ndarray) -> tuple[float, float, float]:
+    """Best F over levels and 100 linear steps between neighbouring levels (BSDS ``maxF``)."""
+    if len(p) == 1:
+        return float(_f_measure(p, r)[0]), float(p[0]), float(r[0])
+    d = np.linspace(0.0, 1.0, 101)[None, :]
+    pi = p[:-1, None] * (1 - d) + p[1:, None] * d
+    ri = r[:-1, None] * (1 - d) + r[1:, None] * d
+    fi = _f_measure(pi, ri)
+    k = np.unravel_index(np.argmax(fi), fi.shape)
+    return float(fi[k]), float(pi[k]), float(ri[k])
+
+
 def summarize(images: Sequence[ImageScores]) -> dict[str, Any]:
     """Pool per-image counts into BSDS ODS/OIS boundary and covering scores.
 
-    Boundary ODS picks the level with the best F of counts summed over images, OIS each image's
-    best-F level (first on ties). Covering pools ``cover_sum / cover_total`` over images as BSDS
+    Boundary ODS takes the best F of counts summed over images, with precision and recall
+    interpolated linearly between neighbouring levels as BSDS's ``maxF`` does (``f_at_level`` is
+    the best F at a level itself); OIS takes each image's best-F level (first on ties). Covering pools ``cover_sum / cover_total`` over images as BSDS
     does; ODS picks one level, OIS each image's best level (last, i.e. coarsest, on ties).
 
     Parameters
@@ -336,6 +349,7 @@ def summarize(images: Sequence[ImageScores]) -> dict[str, Any]:
     r = _ratio(cnt_r.sum(0), sum_r.sum(0))
     f = _f_measure(p, r)
     ods = int(np.argmax(f))
+    ods_f, ods_p, ods_r = _interpolated_best_f(p, r)
 
     rows = np.arange(len(images))
     best = np.argmax(_f_measure(_ratio(cnt_p, sum_p), _ratio(cnt_r, sum_r)), axis=1)
@@ -351,7 +365,13 @@ def summarize(images: Sequence[ImageScores]) -> dict[str, Any]:
 
     return {
         "boundary": {
-            "ods": {"f": float(f[ods]), "p": float(p[ods]), "r": float(r[ods]), "level": ods},
+            "ods": {
+                "f": ods_f,
+                "p": ods_p,
+                "r": ods_r,
+                "level": ods,
+                "f_at_level": float(f[ods]),
+            },
             "ois": {
                 "f": float(_f_measure(ois_p, ois_r)),
                 "p": float(ois_p),

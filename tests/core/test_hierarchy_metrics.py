@@ -154,7 +154,9 @@ def test_evaluate_image_counts() -> None:
 def test_summary_finds_the_correct_level() -> None:
     images = [evaluate_image(LEVELS, [human(halves())] * 2) for _ in range(2)]
     summary = summarize(images)
-    assert summary["boundary"]["ods"] == {"f": 1.0, "p": 1.0, "r": 1.0, "level": 1}
+    assert summary["boundary"]["ods"] == {
+        "f": 1.0, "p": 1.0, "r": 1.0, "level": 1, "f_at_level": 1.0
+    }
     assert summary["boundary"]["ois"] == {"f": 1.0, "p": 1.0, "r": 1.0}
     assert summary["covering"]["ods"] == {"value": 1.0, "level": 1}
     assert summary["covering"]["ois"] == 1.0
@@ -177,7 +179,15 @@ def test_ois_picks_the_best_level_per_image() -> None:
     )
     ods = summary["boundary"]["ods"]
     assert ods["level"] == 0
-    assert (ods["p"], ods["r"]) == (pytest.approx(p0), 1.0)
+    assert ods["f_at_level"] == pytest.approx(2 * p0 / (p0 + 1))
+    # BSDS interpolates P and R linearly between levels: between level 0 (p0, 1) and level 1
+    # (1, r1) the best F lies at P = p0 + t (1 - p0), R = 1 - t (1 - r1) for the best t.
+    t = np.linspace(0, 1, 101)
+    pi, ri = p0 + t * (1 - p0), 1 - t * (1 - r1)
+    fi = 2 * pi * ri / (pi + ri)
+    best = int(np.argmax(fi))
+    assert ods["f"] == pytest.approx(fi[best]) and ods["f"] > ods["f_at_level"]
+    assert (ods["p"], ods["r"]) == (pytest.approx(pi[best]), pytest.approx(ri[best]))
     assert summary["boundary"]["ois"] == {"f": 1.0, "p": 1.0, "r": 1.0}
     # Covering pools pixel counts over humans and images (512 and 768 px here), as BSDS does.
     np.testing.assert_allclose(
