@@ -320,8 +320,9 @@ def summarize(images: Sequence[ImageScores]) -> dict[str, Any]:
 
     Boundary ODS takes the best F of counts summed over images, with precision and recall
     interpolated linearly between neighbouring levels as BSDS's ``maxF`` does (``f_at_level`` is
-    the best F at a level itself); OIS takes each image's best-F level (first on ties). Covering pools ``cover_sum / cover_total`` over images as BSDS
-    does; ODS picks one level, OIS each image's best level (last, i.e. coarsest, on ties).
+    the best F at a level itself); OIS takes each image's best-F level (first on ties).
+    Covering pools ``cover_sum / cover_total`` over images as BSDS does; ODS picks one level, OIS
+    each image's best level (last, i.e. coarsest, on ties).
 
     Parameters
     ----------
