@@ -73,6 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
     ta.add_argument("--n-segments", type=_positive_int, default=600, metavar="K")
     ta.add_argument("--limit", type=_positive_int, default=None, help="first N images per split")
     ta.add_argument("--steps", type=_positive_int, default=1500)
+    ta.add_argument(
+        "--region-counts",
+        type=_positive_int,
+        nargs="*",
+        default=[],
+        metavar="N",
+        help="also learn from merged-region pairs at these region counts of each hierarchy",
+    )
     ta.set_defaults(func=_cmd_train_affinity)
 
     ev = sub.add_parser("eval", help="evaluate on BSDS500")
@@ -321,6 +329,7 @@ def _cmd_train_affinity(ns: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .core.features import cached_backbone
+    from .core.hierarchy import default_edge_model
     from .eval.bsds import DatasetError, find_data_dir
     from .train.affinity import edge_samples, fit_edge_model, weighted_bce
 
@@ -340,7 +349,14 @@ def _cmd_train_affinity(ns: argparse.Namespace) -> int:
             bar.update(1)
 
         samples[split] = edge_samples(
-            ns.data, split, backbone, n_segments=ns.n_segments, limit=ns.limit, on_image=tick
+            ns.data,
+            split,
+            backbone,
+            n_segments=ns.n_segments,
+            limit=ns.limit,
+            region_counts=ns.region_counts,
+            model=default_edge_model(),
+            on_image=tick,
         )
         bar.close()
     model = fit_edge_model(
@@ -353,6 +369,7 @@ def _cmd_train_affinity(ns: argparse.Namespace) -> int:
         "n_segments": ns.n_segments,
         "train_edges": int(len(samples["train"].targets)),
         "val_bce": weighted_bce(model, samples["val"]),
+        "region_counts": list(ns.region_counts),
     }
     model.save(ns.out)
     print(f"val weighted BCE {model.info['val_bce']:.4f}; saved {ns.out}")

@@ -204,14 +204,7 @@ def superpixel_deep_features(
             on = sel == m
             cy, cx = int(ys[on].mean() * scale), int(xs[on].mean() * scale)
             means[m] = flat[:, min(cy, gh - 1) * gw + min(cx, gw - 1)]
-    # Each level's block is normalised on its own, then scaled so the whole vector has unit norm.
-    out = np.empty_like(means)
-    start = 0
-    for size in block_sizes:
-        block = means[:, start : start + size]
-        norms = np.linalg.norm(block, axis=1, keepdims=True)
-        out[:, start : start + size] = block / np.maximum(norms, 1e-8) / np.sqrt(len(block_sizes))
-        start += size
+    out = normalise_blocks(means, tuple(block_sizes))
     return out.astype(np.float32), tuple(block_sizes)
 
 
@@ -272,6 +265,28 @@ def pair_features(
     ).astype(np.float64)
 
 
+def normalise_blocks(vectors: np.ndarray, blocks: tuple[int, ...]) -> np.ndarray:
+    """L2-normalise each level block of (N, C) deep vectors; the whole vector gets unit norm."""
+    blocks = blocks or (vectors.shape[1],)
+    out = np.empty(vectors.shape, dtype=np.float64)
+    start = 0
+    for size in blocks:
+        part = vectors[:, start : start + size]
+        norms = np.linalg.norm(part, axis=1, keepdims=True)
+        out[:, start : start + size] = part / np.maximum(norms, 1e-8) / np.sqrt(len(blocks))
+        start += size
+    return out
+
+
+def region_deep_features(
+    deep: np.ndarray, area: np.ndarray, table: np.ndarray, blocks: tuple[int, ...]
+) -> np.ndarray:
+    """Deep features of regions made of superpixels (``table[s]`` = region of superpixel s)."""
+    sums = np.zeros((int(table.max()) + 1, deep.shape[1]))
+    np.add.at(sums, table, deep * area[:, None])
+    return normalise_blocks(sums, blocks)
+
+
 class RegionStats:
     """Node statistics of a region graph that follow merges (ids K, K+1, ... for new regions).
 
@@ -305,12 +320,5 @@ class RegionStats:
             h[new] = (wa * h[a] + wb * h[b]) / total
         if self.deep is not None:
             v = wa * self.deep[a] + wb * self.deep[b]
-            start = 0
-            blocks = self.deep_blocks or (len(v),)
-            for size in blocks:
-                part = v[start : start + size]
-                v[start : start + size] = (
-                    part / max(np.linalg.norm(part), 1e-8) / np.sqrt(len(blocks))
-                )
-                start += size
+            v = normalise_blocks(v[None, :], self.deep_blocks)[0]
             self.deep[new] = v

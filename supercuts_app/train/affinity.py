@@ -9,17 +9,23 @@ boundaries the hierarchy draws.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+from scipy.cluster.hierarchy import cut_tree
 
 from ..core.features import Backbone
-from ..core.hierarchy import EdgeModel
+from ..core.hierarchy import EdgeModel, build_hierarchy
 from ..core.io import load_image
-from ..core.region_graph import edge_features, region_graph, superpixel_deep_features
+from ..core.region_graph import (
+    edge_features,
+    region_deep_features,
+    region_graph,
+    superpixel_deep_features,
+)
 from ..core.superpixels import compute_superpixels
 from ..eval.bsds import iter_split
 
@@ -49,9 +55,16 @@ def edge_samples(
     *,
     n_segments: int = 600,
     limit: int | None = None,
+    region_counts: Sequence[int] = (),
+    model: EdgeModel | None = None,
     on_image: Callable[[int, int], None] | None = None,
 ) -> EdgeSamples:
-    """Collect edge features and targets for every image of a BSDS500 split."""
+    """Collect edge features and targets for every image of a BSDS500 split.
+
+    With ``region_counts``, pairs of merged regions are added too: the image's hierarchy (built
+    with ``model``) is cut at those region counts, so the model also learns to score the whole
+    regions it is asked about while merging.
+    """
     items = list(iter_split(root, split, limit=limit))
     feats, targets, weights = [], [], []
     for done, item in enumerate(items, start=1):
@@ -61,15 +74,40 @@ def edge_samples(
         graph = region_graph(labels, image, deep=deep, deep_blocks=blocks)
         i, j = graph.edges[:, 0], graph.edges[:, 1]
         differ = []
-        for human in item.humans():
+        humans = item.humans()
+        for human in humans:
             major = majority_labels(labels, human.segmentation)
             differ.append(major[i] != major[j])
         feats.append(edge_features(graph))
         targets.append(np.mean(differ, axis=0))
         weights.append(graph.border_length)
+        for table in _region_tables(labels, graph, model, region_counts):
+            regions = table[labels]
+            rdeep = region_deep_features(graph.deep, graph.area, table, graph.deep_blocks)
+            rgraph = region_graph(regions, image, deep=rdeep, deep_blocks=graph.deep_blocks)
+            ri, rj = rgraph.edges[:, 0], rgraph.edges[:, 1]
+            rdiff = []
+            for human in humans:
+                major = majority_labels(regions, human.segmentation)
+                rdiff.append(major[ri] != major[rj])
+            feats.append(edge_features(rgraph))
+            targets.append(np.mean(rdiff, axis=0))
+            weights.append(rgraph.border_length)
         if on_image is not None:
             on_image(done, len(items))
     return EdgeSamples(np.concatenate(feats), np.concatenate(targets), np.concatenate(weights))
+
+
+def _region_tables(
+    labels: np.ndarray, graph, model: EdgeModel | None, counts: Sequence[int]
+) -> list[np.ndarray]:
+    """Superpixel-to-region tables of the image's hierarchy cut at ``counts`` regions."""
+    counts = [c for c in counts if 1 < c < graph.n_nodes]
+    if not counts:
+        return []
+    tree = build_hierarchy(labels, graph, model=model)
+    cuts = cut_tree(tree.linkage, n_clusters=counts)
+    return [cuts[:, c].astype(np.int64) for c in range(cuts.shape[1])]
 
 
 def fit_edge_model(
