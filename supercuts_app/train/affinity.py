@@ -72,30 +72,32 @@ def edge_samples(
         labels = compute_superpixels(image, n_segments=n_segments, backbone=backbone).labels
         deep, blocks = superpixel_deep_features(backbone, image, labels)
         graph = region_graph(labels, image, deep=deep, deep_blocks=blocks)
-        i, j = graph.edges[:, 0], graph.edges[:, 1]
-        differ = []
-        humans = item.humans()
-        for human in humans:
-            major = majority_labels(labels, human.segmentation)
-            differ.append(major[i] != major[j])
-        feats.append(edge_features(graph))
-        targets.append(np.mean(differ, axis=0))
-        weights.append(graph.border_length)
+        humans = [h.segmentation for h in item.humans()]
+        parts = [_pair_samples(graph, labels, humans)]
         for table in _region_tables(labels, graph, model, region_counts):
             regions = table[labels]
             rdeep = region_deep_features(graph.deep, graph.area, table, graph.deep_blocks)
             rgraph = region_graph(regions, image, deep=rdeep, deep_blocks=graph.deep_blocks)
-            ri, rj = rgraph.edges[:, 0], rgraph.edges[:, 1]
-            rdiff = []
-            for human in humans:
-                major = majority_labels(regions, human.segmentation)
-                rdiff.append(major[ri] != major[rj])
-            feats.append(edge_features(rgraph))
-            targets.append(np.mean(rdiff, axis=0))
-            weights.append(rgraph.border_length)
+            parts.append(_pair_samples(rgraph, regions, humans))
+        for f, t, w in parts:
+            feats.append(f)
+            targets.append(t)
+            weights.append(w)
         if on_image is not None:
             on_image(done, len(items))
     return EdgeSamples(np.concatenate(feats), np.concatenate(targets), np.concatenate(weights))
+
+
+def _pair_samples(
+    graph, labels: np.ndarray, humans: Sequence[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features, soft targets (share of humans separating the pair) and border lengths."""
+    i, j = graph.edges[:, 0], graph.edges[:, 1]
+    differ = []
+    for truth in humans:
+        major = majority_labels(labels, truth)
+        differ.append(major[i] != major[j])
+    return edge_features(graph), np.mean(differ, axis=0), graph.border_length
 
 
 def _region_tables(
