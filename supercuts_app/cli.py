@@ -12,7 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import cli_hierarchy
-from .cli_common import CLIError, backbone_from, expand_inputs, positive_int, split_size
+from .cli_common import (
+    CLIError,
+    backbone_from,
+    expand_inputs,
+    positive_int,
+    run_per_image,
+    split_size,
+)
 
 SUBCOMMANDS = ("superpixels", "hierarchy", "train", "eval")
 
@@ -125,9 +132,7 @@ def _add_superpixel_options(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_superpixels(ns: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from .core.io import DEFAULT_MAX_PIXELS, ImageLoadError, load_image, write_png_atomic
+    from .core.io import write_png_atomic
     from .core.render import boundary_overlay
     from .core.superpixels import compute_superpixels
 
@@ -141,36 +146,22 @@ def _cmd_superpixels(ns: argparse.Namespace) -> int:
     if out.exists() and not single_file and not out.is_dir():
         raise CLIError(f"--out {out} exists and is not a folder")
     backbone = backbone_from(ns) if ns.method == "ssn" else None
-    max_pixels = ns.max_pixels or DEFAULT_MAX_PIXELS
 
-    failures = 0
-    for path in tqdm(inputs, desc="superpixels", unit="img", disable=len(inputs) < 2):
-        try:
-            image = load_image(path, max_pixels=max_pixels)
-        except ImageLoadError as exc:
-            tqdm.write(f"supercuts: {exc}", file=sys.stderr)
-            failures += 1
-            continue
+    def process(path: Path, image) -> str:
         result = compute_superpixels(
             image, method=ns.method, n_segments=ns.n_segments, backbone=backbone
         )
         if result.n_segments > 65535:
-            tqdm.write(f"supercuts: {path}: {result.n_segments} segments do not fit a 16-bit PNG")
-            failures += 1
-            continue
+            raise CLIError(f"{path}: {result.n_segments} segments do not fit a 16-bit PNG")
         target = out if single_file else out / f"{path.stem}.png"
         target.parent.mkdir(parents=True, exist_ok=True)
         write_png_atomic(target, result.labels.astype("uint16"))
         if ns.overlay:
             overlay = boundary_overlay(image, result.labels)
             write_png_atomic(target.with_name(f"{target.stem}_overlay.png"), overlay)
-        if len(inputs) == 1:
-            print(f"{path}: {result.n_segments} superpixels in {result.seconds:.2f} s -> {target}")
-    if failures:
-        if len(inputs) > 1:
-            print(f"supercuts: {failures} of {len(inputs)} images failed", file=sys.stderr)
-        return 2
-    return 0
+        return f"{path}: {result.n_segments} superpixels in {result.seconds:.2f} s -> {target}"
+
+    return run_per_image(inputs, process, desc="superpixels", max_pixels=ns.max_pixels)
 
 
 def _cmd_eval_superpixels(ns: argparse.Namespace) -> int:

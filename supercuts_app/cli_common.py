@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+import numpy as np
 
 
 class CLIError(Exception):
@@ -71,3 +74,34 @@ def split_size(ns: argparse.Namespace) -> int:
         return len(list(iter_split(ns.data, ns.split, limit=ns.limit)))
     except DatasetError as exc:
         raise CLIError(str(exc)) from None
+
+
+def run_per_image(
+    inputs: Sequence[Path],
+    process: Callable[[Path, np.ndarray], str],
+    *,
+    desc: str,
+    max_pixels: int | None = None,
+) -> int:
+    """Load each image and call ``process(path, image)``; report and skip bad ones.
+
+    ``process`` returns a one-line summary (printed when there is a single input) or raises
+    :class:`CLIError` for a failure of that image alone. Returns the exit code: 2 if any failed.
+    """
+    from tqdm import tqdm
+
+    from .core.io import DEFAULT_MAX_PIXELS, ImageLoadError, load_image
+
+    failures = 0
+    for path in tqdm(inputs, desc=desc, unit="img", disable=len(inputs) < 2):
+        try:
+            summary = process(path, load_image(path, max_pixels=max_pixels or DEFAULT_MAX_PIXELS))
+        except (ImageLoadError, CLIError) as exc:
+            tqdm.write(f"supercuts: {exc}", file=sys.stderr)
+            failures += 1
+            continue
+        if len(inputs) == 1:
+            print(summary)
+    if failures and len(inputs) > 1:
+        print(f"supercuts: {failures} of {len(inputs)} images failed", file=sys.stderr)
+    return 2 if failures else 0

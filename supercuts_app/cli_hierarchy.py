@@ -7,7 +7,14 @@ import json
 import sys
 from pathlib import Path
 
-from .cli_common import CLIError, backbone_from, expand_inputs, load_edge_model, split_size
+from .cli_common import (
+    CLIError,
+    backbone_from,
+    expand_inputs,
+    load_edge_model,
+    run_per_image,
+    split_size,
+)
 
 
 def cmd_hierarchy(ns: argparse.Namespace) -> int:
@@ -15,15 +22,8 @@ def cmd_hierarchy(ns: argparse.Namespace) -> int:
     import io
 
     import numpy as np
-    from tqdm import tqdm
 
-    from .core.io import (
-        DEFAULT_MAX_PIXELS,
-        ImageLoadError,
-        load_image,
-        write_bytes_atomic,
-        write_png_atomic,
-    )
+    from .core.io import write_bytes_atomic, write_png_atomic
     from .core.pipeline import hierarchy_for_image
 
     inputs = expand_inputs(ns.inputs)
@@ -32,14 +32,8 @@ def cmd_hierarchy(ns: argparse.Namespace) -> int:
         raise CLIError(f"--out {out} exists and is not a folder")
     model = load_edge_model(ns.edge_model)
     backbone = backbone_from(ns)
-    failures = 0
-    for path in tqdm(inputs, desc="hierarchy", unit="img", disable=len(inputs) < 2):
-        try:
-            image = load_image(path, max_pixels=ns.max_pixels or DEFAULT_MAX_PIXELS)
-        except ImageLoadError as exc:
-            tqdm.write(f"supercuts: {exc}", file=sys.stderr)
-            failures += 1
-            continue
+
+    def process(path: Path, image) -> str:
         _, tree = hierarchy_for_image(
             image,
             method=ns.method,
@@ -56,16 +50,10 @@ def cmd_hierarchy(ns: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(out / f"{path.stem}.npz", buf.getvalue())
         write_png_atomic(out / f"{path.stem}_ucm.png", tree.ucm())
-        if len(inputs) == 1:
-            print(
-                f"{path}: {tree.n_levels} levels ({' > '.join(map(str, tree.region_counts))})"
-                f" -> {out}"
-            )
-    if failures:
-        if len(inputs) > 1:
-            print(f"supercuts: {failures} of {len(inputs)} images failed", file=sys.stderr)
-        return 2
-    return 0
+        counts = " > ".join(map(str, tree.region_counts))
+        return f"{path}: {tree.n_levels} levels ({counts}) -> {out}"
+
+    return run_per_image(inputs, process, desc="hierarchy", max_pixels=ns.max_pixels)
 
 
 def cmd_train_affinity(ns: argparse.Namespace) -> int:
