@@ -134,6 +134,7 @@ def cmd_eval_hierarchy(ns: argparse.Namespace) -> int:
         split=ns.split,
         n_segments=ns.n_segments,
         limit=ns.limit,
+        exact_matching=ns.exact_matching,
         on_image=lambda done, n: bar.update(1),
     )
     bar.close()

@@ -148,7 +148,7 @@ def _to_mask(points: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _counts_against(
-    pred: _PixelSet, truths: Sequence[_PixelSet], max_dist: float
+    pred: _PixelSet, truths: Sequence[_PixelSet], max_dist: float, exact: bool = False
 ) -> tuple[int, int, int, int]:
     """BSDS counts of one thinned prediction against prepared human boundary sets."""
     # A predicted pixel is correct if any human explains it, so matches are OR-ed over humans,
@@ -156,7 +156,7 @@ def _counts_against(
     hit = np.zeros(len(pred.points), dtype=bool)
     cnt_r = sum_r = 0
     for truth in truths:
-        pred_idx, truth_idx = _match_indices(pred, truth, max_dist)
+        pred_idx, truth_idx = _match_indices(pred, truth, max_dist, exact=exact)
         hit[pred_idx] = True
         cnt_r += len(truth_idx)
         sum_r += len(truth.points)
@@ -169,6 +169,7 @@ def boundary_counts(
     max_dist: float | None = None,
     *,
     maxdist_fraction: float = DEFAULT_MAXDIST_FRACTION,
+    exact: bool = False,
 ) -> tuple[int, int, int, int]:
     """BSDS boundary counts of one predicted boundary map against several humans.
 
@@ -182,6 +183,8 @@ def boundary_counts(
         Matching tolerance in pixels; by default ``maxdist_fraction`` of the image diagonal.
     maxdist_fraction : float
         Tolerance as a fraction of the diagonal when ``max_dist`` is not given.
+    exact : bool
+        Maximum-cardinality matching over all pairs (see :func:`_match_indices`).
 
     Returns
     -------
@@ -193,7 +196,7 @@ def boundary_counts(
     if max_dist is None:
         max_dist = max_match_distance(pred_boundary.shape, maxdist_fraction)
     truths = [_PixelSet.from_mask(np.asarray(h, dtype=bool)) for h in humans_boundaries]
-    return _counts_against(_PixelSet.from_mask(thin(pred_boundary)), truths, max_dist)
+    return _counts_against(_PixelSet.from_mask(thin(pred_boundary)), truths, max_dist, exact)
 
 
 def _compact_labels(labels: np.ndarray) -> tuple[np.ndarray, int]:
@@ -251,6 +254,7 @@ def evaluate_image(
     humans: Sequence[tuple[np.ndarray, np.ndarray]],
     *,
     maxdist_fraction: float = DEFAULT_MAXDIST_FRACTION,
+    exact: bool = False,
 ) -> ImageScores:
     """Boundary and covering counts of every level of a hierarchy against all humans.
 
@@ -262,6 +266,10 @@ def evaluate_image(
         ``(segmentation labels, boundary map)`` of each human annotation.
     maxdist_fraction : float
         Boundary matching tolerance as a fraction of the image diagonal.
+
+    exact : bool
+        Maximum-cardinality boundary matching over all pairs (slower; see
+        :func:`_match_indices`).
 
     Returns
     -------
@@ -284,7 +292,7 @@ def evaluate_image(
     cover_total = np.zeros(len(levels), dtype=np.int64)
     for i, level in enumerate(levels):
         pred = _PixelSet.from_mask(thin(label_boundaries(np.asarray(level))))
-        boundary[i] = _counts_against(pred, truths, max_dist)
+        boundary[i] = _counts_against(pred, truths, max_dist, exact)
         labels, n_labels = _compact_labels(level)
         for truth, n_truth in segs:
             weighted, total = _covering_compact(labels, n_labels, truth, n_truth)

@@ -44,11 +44,13 @@ def evaluate_hierarchies(
     n_segments: int = 600,
     limit: int | None = None,
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+    exact_matching: bool = False,
     on_image: Callable[[int, int], None] | None = None,
 ) -> list[dict]:
     """Score each hierarchy config on a BSDS500 split; superpixels are computed once per image.
 
-    Returns one dict per config: its name, the BSDS summary (``boundary`` and ``covering`` ODS
+    ``exact_matching`` uses a maximum matching over all boundary pixel pairs (slower; see
+    :func:`supercuts_app.core.hierarchy_metrics.match_boundaries`). Returns one dict per config: its name, the BSDS summary (``boundary`` and ``covering`` ODS
     and OIS) and the thresholds.
     """
     items = list(iter_split(root, split, limit=limit))
@@ -68,7 +70,7 @@ def evaluate_hierarchies(
                 region_weight=cfg.region_weight,
             )
             levels = [tree.labels_at_height(t) for t in thresholds]
-            scores.append(evaluate_image(levels, humans))
+            scores.append(evaluate_image(levels, humans, exact=exact_matching))
         if on_image is not None:
             on_image(done, len(items))
     results = []
@@ -81,7 +83,8 @@ def evaluate_hierarchies(
                 "images": len(items),
                 "n_segments": n_segments,
                 "spectral_weight": cfg.spectral_weight,
-            "region_weight": cfg.region_weight,
+                "region_weight": cfg.region_weight,
+                "exact_matching": exact_matching,
                 "thresholds": list(map(float, thresholds)),
                 **summary,
             }

@@ -212,3 +212,20 @@ def test_evaluate_image_rejects_bad_inputs() -> None:
         evaluate_image([], [human(halves())])
     with pytest.raises(ValueError, match="shape"):
         evaluate_image([np.zeros((4, 4), dtype=int)], [human(halves())])
+
+
+def test_exact_matching_never_counts_fewer_matches():
+    rng = np.random.default_rng(3)
+    truth = np.zeros((40, 40), bool)
+    truth[:, 20] = True
+    truth[10, :] = True
+    pred = np.zeros((40, 40), bool)
+    pred[:, 19] = True
+    pred[:, 21] = True
+    pred[rng.integers(0, 40, 30), rng.integers(0, 40, 30)] = True
+    pred[10, :] = True
+    fast = boundary_counts(pred, [truth], 2.0)
+    exact = boundary_counts(pred, [truth], 2.0, exact=True)
+    assert exact[1] == fast[1] and exact[3] == fast[3]  # same pixel totals
+    assert exact[0] >= fast[0] and exact[2] >= fast[2]
+    assert exact[2] <= exact[3]
