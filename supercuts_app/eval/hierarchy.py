@@ -50,7 +50,9 @@ def evaluate_hierarchies(
     """Score each hierarchy config on a BSDS500 split; superpixels are computed once per image.
 
     ``exact_matching`` uses a maximum matching over all boundary pixel pairs (slower; see
-    :func:`supercuts_app.core.hierarchy_metrics.match_boundaries`). Returns one dict per config: its name, the BSDS summary (``boundary`` and ``covering`` ODS
+    :func:`supercuts_app.core.hierarchy_metrics.match_boundaries`).
+
+    Returns one dict per config: its name, the BSDS summary (``boundary`` and ``covering`` ODS
     and OIS) and the thresholds.
     """
     items = list(iter_split(root, split, limit=limit))
