@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="also learn from merged-region pairs at these region counts of each hierarchy",
     )
+    ta.add_argument(
+        "--hierarchy-model",
+        default=None,
+        metavar="FILE",
+        help="edge model that builds those hierarchies (default: the shipped one)",
+    )
     ta.set_defaults(func=cli_hierarchy.cmd_train_affinity)
 
     ev = sub.add_parser("eval", help="evaluate on BSDS500")

@@ -61,7 +61,6 @@ def cmd_train_affinity(ns: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .core.features import cached_backbone
-    from .core.hierarchy import default_edge_model
     from .eval.bsds import DatasetError, find_data_dir
     from .train.affinity import edge_samples, fit_edge_model, weighted_bce
 
@@ -71,6 +70,7 @@ def cmd_train_affinity(ns: argparse.Namespace) -> int:
         raise CLIError(str(exc)) from None
     if not Path(ns.out).parent.is_dir():
         raise CLIError(f"--out {ns.out}: folder does not exist")
+    hierarchy_model = load_edge_model(ns.hierarchy_model)
     backbone = cached_backbone()
     samples = {}
     for split in ("train", "val"):
@@ -87,7 +87,7 @@ def cmd_train_affinity(ns: argparse.Namespace) -> int:
             n_segments=ns.n_segments,
             limit=ns.limit,
             region_counts=ns.region_counts,
-            model=default_edge_model(),
+            model=hierarchy_model,
             on_image=tick,
         )
         bar.close()
