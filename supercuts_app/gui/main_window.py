@@ -23,7 +23,7 @@ from .worker import Job, Worker
 
 
 class MainWindow(QMainWindow):
-    """Shows one image and its superpixels; opening another image drops stale results.
+    """Shows one image, its superpixels and their levels; stale results are dropped.
 
     Each open request gets a new generation number; a result that arrives for an older generation
     is discarded, so a slow computation can never overwrite a newer image.
