@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy import linalg, sparse
-from scipy.cluster.hierarchy import cut_tree, fcluster
+from scipy.cluster.hierarchy import fcluster
 from scipy.sparse.csgraph import laplacian
 
 from .region_graph import RegionGraph, RegionStats, edge_features, pair_features
@@ -188,6 +188,8 @@ def greedy_merge(
         typ_gl, graph.edges.ravel(), np.repeat(graph.border_gradient * graph.border_length, 2)
     )
     np.add.at(typ_len, graph.edges.ravel(), np.repeat(graph.border_length, 2))
+    # A merge leaves every other region's borders (and so its typical gradient) unchanged.
+    typical = typ_gl / np.maximum(typ_len, 1e-9)
     heap = [(sw / sl, a, b) for a in range(k) for b, (sw, sl, _) in neighbours[a].items() if a < b]
     heapq.heapify(heap)
     size = {r: 1 for r in range(k)}
@@ -205,6 +207,7 @@ def greedy_merge(
         inner = neighbours[a][b]
         typ_gl[new] = typ_gl[a] + typ_gl[b] - 2 * inner[2]
         typ_len[new] = typ_len[a] + typ_len[b] - 2 * inner[1]
+        typical[new] = typ_gl[new] / max(typ_len[new], 1e-9)
         merged: dict[int, list[float]] = {}
         for old in (a, b):
             for c, entry in neighbours.pop(old).items():
@@ -223,7 +226,6 @@ def greedy_merge(
             stats.merge(a, b, new)
             others = np.fromiter(merged.keys(), dtype=np.intp)
             entries = np.array(list(merged.values()))
-            typical = typ_gl / np.maximum(typ_len, 1e-9)
             feats = pair_features(
                 stats,
                 np.full(len(others), new),
@@ -266,6 +268,29 @@ def geometric_counts(n_superpixels: int, *, ratio: float = 1.5) -> list[int]:
     if out[-1] != 1:
         out.append(1)
     return out
+
+
+def level_tables(linkage: np.ndarray, n_leaves: int, counts: list[int]) -> np.ndarray:
+    """(L, K) region id of each leaf when the merge tree is cut at each of ``counts`` regions.
+
+    Replays the merges once, keeping each cluster's leaves (smaller list appended to larger),
+    and numbers the clusters alive at each cut 0..n-1 in order of their smallest leaf.
+    """
+    members: dict[int, list[int]] = {i: [i] for i in range(n_leaves)}
+    tables = np.empty((len(counts), n_leaves), dtype=np.int32)
+    step = 0
+    for row, count in enumerate(counts):
+        while step < n_leaves - count:
+            a, b = int(linkage[step, 0]), int(linkage[step, 1])
+            ma, mb = members.pop(a), members.pop(b)
+            if len(ma) < len(mb):
+                ma, mb = mb, ma
+            ma.extend(mb)
+            members[n_leaves + step] = ma
+            step += 1
+        for region, leaves in enumerate(sorted(members.values(), key=min)):
+            tables[row, leaves] = region
+    return tables
 
 
 @dataclass
@@ -388,6 +413,5 @@ def build_hierarchy(
         )
     scores = edge_scores(graph, model=model, spectral_weight=spectral_weight)
     z = greedy_merge(graph, scores, model=model, region_weight=region_weight)
-    counts = geometric_counts(k, ratio=ratio)
-    tables = cut_tree(z, n_clusters=counts).T.astype(np.int32)
+    tables = level_tables(z, k, geometric_counts(k, ratio=ratio))
     return MergeHierarchy(superpixels.astype(np.int32), tables, z)

@@ -138,9 +138,15 @@ def _histograms(
     return counts.reshape(k, n_bins) / area[:, None]
 
 
-def _chi2(h: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    a, b = h[i], h[j]
-    return 0.5 * ((a - b) ** 2 / np.maximum(a + b, 1e-12)).sum(axis=1)
+def _chi2_all(histograms: tuple[np.ndarray, ...], i: np.ndarray, j: np.ndarray) -> list:
+    """Chi-squared distance of each histogram kind between nodes i and j (one pass)."""
+    if not histograms:
+        return [np.zeros(len(i))] * 3
+    a = np.concatenate([h[i] for h in histograms], axis=1)
+    b = np.concatenate([h[j] for h in histograms], axis=1)
+    terms = (a - b) ** 2 / np.maximum(a + b, 1e-12)
+    starts = np.cumsum([0] + [h.shape[1] for h in histograms[:-1]])
+    return list(0.5 * np.add.reduceat(terms, starts, axis=1).T)
 
 
 def _gradient_magnitude(lab: np.ndarray) -> np.ndarray:
@@ -246,7 +252,7 @@ def pair_features(
             start += size
     else:
         cosine = np.zeros(len(i))
-    chi2 = [_chi2(h, i, j) for h in nodes.histograms] or [np.zeros(len(i))] * 3
+    chi2 = _chi2_all(nodes.histograms, i, j)
     rel = gradient / np.maximum(0.5 * (typical[i] + typical[j]), 1e-6)
     area_i, area_j = nodes.area[i], nodes.area[j]
     return np.column_stack(
@@ -320,5 +326,11 @@ class RegionStats:
             h[new] = (wa * h[a] + wb * h[b]) / total
         if self.deep is not None:
             v = wa * self.deep[a] + wb * self.deep[b]
-            v = normalise_blocks(v[None, :], self.deep_blocks)[0]
+            blocks = self.deep_blocks or (len(v),)
+            scale = 1.0 / np.sqrt(len(blocks))
+            start = 0
+            for size in blocks:  # as normalise_blocks, for one vector without temporaries
+                part = v[start : start + size]
+                part *= scale / max(float(np.sqrt(part @ part)), 1e-8)
+                start += size
             self.deep[new] = v

@@ -169,3 +169,19 @@ def test_whole_region_rescoring_keeps_nesting_and_order(two_shade_quadrants):
     assert (np.diff(tree.linkage[:, 2]) >= 0).all()
     two = cut_tree(tree.linkage, n_clusters=[2])[:, 0][labels]
     assert two[0, 0] == two[0, 63] and two[63, 0] == two[63, 63] and two[0, 0] != two[63, 0]
+
+
+def test_level_tables_match_scipy_cut_tree():
+    from scipy.cluster.hierarchy import cut_tree, linkage
+
+    from supercuts_app.core.hierarchy import level_tables
+
+    z = linkage(np.random.default_rng(1).normal(size=(50, 3)), "average")
+    counts = [50, 30, 12, 5, 2, 1]
+    ours = level_tables(z, 50, counts)
+    theirs = cut_tree(z, n_clusters=counts).T
+    for a, b in zip(ours, theirs, strict=True):
+        # Same partition: the pairs (ours, theirs) are one-to-one.
+        assert len(set(zip(a.tolist(), b.tolist(), strict=True))) == len(set(a.tolist()))
+        assert len(set(a.tolist())) == len(set(b.tolist()))
+    assert ours[0].tolist() == list(range(50)) and (ours[-1] == 0).all()
