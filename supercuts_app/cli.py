@@ -123,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     eh.add_argument(
         "--exact-matching",
         action="store_true",
-        help="maximum matching over all boundary pixel pairs (slower, about 1 %% more matches)",
+        help="maximum matching over all boundary pixel pairs (about 1 %% more matches; can take"
+        " tens of seconds per image)",
     )
     eh.add_argument("--json", default=None, metavar="OUT", help="write results as JSON")
     eh.set_defaults(func=cli_hierarchy.cmd_eval_hierarchy)
