@@ -37,13 +37,16 @@ class ImageCanvas(pg.GraphicsView):
         self._shape = image.shape[:2]
         self.fit()
 
-    def set_contours(self, ucm: np.ndarray | None, level: int = 0) -> None:
-        """Show a contour map (see ``ShownSegmentation.ucm``) at ``level``, or clear it."""
+    def set_contours(self, ucm: np.ndarray | None, n_levels: int = 1, level: int = 0) -> None:
+        """Show a contour map (see ``ShownSegmentation.ucm``) of ``n_levels`` at ``level``.
+
+        ``None`` clears it. Contour values run from 0 to ``n_levels - 1``.
+        """
         if ucm is None:
             self.boundaries.clear()
             self._top = 0
             return
-        self._top = int(ucm.max()) + 1
+        self._top = n_levels
         # levels=(0, n) with an n-entry lookup table maps each contour value to its own entry.
         self.boundaries.setImage(ucm, levels=(0, self._top), autoLevels=False)
         self.set_level(level)

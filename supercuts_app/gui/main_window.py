@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         self.segmentation = shown
         level = min(self.levels.level, shown.tree.n_levels - 1)
         self.levels.set_counts(shown.tree.region_counts, level)
-        self.canvas.set_contours(shown.ucm, level)
+        self.canvas.set_contours(shown.ucm, shown.tree.n_levels, level)
         r = shown.result
         h, w = r.labels.shape
         self.status_label.setText(
