@@ -8,6 +8,7 @@ name works too, with hub weights when online or a local checkpoint file.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ class Backbone:
     std: tuple[float, float, float]
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     patch_size: int = 1
+    _last: tuple | None = field(default=None, repr=False)
 
     def prepare(self, image: np.ndarray) -> torch.Tensor:
         """Turn an (H, W, 3) uint8 image into a normalised (1, 3, H', W') tensor.
@@ -82,8 +84,19 @@ class Backbone:
 
     @torch.no_grad()
     def __call__(self, image: np.ndarray) -> list[torch.Tensor]:
-        """Feature maps of one (H, W, 3) uint8 image, without gradients."""
-        return self.forward(self.prepare(image))
+        """Feature maps of one (H, W, 3) uint8 image, without gradients.
+
+        The last result is kept: superpixels and their hierarchy both need the features of the
+        same working image, and the second request then costs a hash instead of a forward pass.
+        Callers must not modify the returned tensors in place.
+        """
+        digest = hashlib.blake2b(np.ascontiguousarray(image).data, digest_size=16).digest()
+        key = (image.shape, digest)
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        maps = self.forward(self.prepare(image))
+        self._last = (key, maps)
+        return maps
 
 
 def create_backbone(

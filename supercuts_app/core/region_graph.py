@@ -17,6 +17,7 @@ from scipy import sparse
 
 from .features import Backbone
 from .ssn import lab_image
+from .superpixels import DEFAULT_WORKING_PIXELS, working_image
 
 EDGE_FEATURE_NAMES = (
     "delta_L",
@@ -157,7 +158,11 @@ def _gradient_magnitude(lab: np.ndarray) -> np.ndarray:
 
 @torch.no_grad()
 def superpixel_deep_features(
-    backbone: Backbone, image: np.ndarray, labels: np.ndarray, *, max_pixels: int = 250_000
+    backbone: Backbone,
+    image: np.ndarray,
+    labels: np.ndarray,
+    *,
+    max_pixels: int = DEFAULT_WORKING_PIXELS,
 ) -> tuple[np.ndarray, tuple[int, ...]]:
     """(K, C) mean backbone feature of every superpixel, and the channels of each level.
 
@@ -168,12 +173,11 @@ def superpixel_deep_features(
     level is standardised first so that no level dominates by scale.
     """
     h, w = labels.shape
-    scale = min(1.0, (max_pixels / (h * w)) ** 0.5)
-    gh, gw = max(1, round(h * scale)), max(1, round(w * scale))
-    work = image if scale == 1.0 else cv2.resize(image, (gw, gh), interpolation=cv2.INTER_AREA)
+    work = working_image(image, max_pixels)
+    gh, gw = work.shape[:2]
     grid_labels = (
         labels
-        if scale == 1.0
+        if work is image
         else cv2.resize(
             labels.astype(np.float32), (gw, gh), interpolation=cv2.INTER_NEAREST
         ).astype(np.int64)
@@ -208,7 +212,7 @@ def superpixel_deep_features(
         sel = labels[ys, xs]
         for m in missing:
             on = sel == m
-            cy, cx = int(ys[on].mean() * scale), int(xs[on].mean() * scale)
+            cy, cx = int(ys[on].mean() * gh / h), int(xs[on].mean() * gw / w)
             means[m] = flat[:, min(cy, gh - 1) * gw + min(cx, gw - 1)]
     out = normalise_blocks(means, tuple(block_sizes))
     return out.astype(np.float32), tuple(block_sizes)

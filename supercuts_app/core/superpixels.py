@@ -105,11 +105,7 @@ def compute_superpixels(
         backbone = cached_backbone(backbone)  # built once per process, not timed
     start = time.perf_counter()
     height, width = image.shape[:2]
-    scale = min(1.0, (max_working_pixels / (height * width)) ** 0.5)
-    work = image
-    if scale < 1.0:
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        work = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    work = working_image(image, max_working_pixels)
 
     report(progress, "superpixels", 0.05)
     check_cancelled(cancel)
@@ -145,6 +141,19 @@ def compute_superpixels(
         seconds=time.perf_counter() - start,
         params=params,
     )
+
+
+def working_image(image: np.ndarray, max_pixels: int = DEFAULT_WORKING_PIXELS) -> np.ndarray:
+    """``image`` shrunk (area-averaged) to at most ``max_pixels``, or itself if already smaller.
+
+    Superpixels and hierarchy features both use it, so they see the very same working image.
+    """
+    height, width = image.shape[:2]
+    scale = min(1.0, (max_pixels / (height * width)) ** 0.5)
+    if scale == 1.0:
+        return image
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
 def connected_superpixels(labels: np.ndarray, *, min_size: int) -> np.ndarray:

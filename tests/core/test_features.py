@@ -92,3 +92,14 @@ def test_failed_download_gives_clear_message(monkeypatch):
         create_backbone("vit_small_patch16_224.dino")
     message = str(info.value)
     assert "\n" not in message and "--backbone-weights" in message
+
+
+def test_backbone_reuses_the_last_result_for_the_same_image(backbone):
+    image = np.random.default_rng(5).integers(0, 255, (40, 56, 3), dtype=np.uint8)
+    first = backbone(image)
+    assert backbone(image.copy()) is first  # same pixels: no second forward pass
+    other = image.copy()
+    other[0, 0, 0] ^= 1
+    second = backbone(other)
+    assert second is not first
+    assert any(not torch.equal(a, b) for a, b in zip(first, second, strict=True))
