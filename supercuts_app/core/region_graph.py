@@ -17,7 +17,7 @@ from scipy import sparse
 
 from .features import Backbone
 from .ssn import lab_image
-from .superpixels import DEFAULT_WORKING_PIXELS, working_image
+from .superpixels import working_image
 
 EDGE_FEATURE_NAMES = (
     "delta_L",
@@ -162,7 +162,7 @@ def superpixel_deep_features(
     image: np.ndarray,
     labels: np.ndarray,
     *,
-    max_pixels: int = DEFAULT_WORKING_PIXELS,
+    max_pixels: int = 250_000,
 ) -> tuple[np.ndarray, tuple[int, ...]]:
     """(K, C) mean backbone feature of every superpixel, and the channels of each level.
 
@@ -199,13 +199,15 @@ def superpixel_deep_features(
     full = full[..., : work.shape[0], : work.shape[1]]
     full = F.interpolate(full, size=(gh, gw), mode="bilinear", align_corners=False)[0]
     c = full.shape[0]
-    flat = full.reshape(c, -1).cpu().numpy().astype(np.float64)
+    flat = full.reshape(c, -1).cpu().numpy()  # float32: the sums below are over a few 100 px
     k = int(labels.max()) + 1
     ids = grid_labels.ravel()
     count = np.bincount(ids, minlength=k).astype(np.float64)
     # A sparse one-hot product sums every channel per superpixel in one pass.
-    onehot = sparse.csr_matrix((np.ones(ids.size), (ids, np.arange(ids.size))), shape=(k, ids.size))
-    means = np.asarray(onehot @ flat.T) / np.maximum(count, 1)[:, None]
+    onehot = sparse.csr_matrix(
+        (np.ones(ids.size, np.float32), (ids, np.arange(ids.size))), shape=(k, ids.size)
+    )
+    means = np.asarray(onehot @ flat.T, dtype=np.float64) / np.maximum(count, 1)[:, None]
     missing = np.nonzero(count == 0)[0]
     if missing.size:  # superpixels too small to survive the resampling: use their centre's feature
         ys, xs = np.nonzero(np.isin(labels, missing))
