@@ -90,7 +90,7 @@ def hierarchy_for_image(
         build_hierarchy,
         default_edge_model,
     )
-    from .region_graph import region_graph, superpixel_deep_features
+    from .region_graph import deep_region_graph
 
     backbone = backbone or cached_backbone()
     result = compute_superpixels(
@@ -103,8 +103,7 @@ def hierarchy_for_image(
     )
     report(progress, "hierarchy", 0.0)
     check_cancelled(cancel)
-    deep, blocks = superpixel_deep_features(backbone, image, result.labels)
-    graph = region_graph(result.labels, image, deep=deep, deep_blocks=blocks)
+    graph = deep_region_graph(backbone, image, result.labels)
     check_cancelled(cancel)
     tree = build_hierarchy(
         result.labels,

@@ -220,6 +220,12 @@ def superpixel_deep_features(
     return out.astype(np.float32), tuple(block_sizes)
 
 
+def deep_region_graph(backbone: Backbone, image: np.ndarray, labels: np.ndarray) -> RegionGraph:
+    """:func:`region_graph` with the per-superpixel features of ``backbone``."""
+    deep, blocks = superpixel_deep_features(backbone, image, labels)
+    return region_graph(labels, image, deep=deep, deep_blocks=blocks)
+
+
 def edge_features(graph: RegionGraph) -> np.ndarray:
     """(E, F) descriptor of every edge, columns as in :data:`EDGE_FEATURE_NAMES`."""
     i, j = graph.edges[:, 0], graph.edges[:, 1]

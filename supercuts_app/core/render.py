@@ -25,13 +25,3 @@ def boundary_overlay(
     out = image.copy()
     out[boundary_mask(labels)] = color
     return out
-
-
-def boundary_rgba(
-    labels: np.ndarray, *, color: tuple[int, int, int] = BOUNDARY_RGB, alpha: int = 200
-) -> np.ndarray:
-    """(H, W, 4) uint8 layer: ``color`` on superpixel boundaries, transparent elsewhere."""
-    # One pixel wide: the view magnifies it when zooming in, and two would hide small regions.
-    rgba = np.zeros((*labels.shape, 4), dtype=np.uint8)
-    rgba[label_boundaries(labels)] = (*color, alpha)
-    return rgba

@@ -16,7 +16,7 @@ from ..core.features import Backbone
 from ..core.hierarchy import EdgeModel, build_hierarchy
 from ..core.hierarchy_metrics import evaluate_image, summarize
 from ..core.io import load_image
-from ..core.region_graph import region_graph, superpixel_deep_features
+from ..core.region_graph import deep_region_graph
 from ..core.superpixels import compute_superpixels
 from .bsds import iter_split
 
@@ -60,8 +60,7 @@ def evaluate_hierarchies(
     for done, item in enumerate(items, start=1):
         image = load_image(item.image_path)
         labels = compute_superpixels(image, n_segments=n_segments, backbone=backbone).labels
-        deep, blocks = superpixel_deep_features(backbone, image, labels)
-        graph = region_graph(labels, image, deep=deep, deep_blocks=blocks)
+        graph = deep_region_graph(backbone, image, labels)
         humans = [(h.segmentation, h.boundaries) for h in item.humans()]
         for scores, cfg in zip(per_config, configs, strict=True):
             tree = build_hierarchy(

@@ -21,10 +21,10 @@ from ..core.features import Backbone
 from ..core.hierarchy import EdgeModel, build_hierarchy
 from ..core.io import load_image
 from ..core.region_graph import (
+    deep_region_graph,
     edge_features,
     region_deep_features,
     region_graph,
-    superpixel_deep_features,
 )
 from ..core.superpixels import compute_superpixels
 from ..eval.bsds import iter_split
@@ -70,8 +70,7 @@ def edge_samples(
     for done, item in enumerate(items, start=1):
         image = load_image(item.image_path)
         labels = compute_superpixels(image, n_segments=n_segments, backbone=backbone).labels
-        deep, blocks = superpixel_deep_features(backbone, image, labels)
-        graph = region_graph(labels, image, deep=deep, deep_blocks=blocks)
+        graph = deep_region_graph(backbone, image, labels)
         humans = [h.segmentation for h in item.humans()]
         parts = [_pair_samples(graph, labels, humans)]
         for table in _region_tables(labels, graph, model, region_counts):
