@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import cli_hierarchy
+from . import cli_hierarchy, cli_project
 from .cli_common import (
     CLIError,
     backbone_from,
@@ -21,7 +21,7 @@ from .cli_common import (
     split_size,
 )
 
-SUBCOMMANDS = ("superpixels", "hierarchy", "train", "eval")
+SUBCOMMANDS = ("superpixels", "hierarchy", "train", "eval", "export", "import")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -128,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     eh.add_argument("--json", default=None, metavar="OUT", help="write results as JSON")
     eh.set_defaults(func=cli_hierarchy.cmd_eval_hierarchy)
+    cli_project.add_parsers(sub)
     return parser
 
 

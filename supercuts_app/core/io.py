@@ -82,6 +82,29 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS)
         raise ImageLoadError(path, "not enough memory to decode this image") from None
 
 
+def image_size(path: str | os.PathLike) -> tuple[int, int]:
+    """(height, width) of an image as :func:`load_image` would return it, reading only its header
+    when Pillow knows the format (raises :class:`ImageLoadError`)."""
+    path = Path(path)
+    _check_file(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as img:
+                width, height = img.size
+                # EXIF orientations 5-8 rotate by 90 degrees: load_image swaps the sides.
+                if img.getexif().get(0x0112) in (5, 6, 7, 8):
+                    width, height = height, width
+                _check_size(path, width, height, DEFAULT_MAX_PIXELS)
+                return height, width
+    except ImageLoadError:
+        raise
+    except UnidentifiedImageError:
+        return load_image(path).shape[:2]
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageLoadError(path, f"truncated or corrupt image data ({_short(exc)})") from None
+
+
 def _check_file(path: Path) -> None:
     if not path.exists():
         raise ImageLoadError(path, "file not found")

@@ -1,0 +1,465 @@
+"""Objects and parts of one image, the operations that edit them, and undo/redo.
+
+Every operation returns an :class:`Edit`, a command object holding, per touched annotation, its
+metadata before and after and the changed rectangle of its mask before and after. Applying or
+reverting an edit is therefore exact and cheap, the store persists exactly the touched
+annotations, and the undo history is unlimited without keeping whole masks per step.
+
+Rules kept by every operation:
+
+- a part's mask is inside its object's mask (adding to a part grows its object; removing from an
+  object removes from its parts);
+- unless ``allow_overlap``, no pixel belongs to two objects, nor to two parts of one object
+  (adding pixels to one takes them from the others).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from scipy import ndimage
+
+from .categories import CategorySet
+
+Slice2D = tuple[slice, slice]
+
+
+class DocumentError(ValueError):
+    """An operation that the rules forbid; the message says which annotation and why."""
+
+
+@dataclass(eq=False)
+class Annotation:
+    """One object (``parent_id`` None) or part (``parent_id`` = its object's id)."""
+
+    id: int
+    category_id: int
+    mask: np.ndarray
+    parent_id: int | None = None
+    z: int = 0
+
+    @property
+    def is_part(self) -> bool:
+        return self.parent_id is not None
+
+    @property
+    def meta(self) -> AnnotationMeta:
+        return AnnotationMeta(self.category_id, self.parent_id, self.z)
+
+
+@dataclass(frozen=True)
+class AnnotationMeta:
+    """Everything about an annotation except its mask."""
+
+    category_id: int
+    parent_id: int | None
+    z: int
+
+
+@dataclass(frozen=True)
+class AnnotationChange:
+    """One annotation's state before and after an edit (None: it did not exist)."""
+
+    id: int
+    before: AnnotationMeta | None
+    after: AnnotationMeta | None
+    top_left: tuple[int, int] = (0, 0)
+    mask_before: np.ndarray | None = None
+    mask_after: np.ndarray | None = None
+
+    def inverse(self) -> AnnotationChange:
+        return AnnotationChange(
+            self.id, self.after, self.before, self.top_left, self.mask_after, self.mask_before
+        )
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A command: a named set of annotation changes that can be applied and reverted."""
+
+    name: str
+    changes: tuple[AnnotationChange, ...]
+
+    @property
+    def ids(self) -> list[int]:
+        return [c.id for c in self.changes]
+
+    def inverse(self) -> Edit:
+        return Edit(self.name, tuple(c.inverse() for c in reversed(self.changes)))
+
+
+@dataclass
+class History:
+    """Unlimited undo and redo stacks of edits."""
+
+    done: list[Edit] = field(default_factory=list)
+    undone: list[Edit] = field(default_factory=list)
+
+    def push(self, edit: Edit) -> None:
+        self.done.append(edit)
+        self.undone.clear()
+
+    def can_undo(self) -> bool:
+        return bool(self.done)
+
+    def can_redo(self) -> bool:
+        return bool(self.undone)
+
+    def pop_undo(self) -> Edit:
+        """The edit to revert (moved to the redo stack)."""
+        edit = self.done.pop()
+        self.undone.append(edit)
+        return edit
+
+    def pop_redo(self) -> Edit:
+        edit = self.undone.pop()
+        self.done.append(edit)
+        return edit
+
+
+def mask_bbox(mask: np.ndarray) -> Slice2D | None:
+    """The smallest rectangle holding every True pixel of ``mask`` (None when empty)."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(mask[rows[0] : rows[-1] + 1].any(axis=0))
+    return slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)
+
+
+def brush_mask(
+    shape: tuple[int, int], points: Sequence[tuple[float, float]], radius: float
+) -> np.ndarray:
+    """Pixels covered by a round brush of ``radius`` dragged through ``points`` (x, y)."""
+    out = np.zeros(shape, np.uint8)
+    pts = [(round(x), round(y)) for x, y in points]
+    r = max(0, round(radius))
+    for p, q in zip(pts, pts[1:] or pts, strict=False):
+        cv2.line(out, p, q, 1, thickness=2 * r + 1)
+    for p in pts:
+        cv2.circle(out, p, r, 1, thickness=-1)
+    return out.astype(bool)
+
+
+class _Recorder:
+    """Collects the state of annotations before an operation and builds its :class:`Edit`."""
+
+    def __init__(self, doc: ImageAnnotations) -> None:
+        self.doc = doc
+        self.saved: dict[int, tuple[AnnotationMeta | None, Slice2D | None, np.ndarray | None]] = {}
+
+    def touch(self, ann_id: int, window: Slice2D | None) -> None:
+        if ann_id in self.saved:
+            return
+        ann = self.doc.annotations.get(ann_id)
+        if ann is None:
+            self.saved[ann_id] = (None, window, None)
+        else:
+            crop = ann.mask[window].copy() if window is not None else None
+            self.saved[ann_id] = (ann.meta, window, crop)
+
+    def edit(self, name: str) -> Edit | None:
+        changes = []
+        for ann_id, (before, window, crop) in self.saved.items():
+            ann = self.doc.annotations.get(ann_id)
+            after = ann.meta if ann is not None else None
+            if window is None:
+                if before != after:
+                    changes.append(AnnotationChange(ann_id, before, after))
+                continue
+            shape = (window[0].stop - window[0].start, window[1].stop - window[1].start)
+            old = crop if crop is not None else np.zeros(shape, bool)
+            new = ann.mask[window].copy() if ann is not None else np.zeros(shape, bool)
+            if before == after and np.array_equal(old, new):
+                continue
+            top_left = (window[0].start, window[1].start)
+            changes.append(AnnotationChange(ann_id, before, after, top_left, old, new))
+        return Edit(name, tuple(changes)) if changes else None
+
+
+class ImageAnnotations:
+    """All objects and parts of one image and the operations on them.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        (H, W) of the image.
+    categories : CategorySet
+        The project's classes (objects must use object classes; parts a part class of their
+        object's class).
+    annotations : iterable of Annotation
+        Existing annotations (masks (H, W) bool).
+    new_id : callable
+        Returns a fresh, project-unique annotation id.
+    allow_overlap : bool
+        Let objects (and parts of one object) share pixels.
+    """
+
+    def __init__(
+        self,
+        shape: tuple[int, int],
+        categories: CategorySet,
+        annotations: Iterable[Annotation] = (),
+        *,
+        new_id: Callable[[], int],
+        allow_overlap: bool = False,
+    ) -> None:
+        self.shape = (int(shape[0]), int(shape[1]))
+        self.categories = categories
+        self.annotations: dict[int, Annotation] = {a.id: a for a in annotations}
+        self.new_id = new_id
+        self.allow_overlap = allow_overlap
+
+    # -- queries ---------------------------------------------------------------------------
+    def get(self, ann_id: int) -> Annotation:
+        try:
+            return self.annotations[ann_id]
+        except KeyError:
+            raise DocumentError(f"no annotation with id {ann_id} in this image") from None
+
+    def objects(self) -> list[Annotation]:
+        """Objects from bottom to top (drawing order)."""
+        return sorted((a for a in self.annotations.values() if not a.is_part), key=_order)
+
+    def parts_of(self, object_id: int) -> list[Annotation]:
+        return sorted(
+            (a for a in self.annotations.values() if a.parent_id == object_id), key=_order
+        )
+
+    def annotation_at(self, y: int, x: int) -> Annotation | None:
+        """The topmost part, else the topmost object, covering pixel (y, x)."""
+        for obj in reversed(self.objects()):
+            if obj.mask[y, x]:
+                for part in reversed(self.parts_of(obj.id)):
+                    if part.mask[y, x]:
+                        return part
+                return obj
+        return None
+
+    # -- operations (each returns the applied Edit, or None when nothing changed) --------------
+    def new_object(self, category_id: int) -> Edit:
+        """An empty object of an object class, on top of the others."""
+        if self.categories.get(category_id).is_part:
+            raise DocumentError(f"{self.categories.get(category_id).name!r} is a part class")
+        z = max((o.z for o in self.objects()), default=-1) + 1
+        return self._create(Annotation(self.new_id(), category_id, self._empty(), None, z))
+
+    def new_part(self, object_id: int, category_id: int) -> Edit:
+        """An empty part of ``object_id``, of one of its class's part classes."""
+        obj = self._object(object_id)
+        self._check_part_class(obj, category_id)
+        z = max((p.z for p in self.parts_of(object_id)), default=-1) + 1
+        return self._create(Annotation(self.new_id(), category_id, self._empty(), object_id, z))
+
+    def add(self, ann_id: int, mask: np.ndarray, name: str = "add region") -> Edit | None:
+        """Add the pixels of ``mask`` (H, W) bool to an object or part."""
+        ann = self.get(ann_id)
+        window = self._window(mask)
+        if window is None:
+            return None
+        rec = _Recorder(self)
+        gain = mask[window] & ~ann.mask[window]
+        owner = self.annotations[ann.parent_id] if ann.is_part else ann
+        self._grow_object(rec, owner, gain, window)
+        if ann.is_part:
+            rec.touch(ann.id, window)
+            if not self.allow_overlap:
+                for sibling in self.parts_of(owner.id):
+                    if sibling.id != ann.id:
+                        rec.touch(sibling.id, window)
+                        sibling.mask[window] &= ~gain
+            ann.mask[window] |= gain
+        return rec.edit(name)
+
+    def remove(self, ann_id: int, mask: np.ndarray, name: str = "remove region") -> Edit | None:
+        """Remove the pixels of ``mask`` from an object (and its parts) or from a part."""
+        ann = self.get(ann_id)
+        window = self._window(mask)
+        if window is None:
+            return None
+        rec = _Recorder(self)
+        lost = mask[window]
+        targets = [ann] if ann.is_part else [ann, *self.parts_of(ann.id)]
+        for t in targets:
+            rec.touch(t.id, window)
+            t.mask[window] &= ~lost
+        return rec.edit(name)
+
+    def paint(
+        self, ann_id: int, points: Sequence[tuple[float, float]], radius: float
+    ) -> Edit | None:
+        """Brush stroke through ``points`` (x, y) adding to an object or part."""
+        return self.add(ann_id, brush_mask(self.shape, points, radius), name="paint")
+
+    def erase(
+        self, ann_id: int, points: Sequence[tuple[float, float]], radius: float
+    ) -> Edit | None:
+        """Eraser stroke removing from an object (and its parts) or a part."""
+        return self.remove(ann_id, brush_mask(self.shape, points, radius), name="erase")
+
+    def fill_holes(self, ann_id: int) -> Edit | None:
+        """Add every hole (background enclosed by the mask) to an object or part."""
+        ann = self.get(ann_id)
+        window = mask_bbox(ann.mask)
+        if window is None:
+            return None
+        holes = np.zeros(self.shape, bool)
+        holes[window] = ndimage.binary_fill_holes(ann.mask[window]) & ~ann.mask[window]
+        return self.add(ann_id, holes, name="fill holes")
+
+    def delete(self, ann_id: int) -> Edit:
+        """Delete an object with its parts, or one part."""
+        ann = self.get(ann_id)
+        rec = _Recorder(self)
+        targets = [ann] if ann.is_part else [*self.parts_of(ann.id), ann]
+        for t in targets:
+            rec.touch(t.id, mask_bbox(t.mask) or (slice(0, 0), slice(0, 0)))
+        for t in targets:
+            del self.annotations[t.id]
+        return rec.edit("delete") or Edit("delete", ())
+
+    def relabel(self, ann_id: int, category_id: int) -> Edit | None:
+        """Change the class of an object or part.
+
+        An object's parts move to the new class's part classes of the same name; a part class
+        missing there is an error naming it.
+        """
+        ann = self.get(ann_id)
+        rec = _Recorder(self)
+        if ann.is_part:
+            self._check_part_class(self.annotations[ann.parent_id], category_id)
+            rec.touch(ann.id, None)
+            ann.category_id = category_id
+            return rec.edit("relabel")
+        if self.categories.get(category_id).is_part:
+            raise DocumentError(f"{self.categories.get(category_id).name!r} is a part class")
+        mapping = {}
+        for part in self.parts_of(ann.id):
+            name = self.categories.get(part.category_id).name
+            match = self.categories.find(name, category_id)
+            if match is None:
+                new_name = self.categories.get(category_id).name
+                raise DocumentError(
+                    f"part {part.id} is a {name!r}; class {new_name!r} has no such part class"
+                )
+            mapping[part.id] = match.id
+        rec.touch(ann.id, None)
+        ann.category_id = category_id
+        for pid, cid in mapping.items():
+            rec.touch(pid, None)
+            self.annotations[pid].category_id = cid
+        return rec.edit("relabel")
+
+    def reorder(self, ann_id: int, position: int) -> Edit | None:
+        """Move an object among objects (or a part among its siblings) to ``position``
+        (0 = bottom)."""
+        ann = self.get(ann_id)
+        group = self.parts_of(ann.parent_id) if ann.is_part else self.objects()
+        group.remove(ann)
+        group.insert(max(0, min(position, len(group))), ann)
+        rec = _Recorder(self)
+        for z, a in enumerate(group):
+            rec.touch(a.id, None)
+            a.z = z
+        return rec.edit("reorder")
+
+    def move_part(self, part_id: int, object_id: int) -> Edit | None:
+        """Make a part belong to another object; the object grows to hold the part's pixels."""
+        part = self.get(part_id)
+        if not part.is_part:
+            raise DocumentError(f"annotation {part_id} is an object, not a part")
+        target = self._object(object_id)
+        if target.id == part.parent_id:
+            return None
+        name = self.categories.get(part.category_id).name
+        match = self.categories.find(name, target.category_id)
+        if match is None:
+            cls = self.categories.get(target.category_id).name
+            raise DocumentError(f"class {cls!r} has no part class {name!r} for part {part_id}")
+        rec = _Recorder(self)
+        window = mask_bbox(part.mask)
+        rec.touch(part.id, window)
+        pixels = part.mask[window].copy() if window is not None else None
+        part.parent_id, part.category_id = target.id, match.id
+        part.z = max((p.z for p in self.parts_of(target.id) if p.id != part.id), default=-1) + 1
+        if window is not None:
+            part.mask[window] = False
+            self._grow_object(rec, target, pixels & ~target.mask[window], window)
+            if not self.allow_overlap:
+                for sibling in self.parts_of(target.id):
+                    if sibling.id != part.id:
+                        rec.touch(sibling.id, window)
+                        sibling.mask[window] &= ~pixels
+            part.mask[window] = pixels
+        return rec.edit("move part")
+
+    # -- applying recorded edits (undo / redo / replay) ----------------------------------------
+    def apply(self, edit: Edit) -> None:
+        """Bring every annotation the edit touches to its ``after`` state."""
+        for change in edit.changes:
+            if change.after is None:
+                self.annotations.pop(change.id, None)
+                continue
+            ann = self.annotations.get(change.id)
+            if ann is None:
+                ann = Annotation(change.id, change.after.category_id, self._empty())
+                self.annotations[change.id] = ann
+            ann.category_id, ann.parent_id, ann.z = (
+                change.after.category_id,
+                change.after.parent_id,
+                change.after.z,
+            )
+            if change.mask_after is not None:
+                y, x = change.top_left
+                h, w = change.mask_after.shape
+                ann.mask[y : y + h, x : x + w] = change.mask_after
+
+    def revert(self, edit: Edit) -> None:
+        """Bring every annotation the edit touches back to its ``before`` state."""
+        self.apply(edit.inverse())
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _empty(self) -> np.ndarray:
+        return np.zeros(self.shape, bool)
+
+    def _create(self, ann: Annotation) -> Edit:
+        self.annotations[ann.id] = ann
+        return Edit("new", (AnnotationChange(ann.id, None, ann.meta),))
+
+    def _object(self, object_id: int) -> Annotation:
+        obj = self.get(object_id)
+        if obj.is_part:
+            raise DocumentError(f"annotation {object_id} is a part, not an object")
+        return obj
+
+    def _check_part_class(self, obj: Annotation, category_id: int) -> None:
+        cat = self.categories.get(category_id)
+        if cat.parent_id != obj.category_id:
+            owner = self.categories.get(obj.category_id).name
+            raise DocumentError(f"{cat.name!r} is not a part class of {owner!r}")
+
+    def _window(self, mask: np.ndarray) -> Slice2D | None:
+        if mask.shape != self.shape:
+            raise DocumentError(f"mask of shape {mask.shape} on an image of shape {self.shape}")
+        return mask_bbox(mask)
+
+    def _grow_object(
+        self, rec: _Recorder, obj: Annotation, gain: np.ndarray, window: Slice2D
+    ) -> None:
+        """Add ``gain`` (a crop at ``window``) to ``obj``, taking it from other objects."""
+        rec.touch(obj.id, window)
+        if not self.allow_overlap:
+            for other in self.annotations.values():
+                if other.id == obj.id or other.parent_id == obj.id:
+                    continue
+                taken = other.mask[window] & gain
+                if taken.any():
+                    rec.touch(other.id, window)
+                    other.mask[window] &= ~gain
+        obj.mask[window] |= gain
+
+
+def _order(a: Annotation) -> tuple[int, int]:
+    return (a.z, a.id)
