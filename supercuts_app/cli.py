@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     hi.add_argument("--spectral-weight", type=float, default=None, help="share of spectral term")
     hi.add_argument("--region-weight", type=float, default=None, help="share of whole-region term")
     hi.add_argument("--max-pixels", type=positive_int, default=None, help="largest image (pixels)")
+    hi.add_argument(
+        "--no-cache", action="store_true", help="neither read nor fill the result cache"
+    )
     hi.set_defaults(func=cli_hierarchy.cmd_hierarchy)
 
     tr = sub.add_parser("train", help="train models on BSDS500")

@@ -23,6 +23,7 @@ def cmd_hierarchy(ns: argparse.Namespace) -> int:
 
     import numpy as np
 
+    from .core.cache import SegmentationCache
     from .core.io import write_bytes_atomic, write_png_atomic
     from .core.pipeline import hierarchy_for_image
 
@@ -32,6 +33,7 @@ def cmd_hierarchy(ns: argparse.Namespace) -> int:
         raise CLIError(f"--out {out} exists and is not a folder")
     model = load_edge_model(ns.edge_model)
     backbone = backbone_from(ns)
+    cache = None if ns.no_cache else SegmentationCache()
 
     def process(path: Path, image) -> str:
         _, tree = hierarchy_for_image(
@@ -42,6 +44,7 @@ def cmd_hierarchy(ns: argparse.Namespace) -> int:
             edge_model=model,
             spectral_weight=ns.spectral_weight,
             region_weight=ns.region_weight,
+            cache=cache,
         )
         dtype = np.uint16 if tree.region_counts[0] <= 65535 else np.int32
         stack = np.stack([tree.labels_at(lv).astype(dtype) for lv in range(tree.n_levels)])

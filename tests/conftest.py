@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import tempfile  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Computed segmentations go to a throw-away cache, never the user's.
+os.environ["SUPERCUTS_CACHE_DIR"] = tempfile.mkdtemp(prefix="supercuts-test-cache-")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

@@ -50,22 +50,66 @@ def test_train_affinity_and_eval_hierarchy(tiny_bsds, tmp_path, capsys):
     for kind in ("images", "groundTruth"):
         (data / kind / "train").symlink_to(data / kind / "val", target_is_directory=True)
     stage1 = tmp_path / "stage1.npz"
-    code = main(["train", "affinity", "--data", str(tiny_bsds), "--out", str(stage1),
-                 "--n-segments", "40", "--steps", "30"])
+    code = main(
+        [
+            "train",
+            "affinity",
+            "--data",
+            str(tiny_bsds),
+            "--out",
+            str(stage1),
+            "--n-segments",
+            "40",
+            "--steps",
+            "30",
+        ]
+    )
     assert code == 0
     model_path = tmp_path / "edge.npz"
-    code = main(["train", "affinity", "--data", str(tiny_bsds), "--out", str(model_path),
-                 "--n-segments", "40", "--steps", "30", "--region-counts", "8", "4",
-                 "--hierarchy-model", str(stage1)])
+    code = main(
+        [
+            "train",
+            "affinity",
+            "--data",
+            str(tiny_bsds),
+            "--out",
+            str(model_path),
+            "--n-segments",
+            "40",
+            "--steps",
+            "30",
+            "--region-counts",
+            "8",
+            "4",
+            "--hierarchy-model",
+            str(stage1),
+        ]
+    )
     assert code == 0
     first, model = EdgeModel.load(stage1), EdgeModel.load(model_path)
     assert first.info["region_counts"] == [] and model.info["region_counts"] == [8, 4]
     assert model.info["train_edges"] > first.info["train_edges"] > 0
     assert model.info["val_bce"] > 0
     out = tmp_path / "h.json"
-    code = main(["eval", "hierarchy", "--data", str(tiny_bsds), "--n-segments", "40",
-                 "--edge-model", str(model_path), "--spectral-weight", "0", "0.3",
-                 "--region-weight", "0.5", "--json", str(out)])
+    code = main(
+        [
+            "eval",
+            "hierarchy",
+            "--data",
+            str(tiny_bsds),
+            "--n-segments",
+            "40",
+            "--edge-model",
+            str(model_path),
+            "--spectral-weight",
+            "0",
+            "0.3",
+            "--region-weight",
+            "0.5",
+            "--json",
+            str(out),
+        ]
+    )
     assert code == 0
     results = json.loads(out.read_text())
     assert [r["spectral_weight"] for r in results] == [0.0, 0.3]

@@ -128,7 +128,8 @@ def plan_import(
         clash = annotations_overlap(masks)
         if clash is not None:
             if not overlap_allowed:
-                a, b, n = clash
+                coco_id = {new: old for old, new in ids.items()}
+                a, b, n = coco_id[clash[0]], coco_id[clash[1]], clash[2]
                 raise CocoError(
                     f"{where}: annotations {a} and {b} overlap ({n} pixels) and "
                     f"{project_path.name} does not allow overlap"

@@ -59,6 +59,17 @@ class Backbone:
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     patch_size: int = 1
     _last: tuple | None = field(default=None, repr=False)
+    _fingerprint: str | None = field(default=None, repr=False)
+
+    def fingerprint(self) -> str:
+        """Hash of the name and every weight: what cached results computed with it depend on."""
+        if self._fingerprint is None:
+            h = hashlib.blake2b(self.name.encode(), digest_size=16)
+            for key, tensor in self.model.state_dict().items():
+                h.update(key.encode())
+                h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+            self._fingerprint = h.hexdigest()
+        return self._fingerprint
 
     def prepare(self, image: np.ndarray) -> torch.Tensor:
         """Turn an (H, W, 3) uint8 image into a normalised (1, 3, H', W') tensor.

@@ -54,6 +54,15 @@ class EdgeModel:
         z = (h @ self.w2 + self.b2).ravel()
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
+    def fingerprint(self) -> str:
+        """Hash of the weights (part of the key of cached hierarchies)."""
+        import hashlib
+
+        h = hashlib.blake2b(digest_size=16)
+        for a in (self.mean, self.std, self.w1, self.b1, self.w2, self.b2):
+            h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
+        return h.hexdigest()
+
     def save(self, path: str | Path) -> None:
         """Write the model as ``.npz`` (atomically)."""
         import io as _io

@@ -58,6 +58,8 @@ def export_masks(
         number: dict[int, int] = {}
         for ann_id, cat_id, parent_id, _z, rle in project.store.load_rles(record):
             mask = decode_mask(rle)
+            if not mask.any():
+                continue  # empty objects and parts are not labels (as in the COCO export)
             if parent_id is None:
                 number[ann_id] = len(number) + 1
                 semantic[mask] = object_index[cat_id]

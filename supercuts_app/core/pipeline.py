@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .cache import SegmentationCache, image_digest, segmentation_key
 from .hierarchy import MergeHierarchy
 from .io import DEFAULT_MAX_PIXELS, load_image
 from .superpixels import SuperpixelResult, compute_superpixels
@@ -55,12 +56,13 @@ def segmentation_for_display(
     *,
     method: str = "ssn",
     n_segments: int = 600,
+    cache: SegmentationCache | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> ShownSegmentation:
     """Superpixels, hierarchy and contour map of ``image`` for the window."""
     result, tree = hierarchy_for_image(
-        image, method=method, n_segments=n_segments, progress=progress, cancel=cancel
+        image, method=method, n_segments=n_segments, cache=cache, progress=progress, cancel=cancel
     )
     check_cancelled(cancel)
     return ShownSegmentation(result, tree, tree.ucm())
@@ -75,13 +77,16 @@ def hierarchy_for_image(
     edge_model=None,
     spectral_weight: float | None = None,
     region_weight: float | None = None,
+    cache: SegmentationCache | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
-):
+) -> tuple[SuperpixelResult, MergeHierarchy]:
     """Superpixels and their merge hierarchy for one image.
 
     ``backbone`` is a built :class:`~supercuts_app.core.features.Backbone` (the default one when
-    None); ``edge_model`` defaults to the shipped model when installed.
+    None); ``edge_model`` defaults to the shipped model when installed. With a ``cache``, a result
+    computed before for the same pixels and parameters is read instead of recomputed, and a new
+    one is stored.
     """
     from .features import cached_backbone
     from .hierarchy import (
@@ -93,6 +98,24 @@ def hierarchy_for_image(
     from .region_graph import deep_region_graph
 
     backbone = backbone or cached_backbone()
+    edge_model = edge_model if edge_model is not None else default_edge_model()
+    spectral_weight = DEFAULT_SPECTRAL_WEIGHT if spectral_weight is None else spectral_weight
+    region_weight = DEFAULT_REGION_WEIGHT if region_weight is None else region_weight
+    key = None
+    if cache is not None:
+        params = {
+            "method": method,
+            "n_segments": n_segments,
+            "backbone": backbone.fingerprint(),
+            "edge_model": edge_model.fingerprint() if edge_model is not None else None,
+            "spectral_weight": spectral_weight,
+            "region_weight": region_weight,
+        }
+        key = segmentation_key(image_digest(image), params)
+        cached = cache.load(key)
+        if cached is not None:
+            report(progress, "hierarchy", 1.0)
+            return cached
     result = compute_superpixels(
         image,
         method=method,
@@ -108,9 +131,14 @@ def hierarchy_for_image(
     tree = build_hierarchy(
         result.labels,
         graph,
-        model=edge_model if edge_model is not None else default_edge_model(),
-        spectral_weight=DEFAULT_SPECTRAL_WEIGHT if spectral_weight is None else spectral_weight,
-        region_weight=DEFAULT_REGION_WEIGHT if region_weight is None else region_weight,
+        model=edge_model,
+        spectral_weight=spectral_weight,
+        region_weight=region_weight,
     )
+    if cache is not None and key is not None:
+        try:
+            cache.save(key, result, tree)
+        except OSError:
+            pass  # a full or read-only cache folder costs a recomputation later, nothing else
     report(progress, "hierarchy", 1.0)
     return result, tree

@@ -12,6 +12,7 @@ import json
 import os
 import sqlite3
 import tempfile
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -87,7 +88,10 @@ def encode_mask(mask: np.ndarray) -> dict:
 
 def decode_mask(rle: dict) -> np.ndarray:
     """(H, W) bool mask of a COCO RLE."""
-    return mask_utils.decode(rle).astype(bool)
+    with warnings.catch_warnings():
+        # pycocotools' Cython decoder trips numpy 2's __array__(copy=...) deprecation; harmless.
+        warnings.filterwarnings("ignore", "__array__ implementation", DeprecationWarning)
+        return mask_utils.decode(rle).astype(bool)
 
 
 def rle_bbox_area(rle: dict) -> tuple[list[int], int]:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QPushButton,
 )
 
+from ..core.cache import SegmentationCache
 from ..core.io import IMAGE_SUFFIXES
 from ..core.pipeline import LoadedImage, ShownSegmentation, open_image, segmentation_for_display
 from .canvas import ImageCanvas
@@ -37,6 +38,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("SuperCuts")
         self.resize(1100, 760)
         self.method, self.n_segments = method, n_segments
+        self.cache = SegmentationCache()
         self.worker = Worker(self)
         self.canvas = ImageCanvas(self)
         self.setCentralWidget(self.canvas)
@@ -127,6 +129,7 @@ class MainWindow(QMainWindow):
             loaded.pixels,
             method=self.method,
             n_segments=self.n_segments,
+            cache=self.cache,
             on_result=lambda shown: self._segmentation_ready(generation, shown),
         )
 

@@ -65,8 +65,11 @@ def main() -> None:
         tree = holder["tree"]
         mid = tree.n_levels // 2
         lookup_ms = 1000 * _median_time(lambda tree=tree, mid=mid: tree.labels_at(mid), args.repeat)
-        print(f"| {width}x{height} | {tree.region_counts[0]} | {tree.n_levels} | {deep_s:.3f} "
-              f"| {build_s:.3f} | {lookup_ms:.1f} |", flush=True)
+        print(
+            f"| {width}x{height} | {tree.region_counts[0]} | {tree.n_levels} | {deep_s:.3f} "
+            f"| {build_s:.3f} | {lookup_ms:.1f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

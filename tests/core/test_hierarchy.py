@@ -114,8 +114,12 @@ def test_greedy_merge_joins_weakest_border_first():
 
     # A path 0 - 1 - 2 - 3 with scores 0.9, 0.1, 0.5.
     graph = RegionGraph(
-        n_nodes=4, edges=np.array([[0, 1], [1, 2], [2, 3]]), border_length=np.ones(3),
-        border_gradient=np.zeros(3), area=np.ones(4), colour=np.zeros((4, 3)),
+        n_nodes=4,
+        edges=np.array([[0, 1], [1, 2], [2, 3]]),
+        border_length=np.ones(3),
+        border_gradient=np.zeros(3),
+        area=np.ones(4),
+        colour=np.zeros((4, 3)),
     )
     z = greedy_merge(graph, np.array([0.9, 0.1, 0.5]))
     assert z[0, :2].tolist() == [1, 2] and z[0, 2] == pytest.approx(0.1)
@@ -129,8 +133,12 @@ def test_spectral_embedding_separates_two_clusters():
     # Two triangles joined by one weak edge.
     edges = np.array([[0, 1], [1, 2], [0, 2], [3, 4], [4, 5], [3, 5], [2, 3]])
     graph = RegionGraph(
-        n_nodes=6, edges=edges, border_length=np.ones(7), border_gradient=np.zeros(7),
-        area=np.ones(6), colour=np.zeros((6, 3)),
+        n_nodes=6,
+        edges=edges,
+        border_length=np.ones(7),
+        border_gradient=np.zeros(7),
+        area=np.ones(6),
+        colour=np.zeros((6, 3)),
     )
     emb = spectral_embedding(graph, np.array([1, 1, 1, 1, 1, 1, 0.01]), n_vectors=1)
     assert np.sign(emb[:3, 0]).tolist() == [np.sign(emb[0, 0])] * 3
@@ -140,8 +148,13 @@ def test_spectral_embedding_separates_two_clusters():
 def test_edge_model_round_trip(tmp_path):
     rng = np.random.default_rng(0)
     model = EdgeModel(
-        mean=rng.normal(size=16), std=np.ones(16), w1=rng.normal(size=(16, 4)),
-        b1=np.zeros(4), w2=rng.normal(size=(4, 1)), b2=np.zeros(1), info={"note": "test"},
+        mean=rng.normal(size=16),
+        std=np.ones(16),
+        w1=rng.normal(size=(16, 4)),
+        b1=np.zeros(4),
+        w2=rng.normal(size=(4, 1)),
+        b2=np.zeros(1),
+        info={"note": "test"},
     )
     path = tmp_path / "m.npz"
     model.save(path)
@@ -159,8 +172,12 @@ def test_whole_region_rescoring_keeps_nesting_and_order(two_shade_quadrants):
     w1 = np.zeros((16, 1))
     w1[3, 0] = 1.0  # delta_E
     model = EdgeModel(
-        mean=np.zeros(16), std=np.ones(16), w1=w1, b1=np.zeros(1),
-        w2=np.array([[0.2]]), b2=np.array([-3.0]),
+        mean=np.zeros(16),
+        std=np.ones(16),
+        w1=w1,
+        b1=np.zeros(1),
+        w2=np.array([[0.2]]),
+        b2=np.array([-3.0]),
     )
     labels = _grid_labels(64, 64, 8)
     graph = region_graph(labels, two_shade_quadrants)

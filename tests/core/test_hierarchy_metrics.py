@@ -155,7 +155,11 @@ def test_summary_finds_the_correct_level() -> None:
     images = [evaluate_image(LEVELS, [human(halves())] * 2) for _ in range(2)]
     summary = summarize(images)
     assert summary["boundary"]["ods"] == {
-        "f": 1.0, "p": 1.0, "r": 1.0, "level": 1, "f_at_level": 1.0
+        "f": 1.0,
+        "p": 1.0,
+        "r": 1.0,
+        "level": 1,
+        "f_at_level": 1.0,
     }
     assert summary["boundary"]["ois"] == {"f": 1.0, "p": 1.0, "r": 1.0}
     assert summary["covering"]["ods"] == {"value": 1.0, "level": 1}
