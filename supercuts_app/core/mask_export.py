@@ -50,6 +50,7 @@ def export_masks(
         "images": [],
     }  # fmt: skip
     records = project.images()
+    used_stems: set[str] = set()
     for n, record in enumerate(records, start=1):
         semantic = np.zeros(record.shape, np.uint8)
         instances = np.zeros(record.shape, np.uint16)
@@ -71,7 +72,7 @@ def export_masks(
                 listed[number[parent_id] - 1]["parts"].append(
                     {"annotation_id": ann_id, "part_class": cats.get(cat_id).name}
                 )
-        stem = PurePosixPath(record.path).with_suffix("")
+        stem = _output_stem(record.path, record.id, used_stems)
         names = {k: f"{stem}_{k}.png" for k in ("semantic", "instances", "parts")}
         (out_dir / names["semantic"]).parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(out_dir / names["semantic"], _palette_png(semantic, cats, "objects"))
@@ -83,6 +84,20 @@ def export_masks(
     text = json.dumps(legend, indent=1)
     write_bytes_atomic(out_dir / "legend.json", text.encode())
     return legend
+
+
+def _output_stem(path: str, image_id: int, used: set[str]) -> str:
+    """Where an image's PNGs go inside the output folder: its path in the project, or its bare
+    name for an image outside the project folder (nothing lands outside the output folder);
+    the image id is appended when two would collide."""
+    parts = PurePosixPath(path).with_suffix("").parts
+    if ".." in parts or PurePosixPath(path).is_absolute():
+        parts = parts[-1:]
+    stem = "/".join(parts) or f"image_{image_id}"
+    if stem in used:
+        stem = f"{stem}_{image_id}"
+    used.add(stem)
+    return stem
 
 
 def _palette_png(indices: np.ndarray, cats: CategorySet, which: str) -> bytes:

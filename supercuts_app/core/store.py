@@ -274,6 +274,9 @@ def _create_file(path: Path) -> None:
     except OSError as exc:
         raise ProjectFileError(f"{path.parent}: cannot write here ({exc.strerror})") from None
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a project is an ordinary document
     try:
         conn = sqlite3.connect(tmp, isolation_level=None)
         try:
