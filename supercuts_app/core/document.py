@@ -260,7 +260,7 @@ class ImageAnnotations:
         if window is None:
             return None
         rec = _Recorder(self)
-        gain = mask[window] & ~ann.mask[window]
+        gain = np.asfortranarray(mask[window]) & ~ann.mask[window]
         owner = self.annotations[ann.parent_id] if ann.is_part else ann
         self._grow_object(rec, owner, gain, window)
         if ann.is_part:
@@ -280,7 +280,7 @@ class ImageAnnotations:
         if window is None:
             return None
         rec = _Recorder(self)
-        lost = mask[window]
+        lost = np.asfortranarray(mask[window])
         targets = [ann] if ann.is_part else [ann, *self.parts_of(ann.id)]
         for t in targets:
             rec.touch(t.id, window)
@@ -422,7 +422,8 @@ class ImageAnnotations:
 
     # -- helpers ------------------------------------------------------------------------------
     def _empty(self) -> np.ndarray:
-        return np.zeros(self.shape, bool)
+        # Column-major, as COCO RLE runs go: saving an edit then encodes without a copy.
+        return np.zeros(self.shape, bool, order="F")
 
     def _create(self, ann: Annotation) -> Edit:
         self.annotations[ann.id] = ann

@@ -82,8 +82,10 @@ class ImageRecord:
 
 
 def encode_mask(mask: np.ndarray) -> dict:
-    """COCO compressed RLE of a (H, W) bool mask (``counts`` as bytes)."""
-    return mask_utils.encode(np.asfortranarray(mask, dtype=np.uint8))
+    """COCO compressed RLE of a (H, W) bool mask (``counts`` as bytes).
+
+    Column-major masks (as the document keeps them) are encoded without a copy."""
+    return mask_utils.encode(np.asfortranarray(mask).view(np.uint8))
 
 
 def decode_mask(rle: dict) -> np.ndarray:
