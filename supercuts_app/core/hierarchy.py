@@ -342,6 +342,11 @@ class MergeHierarchy:
         """Superpixel ids making up ``region`` at ``level``."""
         return np.nonzero(self.tables[self._check(level)] == region)[0]
 
+    def mask_of(self, level: int, region: int) -> np.ndarray:
+        """(H, W) bool mask of ``region`` at ``level``: what a click adds to an annotation."""
+        inside = self.tables[self._check(level)] == region
+        return inside[self.superpixels]
+
     def children(self, level: int, region: int) -> list[int]:
         """Regions of ``level - 1`` whose union is ``region`` (empty at level 0)."""
         if self._check(level) == 0:

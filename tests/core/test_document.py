@@ -16,6 +16,7 @@ from supercuts_app.core.document import (
     brush_mask,
     mask_bbox,
 )
+from supercuts_app.core.hierarchy import MergeHierarchy
 
 SHAPE = (20, 30)
 
@@ -248,3 +249,22 @@ def test_random_edit_sequences_keep_the_rules_and_undo_to_empty(ops):
     while done:
         doc.revert(done.pop())
     assert doc.annotations == {}
+
+
+def test_clicking_hierarchy_regions_at_two_levels():
+    # Four superpixels in quadrants; level 1 joins the top two, level 2 is one region.
+    sp = np.zeros(SHAPE, np.int32)
+    sp[:10, 15:], sp[10:, :15], sp[10:, 15:] = 1, 2, 3
+    tables = np.array([[0, 1, 2, 3], [0, 0, 1, 2], [0, 0, 0, 0]], np.int32)
+    tree = MergeHierarchy(sp, tables, np.zeros((3, 4)))
+    doc = make_doc()
+    person, head, _, _ = ids(doc)
+    obj = doc.new_object(person).ids[0]
+    part = doc.new_part(obj, head).ids[0]
+    doc.add(part, tree.mask_of(1, tree.region_at(1, 0, 0)))  # the whole top half
+    assert doc.get(part).mask[:10].all() and doc.get(part).mask.sum() == 300
+    doc.add(obj, tree.mask_of(2, 0))
+    doc.remove(obj, tree.mask_of(0, 3))  # right click on one superpixel, at the finest level
+    assert doc.get(obj).mask.sum() == 600 - 150 and doc.get(part).mask.sum() == 300
+    doc.remove(obj, tree.mask_of(0, 1))
+    assert doc.get(part).mask.sum() == 150
