@@ -1,39 +1,94 @@
-"""The image canvas: photo and superpixel-boundary layers in a zoomable, pannable view."""
+"""The image canvas: photo, boundary, mask and hover layers in a zoomable, pannable view.
+
+The canvas only draws and reports pointer events in image coordinates; what a click or a stroke
+means is decided by :mod:`supercuts_app.gui.tools`.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt, Signal
 
+from ..core.document import Slice2D
 from ..core.render import BOUNDARY_RGB
+from .tiles import TiledImage
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
+HOVER_RGBA = (255, 255, 255, 90)
+SPLIT_RGBA = (0, 230, 255, 110)
+
+
+class InteractiveViewBox(pg.ViewBox):
+    """Wheel zooms at the cursor; middle drag (or left drag with Space held) pans; other drags
+    and clicks are reported to the canvas instead of moving the view."""
+
+    def __init__(self, canvas: ImageCanvas) -> None:
+        super().__init__(lockAspect=True, invertY=True, enableMenu=False)
+        self.canvas = canvas
+
+    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802 - Qt naming
+        pan = ev.button() == Qt.MouseButton.MiddleButton or (
+            ev.button() == Qt.MouseButton.LeftButton and self.canvas.space_held
+        )
+        if pan:
+            ev.accept()
+            delta = self.mapToView(ev.lastPos()) - self.mapToView(ev.pos())
+            self.translateBy(x=delta.x(), y=delta.y())
+            return
+        ev.accept()
+        point = self.mapToView(ev.pos())
+        stage = "start" if ev.isStart() else "finish" if ev.isFinish() else "move"
+        self.canvas.dragged.emit(stage, point.y(), point.x(), ev.button())
+
+    def mouseClickEvent(self, ev) -> None:  # noqa: N802 - Qt naming
+        ev.accept()
+        point = self.mapToView(ev.pos())
+        self.canvas.clicked.emit(point.y(), point.x(), ev.button(), ev.modifiers())
+
 
 class ImageCanvas(pg.GraphicsView):
-    """A pyqtgraph view with the photo and an RGBA boundary layer above it.
+    """A pyqtgraph view with the photo and layers above it; the aspect ratio stays 1:1.
 
-    Mouse wheel zooms at the cursor, dragging pans; the aspect ratio stays 1:1.
+    Signals carry image coordinates (row ``y``, column ``x`` as floats).
     """
+
+    hovered = Signal(float, float)
+    clicked = Signal(float, float, object, object)  # y, x, button, modifiers
+    dragged = Signal(str, float, float, object)  # stage, y, x, button
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, background="#202124")
-        self.view = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)
+        self.view = InteractiveViewBox(self)
         self.setCentralItem(self.view)
         self.photo = pg.ImageItem()
         self.boundaries = pg.ImageItem()
         self.boundaries.setZValue(10)
         self.view.addItem(self.photo)
         self.view.addItem(self.boundaries)
+        self.masks = TiledImage(self.view, z=20)
+        self.hover = TiledImage(self.view, z=30)
+        self.brush_cursor = pg.CircleROI([0, 0], [1, 1], movable=False, pen=pg.mkPen("w"))
+        for handle in self.brush_cursor.getHandles():
+            self.brush_cursor.removeHandle(handle)
+        self.brush_cursor.setZValue(40)
+        self.brush_cursor.setVisible(False)
+        self.view.addItem(self.brush_cursor)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.space_held = False
         self._shape: tuple[int, int] | None = None
         self._top = 0
+        self.scene().sigMouseMoved.connect(self._mouse_moved)
 
+    # -- layers ---------------------------------------------------------------------------------
     def set_image(self, image: np.ndarray) -> None:
-        """Show a new (H, W, 3) uint8 photo, clear the boundary layer and fit it in view."""
+        """Show a new (H, W, 3) uint8 photo, clear the other layers and fit it in view."""
         self.photo.setImage(image, levels=(0, 255), autoLevels=False)
         self.boundaries.clear()
+        self.masks.set_image(None)
+        self.hover.set_image(None)
         self._shape = image.shape[:2]
         self.fit()
 
@@ -60,8 +115,62 @@ class ImageCanvas(pg.GraphicsView):
     def set_boundaries_visible(self, visible: bool) -> None:
         self.boundaries.setVisible(visible)
 
+    def set_masks(self, rgba: np.ndarray | None) -> None:
+        """Show a new mask layer (from :class:`~supercuts_app.core.overlay.MaskOverlay`)."""
+        self.masks.set_image(rgba)
+
+    def update_masks(self, window: Slice2D | None) -> int:
+        """Re-render the mask layer where it changed; returns the tiles redrawn."""
+        return self.masks.update(window)
+
+    def set_mask_opacity(self, opacity: float) -> None:
+        self.masks.set_opacity(opacity)
+
+    def set_superpixels(self, superpixels: np.ndarray | None) -> None:
+        """The superpixel id map behind hover highlighting (drawn through a lookup table)."""
+        if superpixels is None:
+            self.hover.set_image(None)
+            return
+        ids = superpixels.astype(np.uint16 if superpixels.max() < 65535 else np.int32)
+        self.hover.set_image(ids, lut=np.zeros((int(superpixels.max()) + 1, 4), np.uint8))
+
+    def highlight(self, selected: np.ndarray, window: Slice2D | None, *, split=None) -> int:
+        """Tint the superpixels where ``selected`` (K,) is True; ``split`` (K,) ints colour the
+        finer regions of a Shift+click in alternating shades. Only tiles meeting ``window`` are
+        redrawn."""
+        if self.hover.array is None:
+            return 0
+        lut = np.zeros((selected.size, 4), np.uint8)
+        lut[selected] = HOVER_RGBA
+        if split is not None:
+            shade = np.array(SPLIT_RGBA, np.uint8)
+            odd = (split % 2 == 1) & selected
+            lut[odd] = shade
+        return self.hover.set_lookup(lut, window)
+
+    def show_brush(self, y: float, x: float, radius: float, visible: bool = True) -> None:
+        r = max(radius, 0.5)
+        self.brush_cursor.setPos(QPointF(x - r, y - r))
+        self.brush_cursor.setSize([2 * r, 2 * r])
+        self.brush_cursor.setVisible(visible)
+
     def fit(self) -> None:
         """Zoom so the whole image is visible."""
         if self._shape is not None:
             h, w = self._shape
             self.view.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
+
+    # -- input ----------------------------------------------------------------------------------
+    def _mouse_moved(self, pos) -> None:
+        point = self.view.mapSceneToView(pos)
+        self.hovered.emit(point.y(), point.x())
+
+    def keyPressEvent(self, ev) -> None:  # noqa: N802 - Qt naming
+        if ev.key() == Qt.Key.Key_Space and not ev.isAutoRepeat():
+            self.space_held = True
+        super().keyPressEvent(ev)
+
+    def keyReleaseEvent(self, ev) -> None:  # noqa: N802 - Qt naming
+        if ev.key() == Qt.Key.Key_Space and not ev.isAutoRepeat():
+            self.space_held = False
+        super().keyReleaseEvent(ev)

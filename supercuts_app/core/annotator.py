@@ -1,0 +1,198 @@
+"""What clicks, strokes and keys do to one image's annotations, without any Qt.
+
+The window forwards pointer events here and redraws the rectangle each call returns, so the whole
+interaction (levels, Shift+click splitting, active object or part, undo) is testable headless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from .document import DocumentError, Edit, Slice2D
+from .hierarchy import MergeHierarchy
+from .overlay import MaskOverlay, edit_window
+from .project import ImageEditor
+
+FULL = "full"  # a redraw of the whole mask layer (colours or order changed)
+
+
+@dataclass(frozen=True)
+class SplitView:
+    """A Shift+clicked region shown as its finer regions: clicks inside use ``fine_level``."""
+
+    level: int
+    region: int
+    fine_level: int
+
+
+class Annotator:
+    """Interaction state of the image being annotated.
+
+    Parameters
+    ----------
+    editor : ImageEditor
+        The image's editor (every change is saved and undoable).
+    """
+
+    def __init__(self, editor: ImageEditor) -> None:
+        self.editor = editor
+        self.doc = editor.doc
+        self.overlay = MaskOverlay(self.doc)
+        self.tree: MergeHierarchy | None = None
+        self.level = 0
+        self.active: int | None = None
+        self.split: SplitView | None = None
+        self._sp_boxes: np.ndarray | None = None
+
+    # -- segmentation ---------------------------------------------------------------------------
+    def set_tree(self, tree: MergeHierarchy | None) -> None:
+        """Use a hierarchy for clicks (None: only the brush works)."""
+        self.tree, self.split = tree, None
+        self._sp_boxes = None if tree is None else _superpixel_boxes(tree.superpixels)
+        if tree is not None:
+            self.level = min(self.level, tree.n_levels - 1)
+
+    def target_at(self, y: float, x: float) -> tuple[int, int] | None:
+        """(level, region) a click at (y, x) acts on: the current level, or the finer level of a
+        split view when the point is inside the split region."""
+        if self.tree is None or not self._inside(y, x):
+            return None
+        yi, xi = int(y), int(x)
+        if self.split is not None:
+            if self.tree.region_at(self.split.level, yi, xi) == self.split.region:
+                return self.split.fine_level, self.tree.region_at(self.split.fine_level, yi, xi)
+        return self.level, self.tree.region_at(self.level, yi, xi)
+
+    def region_window(self, level: int, region: int) -> Slice2D:
+        """Bounding rectangle of a region (from per-superpixel boxes; no pixel scan)."""
+        members = self.tree.superpixels_of(level, region)
+        b = self._sp_boxes[members]
+        return slice(int(b[:, 0].min()), int(b[:, 1].max())), slice(
+            int(b[:, 2].min()), int(b[:, 3].max())
+        )
+
+    def selection(self, level: int, region: int) -> np.ndarray:
+        """(K,) bool: the superpixels of a region (for the hover lookup table)."""
+        return self.tree.tables[level] == region
+
+    def toggle_split(self, y: float, x: float) -> SplitView | None:
+        """Shift+click: show the finer regions inside the clicked one, or leave that view."""
+        if self.tree is None or not self._inside(y, x):
+            return None
+        if self.split is not None:
+            self.split = None
+            return None
+        region = self.tree.region_at(self.level, int(y), int(x))
+        fine = self.level - 1
+        # The first finer level at which the region is more than one piece.
+        while (
+            fine >= 0
+            and len(np.unique(self.tree.tables[fine][self.selection(self.level, region)])) < 2
+        ):
+            fine -= 1
+        if fine < 0:
+            return None
+        self.split = SplitView(self.level, region, fine)
+        return self.split
+
+    # -- editing --------------------------------------------------------------------------------
+    def click(self, y: float, x: float, *, remove: bool = False) -> Slice2D | str | None:
+        """Add (or with ``remove`` take away) the region under (y, x) to the active annotation.
+
+        With nothing active, a left click needs a new object first (returns None)."""
+        target = self.target_at(y, x)
+        if target is None or self.active is None:
+            return None
+        mask = self.tree.mask_of(*target)
+        op = self.editor.remove if remove else self.editor.add
+        return self._changed(op(self.active, mask))
+
+    def stroke(
+        self, points: Sequence[tuple[float, float]], radius: float, *, erase: bool = False
+    ) -> Slice2D | str | None:
+        """Brush (or eraser) stroke through ``points`` given as (x, y)."""
+        if self.active is None or not points:
+            return None
+        op = self.editor.erase if erase else self.editor.paint
+        return self._changed(op(self.active, points, radius))
+
+    def new_object(self, category_id: int) -> int:
+        self.active = self.editor.new_object(category_id)
+        return self.active
+
+    def new_part(self, category_id: int) -> int:
+        """A new part of the active object (or of the active part's object)."""
+        if self.active is None:
+            raise DocumentError("select an object first, then add a part to it")
+        obj = self.doc.get(self.active)
+        parent = obj.parent_id if obj.is_part else obj.id
+        self.active = self.editor.new_part(parent, category_id)
+        return self.active
+
+    def select(self, ann_id: int | None) -> None:
+        if ann_id is not None:
+            self.doc.get(ann_id)
+        self.active = ann_id
+        self.overlay.highlight = ann_id
+
+    def delete(self, ann_id: int) -> Slice2D | str | None:
+        window = self._changed(self.editor.delete(ann_id))
+        if self.active not in self.doc.annotations:
+            self.active = None
+        return window
+
+    def fill_holes(self) -> Slice2D | str | None:
+        return None if self.active is None else self._changed(self.editor.fill_holes(self.active))
+
+    def relabel(self, ann_id: int, category_id: int) -> Slice2D | str | None:
+        return self._changed(self.editor.relabel(ann_id, category_id))
+
+    def move_part(self, part_id: int, object_id: int) -> Slice2D | str | None:
+        return self._changed(self.editor.move_part(part_id, object_id), full=True)
+
+    def reorder(self, ann_id: int, position: int) -> Slice2D | str | None:
+        return self._changed(self.editor.reorder(ann_id, position), full=True)
+
+    def undo(self) -> Slice2D | str | None:
+        window = self._changed(self.editor.undo(), full=True)
+        if self.active not in self.doc.annotations:
+            self.active = None
+        return window
+
+    def redo(self) -> Slice2D | str | None:
+        return self._changed(self.editor.redo(), full=True)
+
+    def set_hidden(self, ann_id: int, hidden: bool) -> str:
+        (self.overlay.hidden.add if hidden else self.overlay.hidden.discard)(ann_id)
+        self.overlay.refresh(None)
+        return FULL
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _inside(self, y: float, x: float) -> bool:
+        h, w = self.doc.shape
+        return 0 <= y < h and 0 <= x < w
+
+    def _changed(self, edit: Edit | None, *, full: bool = False) -> Slice2D | str | None:
+        """Bring the overlay up to date after ``edit``; what the canvas must redraw."""
+        if edit is None:
+            return None
+        window = edit_window(edit, self.doc.shape)
+        if window is None or (full and any(c.before != c.after for c in edit.changes)):
+            self.overlay.refresh(None)
+            return FULL
+        self.overlay.refresh(window)
+        return window
+
+
+def _superpixel_boxes(superpixels: np.ndarray) -> np.ndarray:
+    """(K, 4) [y0, y1, x0, x1) box of every superpixel."""
+    boxes = ndimage.find_objects(superpixels + 1)
+    out = np.zeros((len(boxes), 4), np.int64)
+    for i, b in enumerate(boxes):
+        if b is not None:
+            out[i] = (b[0].start, b[0].stop, b[1].start, b[1].stop)
+    return out
