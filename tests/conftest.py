@@ -8,6 +8,10 @@ import tempfile  # noqa: E402
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Computed segmentations go to a throw-away cache, never the user's.
 os.environ["SUPERCUTS_CACHE_DIR"] = tempfile.mkdtemp(prefix="supercuts-test-cache-")
+# Projects the app makes for read-only folders (the bundled samples) too.
+os.environ["SUPERCUTS_DATA_DIR"] = tempfile.mkdtemp(prefix="supercuts-test-data-")
+# QSettings (window geometry, recent files) go to a throw-away config folder.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="supercuts-test-config-")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

@@ -23,6 +23,7 @@ from .io import IMAGE_SUFFIXES, ImageLoadError
 from .project import PROJECT_SUFFIX, Project, find_project
 from .resources import resource_path, sample_image_path
 from .store import ProjectFileError
+from .tasks import CancelFn, ProgressFn, report
 
 DEFAULT_CLASSES = {"object": ["part"]}
 """Classes of a project created by opening a folder (edit them in the Classes panel)."""
@@ -42,11 +43,17 @@ def folder_images(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
 
 
-def open_workspace(path: str | os.PathLike | None) -> tuple[Project, int | None]:
+def open_workspace(
+    path: str | os.PathLike | None,
+    *,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> tuple[Project, int | None]:
     """The project for ``path`` and the image to show first (None: the project has none).
 
     Raises :class:`ProjectFileError` or :class:`ImageLoadError` with one line.
     """
+    report(progress, "opening project", 0.0)
     if path is None:
         sample = sample_image_path()
         project = _project_for_folder(user_projects_dir() / "sample", [sample])
@@ -57,7 +64,9 @@ def open_workspace(path: str | os.PathLike | None) -> tuple[Project, int | None]
     if path.is_file() and path.suffix == PROJECT_SUFFIX or path.is_dir() and _has_project(path):
         project = Project.open(_writable_copy(find_project(path)))
         if path.is_dir():
-            _add_new_images(project, folder_images(path))
+            # A package project was copied with its images; any other copy points back.
+            scanned = project.root if _inside_package(path) else path
+            _add_new_images(project, folder_images(scanned))
         images = project.images()
         return project, images[0].id if images else None
     if path.is_dir():

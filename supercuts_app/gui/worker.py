@@ -80,7 +80,7 @@ class Worker(QObject):
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
-        self._jobs: set[Job] = set()
+        self._jobs: dict[JobSignals, Job] = {}
 
     def submit(
         self,
@@ -107,15 +107,17 @@ class Worker(QObject):
             sig.failed.connect(on_failed)
         if on_cancelled is not None:
             sig.cancelled.connect(on_cancelled)
-        sig.finished.connect(lambda job=job: self._finished(job))
-        self._jobs.add(job)
+        # A bound slot (not a lambda) so Qt drops the connection if the worker is destroyed
+        # before a late job reports back.
+        sig.finished.connect(self._finished)
+        self._jobs[sig] = job
         self.busy_changed.emit(True)
         self._pool.start(job)
         return job
 
     def cancel_all(self) -> None:
         """Ask every queued or running job to stop."""
-        for job in list(self._jobs):
+        for job in list(self._jobs.values()):
             job.cancel()
 
     def wait(self, msecs: int = -1) -> bool:
@@ -126,7 +128,7 @@ class Worker(QObject):
     def busy(self) -> bool:
         return bool(self._jobs)
 
-    def _finished(self, job: Job) -> None:
-        self._jobs.discard(job)
+    def _finished(self) -> None:
+        self._jobs.pop(self.sender(), None)
         if not self._jobs:
             self.busy_changed.emit(False)

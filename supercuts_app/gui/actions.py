@@ -1,0 +1,99 @@
+"""Menus, keyboard shortcuts and the Help > Shortcuts dialog, from one table.
+
+:data:`SHORTCUTS` is the single list the menus are built from and the help dialog shows, so the
+dialog can never miss a key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDialog, QMainWindow, QTableWidget, QTableWidgetItem, QVBoxLayout
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    """One action: its menu, name, key and the window method it calls."""
+
+    menu: str
+    name: str
+    key: str
+    slot: str
+
+
+SHORTCUTS = (
+    Shortcut("&File", "Open image…", "Ctrl+O", "ask_open_image"),
+    Shortcut("&File", "Open folder…", "Ctrl+Shift+O", "ask_open_folder"),
+    Shortcut("&File", "Save", "Ctrl+S", "save"),
+    Shortcut("&File", "Export COCO…", "Ctrl+E", "ask_export_coco"),
+    Shortcut("&File", "Export masks…", "", "ask_export_masks"),
+    Shortcut("&File", "Import COCO…", "", "ask_import_coco"),
+    Shortcut("&File", "Load classes from file…", "", "ask_load_classes"),
+    Shortcut("&File", "Next image", "D", "next_image"),
+    Shortcut("&File", "Previous image", "A", "previous_image"),
+    Shortcut("&File", "Quit", "Ctrl+Q", "close"),
+    Shortcut("&Edit", "Undo", "Ctrl+Z", "undo"),
+    Shortcut("&Edit", "Redo", "Ctrl+Shift+Z", "redo"),
+    Shortcut("&Edit", "New object", "N", "new_object"),
+    Shortcut("&Edit", "New part of the selected object", "P", "new_part"),
+    Shortcut("&Edit", "Delete selected", "Delete", "delete_selected"),
+    Shortcut("&Edit", "Fill holes of selected", "Ctrl+F", "fill_holes"),
+    Shortcut("&Tools", "Click regions", "Esc", "tool_click"),
+    Shortcut("&Tools", "Brush", "B", "tool_brush"),
+    Shortcut("&Tools", "Eraser", "E", "tool_erase"),
+    Shortcut("&Tools", "Bigger brush", "+", "brush_bigger"),
+    Shortcut("&Tools", "Smaller brush", "-", "brush_smaller"),
+    Shortcut("&View", "Show boundaries", "Tab", "toggle_boundaries"),
+    Shortcut("&View", "Fit image", "F", "fit"),
+    Shortcut("&View", "Finer level", "[", "finer"),
+    Shortcut("&View", "Coarser level", "]", "coarser"),
+    Shortcut("&Help", "Shortcuts…", "F1", "show_shortcuts"),
+)
+
+MOUSE_HELP = (
+    ("Left click", "add the region under the cursor to the selected object or part"),
+    ("Right click", "remove that region from it"),
+    ("Shift+click", "show the finer regions inside a region (again to leave)"),
+    ("Left / right drag", "paint / erase with the brush or eraser"),
+    ("Mouse wheel", "zoom at the cursor"),
+    ("Middle drag, Space+drag", "pan"),
+)
+
+
+def build_actions(window: QMainWindow) -> dict[str, QAction]:
+    """Create every action of :data:`SHORTCUTS` in the window's menus; returns them by slot."""
+    menus = {}
+    actions: dict[str, QAction] = {}
+    for sc in SHORTCUTS:
+        if sc.menu not in menus:
+            menus[sc.menu] = window.menuBar().addMenu(sc.menu)
+        action = QAction(sc.name, window)
+        if sc.key:
+            action.setShortcut(QKeySequence(sc.key))
+        slot: Callable = getattr(window, sc.slot)
+        action.triggered.connect(lambda _=False, slot=slot: slot())
+        menus[sc.menu].addAction(action)
+        window.addAction(action)
+        actions[sc.slot] = action
+    return actions
+
+
+class ShortcutsDialog(QDialog):
+    """Every key and mouse gesture, read from :data:`SHORTCUTS`."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("SuperCuts shortcuts")
+        rows = [(sc.key, sc.name) for sc in SHORTCUTS if sc.key] + list(MOUSE_HELP)
+        self.table = QTableWidget(len(rows), 2, self)
+        self.table.setHorizontalHeaderLabels(["Key", "Action"])
+        for i, (key, name) in enumerate(rows):
+            self.table.setItem(i, 0, QTableWidgetItem(key))
+            self.table.setItem(i, 1, QTableWidgetItem(name))
+        self.table.resizeColumnsToContents()
+        self.table.verticalHeader().setVisible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        self.resize(520, 640)

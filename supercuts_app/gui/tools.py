@@ -1,0 +1,161 @@
+"""Pointer tools: region clicking (with hover and Shift+click splitting), brush and eraser.
+
+The tool controller turns canvas events into :class:`~supercuts_app.core.annotator.Annotator`
+calls and tells the window what to redraw; it never touches pixels itself beyond the hover
+lookup table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, Qt, Signal
+
+from ..core.annotator import Annotator
+from ..core.document import DocumentError, Slice2D
+from .canvas import ImageCanvas
+
+CLICK, BRUSH, ERASE = "click", "brush", "erase"
+
+
+def _union(a: Slice2D | None, b: Slice2D | None) -> Slice2D | None:
+    if a is None or b is None:
+        return a or b
+    return (
+        slice(min(a[0].start, b[0].start), max(a[0].stop, b[0].stop)),
+        slice(min(a[1].start, b[1].start), max(a[1].stop, b[1].stop)),
+    )
+
+
+class ToolController(QObject):
+    """Routes canvas input to the annotator; ``changed`` carries what to redraw."""
+
+    changed = Signal(object)  # window, "full" or None
+    message = Signal(str)
+    mode_changed = Signal(str)
+
+    def __init__(self, canvas: ImageCanvas) -> None:
+        super().__init__(canvas)
+        self.canvas = canvas
+        self.annotator: Annotator | None = None
+        self.mode = CLICK
+        self.radius = 8.0
+        self._hover: tuple[int, int] | None = None
+        self._hover_window: Slice2D | None = None
+        self._stroke: list[tuple[float, float]] = []
+        self._stroke_button = Qt.MouseButton.LeftButton
+        self._preview = pg.PlotCurveItem(pen=pg.mkPen((255, 255, 255, 120), width=2))
+        self._preview.setZValue(35)
+        canvas.view.addItem(self._preview)
+        canvas.hovered.connect(self.hover)
+        canvas.clicked.connect(self.click)
+        canvas.dragged.connect(self.drag)
+
+    def set_annotator(self, annotator: Annotator | None) -> None:
+        self.annotator = annotator
+        self._hover = self._hover_window = None
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+        self.canvas.brush_cursor.setVisible(False)
+        self.clear_hover()
+        self.mode_changed.emit(mode)
+
+    def resize_brush(self, factor: float) -> None:
+        self.radius = float(np.clip(self.radius * factor, 1, 500))
+        self.message.emit(f"Brush radius {self.radius:.0f} px")
+
+    # -- hover ---------------------------------------------------------------------------------
+    def hover(self, y: float, x: float) -> None:
+        a = self.annotator
+        if a is None:
+            return
+        if self.mode != CLICK:
+            self.canvas.show_brush(y, x, self.radius)
+            return
+        target = a.target_at(y, x) if a.tree is not None else None
+        if target == self._hover:
+            return
+        self.show_target(target)
+
+    def show_target(self, target: tuple[int, int] | None) -> None:
+        """Highlight ``(level, region)`` (None: nothing), plus the split view if one is open."""
+        a = self.annotator
+        if a is None or a.tree is None:
+            return
+        k = a.tree.tables.shape[1]
+        selected = np.zeros(k, bool)
+        window = None
+        if target is not None:
+            selected |= a.selection(*target)
+            window = a.region_window(*target)
+        split = None
+        if a.split is not None:
+            inside = a.selection(a.split.level, a.split.region)
+            selected |= inside
+            split = np.where(inside, a.tree.tables[a.split.fine_level], 0)
+            window = _union(window, a.region_window(a.split.level, a.split.region))
+        self.canvas.highlight(selected, _union(window, self._hover_window), split=split)
+        self._hover, self._hover_window = target, window
+
+    def clear_hover(self) -> None:
+        if self.annotator is not None and self.annotator.tree is not None:
+            self.show_target(None)
+
+    def refresh_hover(self) -> None:
+        """Redraw the hover layer after the level or the split view changed."""
+        target = self._hover
+        if self.annotator is not None and target is not None and self.annotator.tree is not None:
+            self._hover = None
+            self.show_target(target)
+
+    # -- clicks and strokes -------------------------------------------------------------------
+    def click(self, y: float, x: float, button, modifiers) -> None:
+        a = self.annotator
+        if a is None:
+            return
+        if self.mode != CLICK:  # a click without a drag paints (or erases) one dab
+            self.drag("start", y, x, button)
+            self.drag("finish", y, x, button)
+            return
+        try:
+            if modifiers & Qt.KeyboardModifier.ShiftModifier:
+                self._hover = None
+                view = a.toggle_split(y, x)
+                self.show_target(a.target_at(y, x))
+                if view is not None:
+                    n = len(np.unique(a.tree.tables[view.fine_level][
+                        a.selection(view.level, view.region)]))  # fmt: skip
+                    self.message.emit(f"Split view: {n} finer regions (Shift+click to leave)")
+                return
+            if a.active is None:
+                self.message.emit("Press N to start an object (or pick one in the panel)")
+                return
+            remove = button == Qt.MouseButton.RightButton
+            self.changed.emit(a.click(y, x, remove=remove))
+        except DocumentError as exc:
+            self.message.emit(str(exc))
+
+    def drag(self, stage: str, y: float, x: float, button) -> None:
+        a = self.annotator
+        if a is None or self.mode == CLICK:
+            return
+        if stage == "start":
+            self._stroke = []
+            self._stroke_button = button
+        self._stroke.append((x, y))
+        xs, ys = zip(*self._stroke, strict=True)
+        self._preview.setData(np.array(xs), np.array(ys))
+        self.canvas.show_brush(y, x, self.radius)
+        if stage != "finish":
+            return
+        self._preview.setData([], [])
+        erase = self.mode == ERASE or self._stroke_button == Qt.MouseButton.RightButton
+        if a.active is None:
+            self.message.emit("Press N to start an object (or pick one in the panel)")
+            return
+        try:
+            self.changed.emit(a.stroke(self._stroke, self.radius, erase=erase))
+        except DocumentError as exc:
+            self.message.emit(str(exc))
+        self._stroke = []

@@ -1,0 +1,145 @@
+"""The annotation window end to end, offscreen: open a folder, click, paint, undo, navigate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+
+from supercuts_app.core.project import Project
+from supercuts_app.gui.actions import SHORTCUTS, ShortcutsDialog
+from supercuts_app.gui.main_window import MainWindow
+
+LEFT, RIGHT = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton
+NONE, SHIFT = Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier
+
+
+@pytest.fixture
+def folder(tmp_path, quadrants, disk_image):
+    Image.fromarray(quadrants).save(tmp_path / "a_quadrants.png")
+    Image.fromarray(disk_image).save(tmp_path / "b_disk.png")
+    return tmp_path
+
+
+@pytest.fixture
+def window(qtbot, folder):
+    w = MainWindow(n_segments=40)
+    qtbot.addWidget(w)
+    w.show()
+    with qtbot.waitSignal(w.segmentation_shown, timeout=60_000):
+        w.open_path(folder)
+    yield w
+    w.close()
+
+
+def stored_masks(folder) -> dict[int, int]:
+    with Project.open(folder, readonly=True) as project:
+        record = project.images()[0]
+        return {a.id: int(a.mask.sum()) for a in project.store.load_annotations(record)}
+
+
+def test_folder_opens_as_a_project_and_clicks_are_saved_at_once(qtbot, window, folder):
+    assert (folder / f"{folder.name}.supercuts").is_file()
+    assert window.images.count() == 2 and "0/2" in window.done_label.text()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_N)
+    obj = window.annotator.active
+    assert obj is not None and window.objects.topLevelItemCount() == 1
+    window.levels.slider.setValue(window.levels.slider.maximum())  # one region: the image
+    window.tools.click(10, 10, LEFT, NONE)
+    assert stored_masks(folder)[obj] == 96 * 128
+    window.levels.slider.setValue(0)
+    window.tools.click(10, 10, RIGHT, NONE)
+    removed = stored_masks(folder)[obj]
+    assert 0 < removed < 96 * 128
+    assert window.canvas.masks.array[10, 10, 3] == 0 and window.canvas.masks.array[80, 100, 3] > 0
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert stored_masks(folder)[obj] == 96 * 128
+    qtbot.keyClick(
+        window.canvas,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert stored_masks(folder)[obj] == removed
+    assert "1/2" in window.done_label.text()
+
+
+def test_parts_brush_and_delete(qtbot, window, folder):
+    qtbot.keyClick(window.canvas, Qt.Key.Key_N)
+    obj = window.annotator.active
+    qtbot.keyClick(window.canvas, Qt.Key.Key_P)
+    part = window.annotator.active
+    assert window.annotator.doc.get(part).parent_id == obj
+    qtbot.keyClick(window.canvas, Qt.Key.Key_B)
+    assert window.tools.mode == "brush"
+    window.tools.drag("start", 20, 20, LEFT)
+    window.tools.drag("move", 20, 40, LEFT)
+    window.tools.drag("finish", 20, 60, LEFT)
+    masks = stored_masks(folder)
+    assert masks[part] > 0 and masks[obj] >= masks[part]
+    qtbot.keyClick(window.canvas, Qt.Key.Key_E)
+    window.tools.click(20, 40, LEFT, NONE)
+    assert stored_masks(folder)[part] < masks[part]
+    window.objects.selected.emit(obj)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Delete)
+    assert stored_masks(folder) == {}
+
+
+def test_shift_click_split_view_and_level_keys(qtbot, window):
+    qtbot.keyClick(window.canvas, Qt.Key.Key_N)
+    top = window.levels.slider.maximum()
+    window.levels.slider.setValue(top)
+    window.tools.click(10, 10, LEFT, SHIFT)
+    split = window.annotator.split
+    assert split is not None and split.fine_level < top
+    assert window.canvas.hover.lut[:, 3].any()  # the finer regions are shown
+    window.tools.click(10, 10, LEFT, NONE)
+    fine = window.annotator.tree.mask_of(split.fine_level, window.annotator.target_at(10, 10)[1])
+    assert window.annotator.doc.get(window.annotator.active).mask.sum() == fine.sum()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_BracketLeft)
+    assert window.levels.level == top - 1 and window.annotator.split is None
+
+
+def test_next_and_previous_image_and_hover(qtbot, window):
+    first = window.image_id
+    with qtbot.waitSignal(window.segmentation_shown, timeout=60_000):
+        qtbot.keyClick(window.canvas, Qt.Key.Key_D)
+    assert window.image_id != first and window.current.path.name == "b_disk.png"
+    window.tools.hover(60, 80)
+    assert window.canvas.hover.lut[:, 3].any()
+    with qtbot.waitSignal(window.segmentation_shown, timeout=60_000):
+        qtbot.keyClick(window.canvas, Qt.Key.Key_A)
+    assert window.image_id == first
+
+
+def test_shortcuts_dialog_lists_every_key(qtbot, window):
+    dialog = ShortcutsDialog(window)
+    qtbot.addWidget(dialog)
+    keys = {dialog.table.item(i, 0).text() for i in range(dialog.table.rowCount())}
+    assert {sc.key for sc in SHORTCUTS if sc.key} <= keys
+    assert {"N", "P", "B", "E", "D", "A", "Tab", "F", "Ctrl+Z"} <= keys
+
+
+def test_settings_are_remembered(qtbot, folder):
+    w = MainWindow(n_segments=40)
+    qtbot.addWidget(w)
+    w.opacity.setValue(33)
+    w.close()
+    again = MainWindow()
+    qtbot.addWidget(again)
+    assert again.opacity.value() == 33 and again.n_segments == 40
+    again.close()
+
+
+def test_export_from_the_window(qtbot, window, folder, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    qtbot.keyClick(window.canvas, Qt.Key.Key_N)
+    window.levels.slider.setValue(window.levels.slider.maximum())
+    window.tools.click(10, 10, LEFT, NONE)
+    out = folder / "out.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    window.ask_export_coco()
+    qtbot.waitUntil(out.is_file, timeout=10_000)
+    assert b'"annotations"' in out.read_bytes()
+    assert np.asarray(Image.open(folder / "a_quadrants.png")).shape == (96, 128, 3)
