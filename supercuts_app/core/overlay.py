@@ -1,7 +1,7 @@
 """The mask layer of the window as an RGBA image, updated only where an edit changed pixels.
 
-Each pixel shows its topmost object in that object's colour, or, inside a part, a shade of it with
-diagonal hatching, so parts read as parts of their object. The layer keeps an owner map (which
+Each pixel shows its topmost object in that object's colour, or, inside a part, the part class's
+colour hatched with the object's colour, so parts read as parts of their object. The layer keeps an owner map (which
 annotation colours each pixel) and recomputes owner and colour only in the rectangle an edit
 touched: a click costs time in proportion to the region, not to the image.
 """
@@ -61,13 +61,15 @@ class MaskOverlay:
         self.refresh(None)
 
     def colors(self) -> dict[int, tuple[RGB, bool]]:
-        """Annotation id -> (colour, is_part) as drawn."""
+        """Annotation id -> (colour, is_part) as listed in the panels: objects in their own
+        colour, parts in their part class's colour."""
         out: dict[int, tuple[RGB, bool]] = {}
+        cats = self.doc.categories
         for obj in self.doc.objects():
-            color = object_color(obj.id)
-            out[obj.id] = (color, False)
+            out[obj.id] = (object_color(obj.id), False)
             for part in self.doc.parts_of(obj.id):
-                out[part.id] = (part_shade(color, part.id), True)
+                color = cats.get(part.category_id).color if part.category_id in cats else None
+                out[part.id] = (color or part_shade(object_color(obj.id), part.id), True)
         return out
 
     def refresh(self, window: Slice2D | None) -> Slice2D:
@@ -96,11 +98,9 @@ class MaskOverlay:
             color, is_part = colors[ann.id]
             alpha = 215 if ann.id == self.highlight else FILL_ALPHA
             lut[n] = (*color, alpha)
-            if is_part:
-                dark = tuple(int(v * 0.55) for v in color)
-                hatch_lut[n] = (*dark, alpha)
-            else:
-                hatch_lut[n] = lut[n]
+            # Parts are hatched with their object's colour: the class and the owner both show.
+            stripe = object_color(ann.parent_id) if is_part else color
+            hatch_lut[n] = (*stripe, alpha)
         yy = np.arange(ys.start, ys.stop)[:, None]
         xx = np.arange(xs.start, xs.stop)[None, :]
         stripes = (yy + xx) % HATCH_PERIOD < 2

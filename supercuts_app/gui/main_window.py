@@ -237,6 +237,7 @@ class MainWindow(QMainWindow):
             self.cache,
             on_result=lambda _: None,
             on_failed=lambda _: None,
+            on_progress=lambda stage, f: self._show_progress(f"next image: {stage}", f),
         )
         self._precompute = (nxt, job)
 

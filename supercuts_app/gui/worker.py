@@ -61,7 +61,10 @@ class Job(QRunnable):
             else:
                 self.signals.result.emit(value)
         finally:
-            self.signals.finished.emit()
+            try:
+                self.signals.finished.emit()
+            except RuntimeError:
+                pass  # the app quit while this job ran: nobody is left to tell
 
     def _progress(self, stage: str, fraction: float) -> None:
         self.signals.progress.emit(stage, float(fraction))
