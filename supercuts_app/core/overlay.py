@@ -1,9 +1,9 @@
 """The mask layer of the window as an RGBA image, updated only where an edit changed pixels.
 
 Each pixel shows its topmost object in that object's colour, or, inside a part, the part class's
-colour hatched with the object's colour, so parts read as parts of their object. The layer keeps an owner map (which
-annotation colours each pixel) and recomputes owner and colour only in the rectangle an edit
-touched: a click costs time in proportion to the region, not to the image.
+colour hatched with the object's colour, so parts read as parts of their object. The layer keeps
+an owner map (which annotation colours each pixel) and recomputes owner and colour only in the
+rectangle an edit touched: a click costs time in proportion to the region, not to the image.
 """
 
 from __future__ import annotations

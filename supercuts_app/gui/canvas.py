@@ -62,7 +62,8 @@ class ImageCanvas(pg.GraphicsView):
         super().__init__(parent, background="#202124")
         self.view = InteractiveViewBox(self)
         self.setCentralItem(self.view)
-        self.photo = pg.ImageItem()
+        # Drawn from a screen-sized copy when zoomed out: painting 12 MP every frame is slow.
+        self.photo = pg.ImageItem(autoDownsample=True)
         self.boundaries = pg.ImageItem()
         self.boundaries.setZValue(10)
         self.view.addItem(self.photo)

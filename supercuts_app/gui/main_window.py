@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self._build_status_bar()
         self.actions_by_slot = build_actions(self)
+        self._build_recent_menu()
         self.tools.changed.connect(self._apply_change)
         self.tools.message.connect(self.statusBar().showMessage)
         self.worker.busy_changed.connect(self._set_busy)
@@ -133,6 +134,19 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.done_label)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.cancel_button)
+
+    def _build_recent_menu(self) -> None:
+        file_menu = self.actions_by_slot["ask_open_image"].associatedObjects()[0]
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        file_menu.insertMenu(self.actions_by_slot["save"], self.recent_menu)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.value("recent") or []:
+            self.recent_menu.addAction(path, lambda p=path: self.open_path(p))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("(nothing yet)").setEnabled(False)
 
     # -- opening ------------------------------------------------------------------------------
     def open_path(self, path: str | Path | None) -> None:

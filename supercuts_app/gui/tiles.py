@@ -62,8 +62,7 @@ class TiledImage:
 
     def set_visible(self, visible: bool) -> None:
         self.visible = visible
-        for item in self.items.values():
-            item.setVisible(visible)
+        self.update()
 
     def set_opacity(self, opacity: float) -> None:
         self.opacity = opacity
@@ -85,6 +84,15 @@ class TiledImage:
     def _render(self, ty: int, tx: int) -> None:
         crop = self.array[ty : ty + self.tile, tx : tx + self.tile]
         item = self.items[(ty, tx)]
+        # A fully transparent tile is hidden: painting it would cost as much as a visible one.
+        if self.lut is not None:
+            shown = self.lut[:, 3] > 0
+            empty = not shown.any() or not shown[crop].any()
+        else:
+            empty = not crop[..., 3].any()
+        item.setVisible(self.visible and not empty)
+        if empty:
+            return
         if self.lut is not None:
             item.setImage(crop, lut=self.lut, levels=(0, len(self.lut)), autoLevels=False)
         else:

@@ -128,6 +128,9 @@ def test_settings_are_remembered(qtbot, folder):
     again = MainWindow()
     qtbot.addWidget(again)
     assert again.opacity.value() == 33 and again.n_segments == 40
+    again.open_path(folder)
+    again._fill_recent()
+    assert str(folder.resolve()) in [a.text() for a in again.recent_menu.actions()]
     again.close()
 
 

@@ -1,0 +1,116 @@
+"""Window update speed without a display: a slider step and a click until the layers are redrawn.
+
+Run: ``QT_QPA_PLATFORM=offscreen python tests/bench/bench_interaction.py``. Prints a Markdown table
+(median of ``--repeat``). The image is scikit-image's astronaut resized to each size, with its
+real superpixels and hierarchy, and 10 objects already annotated.
+
+- *slider step*: the level changes, the boundary layer's lookup table is swapped and re-rendered
+  (then the view is painted offscreen), and the hover highlight of the region under the cursor is
+  redrawn for the new level;
+- *click*: the region under the cursor is added to the active object (document edit, undo record,
+  saved in one SQLite transaction), the mask overlay is recomputed in the changed rectangle, and
+  the changed mask tiles are re-rendered and the view painted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def _render(canvas) -> None:
+    """Paint the view into an offscreen pixmap, as the screen would (pyqtgraph builds the
+    QImages of changed layers lazily, during this paint)."""
+    canvas.grab()
+
+
+def bench(size: tuple[int, int], repeat: int) -> dict:
+    from PySide6.QtWidgets import QApplication
+    from skimage import data
+
+    from supercuts_app.core.annotator import FULL, Annotator
+    from supercuts_app.core.categories import schema_from_data
+    from supercuts_app.core.pipeline import segmentation_for_display
+    from supercuts_app.core.project import Project
+    from supercuts_app.gui.canvas import ImageCanvas
+
+    app = QApplication.instance() or QApplication([])
+    w, h = size
+    image = cv2.resize(data.astronaut(), (w, h), interpolation=cv2.INTER_LINEAR)
+    shown = segmentation_for_display(image)
+    tree = shown.tree
+    rng = np.random.default_rng(0)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        cv2.imwrite(str(folder / "img.png"), image)
+        project = Project.create(folder / "b.supercuts", schema_from_data({"thing": ["part"]}))
+        [record] = project.add_images([folder / "img.png"])
+        annotator = Annotator(project.editor(record.id))
+        annotator.set_tree(tree)
+        thing = project.categories.find("thing").id
+        mid = tree.n_levels // 2
+        for _ in range(10):
+            annotator.new_object(thing)
+            annotator.level = mid
+            annotator.click(rng.integers(h), rng.integers(w))
+        canvas = ImageCanvas()
+        canvas.resize(1280, 800)
+        canvas.set_image(image)
+        canvas.set_contours(shown.ucm, tree.n_levels, 0)
+        canvas.set_masks(annotator.overlay.rgba)
+        canvas.set_superpixels(tree.superpixels)
+        _render(canvas)
+        app.processEvents()
+        slider, click = [], []
+        for i in range(repeat):
+            y, x = int(rng.integers(h)), int(rng.integers(w))
+            level = 1 + i % (tree.n_levels - 2)
+            t0 = time.perf_counter()
+            canvas.set_level(level)
+            annotator.level = level
+            target = annotator.target_at(y, x)
+            canvas.highlight(annotator.selection(*target), annotator.region_window(*target))
+            _render(canvas)
+            t1 = time.perf_counter()
+            window = annotator.click(y, x, remove=bool(i % 2))
+            if window is not None:
+                canvas.update_masks(None if window == FULL else window)
+            _render(canvas)
+            t2 = time.perf_counter()
+            slider.append(t1 - t0)
+            click.append(t2 - t1)
+        project.close()
+    return {
+        "size": f"{w}x{h}",
+        "levels": tree.n_levels,
+        "slider": statistics.median(slider) * 1000,
+        "click": statistics.median(click) * 1000,
+        "click_max": max(click) * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    rows = [bench(s, args.repeat) for s in ((481, 321), (1920, 1080), (4000, 3000))]
+    print("| image | levels | slider step (ms) | click (ms) | slowest click (ms) |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        print(
+            f"| {r['size']} | {r['levels']} | {r['slider']:.1f} | {r['click']:.1f} "
+            f"| {r['click_max']:.1f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
