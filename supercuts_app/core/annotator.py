@@ -184,8 +184,7 @@ class Annotator:
         if window is None or (full and any(c.before != c.after for c in edit.changes)):
             self.overlay.refresh(None)
             return FULL
-        self.overlay.refresh(window)
-        return window
+        return self.overlay.refresh_edit(edit)
 
 
 def _superpixel_boxes(superpixels: np.ndarray) -> np.ndarray:
