@@ -56,13 +56,27 @@ def segmentation_for_display(
     *,
     method: str = "ssn",
     n_segments: int = 600,
+    backbone_name: str | None = None,
     cache: SegmentationCache | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> ShownSegmentation:
-    """Superpixels, hierarchy and contour map of ``image`` for the window."""
+    """Superpixels, hierarchy and contour map of ``image`` for the window.
+
+    ``backbone_name`` is a timm model name (default: the shipped EfficientNet-Lite0); it is built
+    once per process (raises ``BackboneError`` when its weights cannot be had).
+    """
+    from .features import DEFAULT_BACKBONE, cached_backbone
+
+    backbone = cached_backbone(backbone_name or DEFAULT_BACKBONE)
     result, tree = hierarchy_for_image(
-        image, method=method, n_segments=n_segments, cache=cache, progress=progress, cancel=cancel
+        image,
+        method=method,
+        n_segments=n_segments,
+        backbone=backbone,
+        cache=cache,
+        progress=progress,
+        cancel=cancel,
     )
     check_cancelled(cancel)
     return ShownSegmentation(result, tree, tree.ucm())

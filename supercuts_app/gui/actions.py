@@ -45,6 +45,7 @@ SHORTCUTS = (
     Shortcut("&Tools", "Eraser", "E", "tool_erase"),
     Shortcut("&Tools", "Bigger brush", "+", "brush_bigger"),
     Shortcut("&Tools", "Smaller brush", "-", "brush_smaller"),
+    Shortcut("&Tools", "Segmentation settings…", "", "ask_segmentation_settings"),
     Shortcut("&View", "Show boundaries", "Tab", "toggle_boundaries"),
     Shortcut("&View", "Fit image", "F", "fit"),
     Shortcut("&View", "Finer level", "[", "finer"),

@@ -24,11 +24,40 @@ from .panels import ask_text
 MAX_RECENT = 8
 
 
-def precompute_image(path, method: str, n_segments: int, cache, *, progress=None, cancel=None):
+def precompute_image(
+    path, method: str, n_segments: int, cache, backbone_name=None, *, progress=None, cancel=None
+):
     """Worker job: compute (or find) an image's segmentation in the cache."""
+    from ..core.features import DEFAULT_BACKBONE, cached_backbone
+
     image = load_image(path)
-    hierarchy_for_image(image, method=method, n_segments=n_segments, cache=cache, cancel=cancel)
+    backbone = cached_backbone(backbone_name or DEFAULT_BACKBONE)
+    hierarchy_for_image(
+        image, method=method, n_segments=n_segments, backbone=backbone, cache=cache, cancel=cancel
+    )
     return path
+
+
+def ask_segmentation_settings(window) -> None:
+    """Superpixel count and backbone; the current image is recomputed (or read from the cache)."""
+    count, ok = QInputDialog.getInt(
+        window, "Segmentation", "Superpixels per image:", window.n_segments, 50, 5000, 50
+    )
+    if not ok:
+        return
+    name, ok = QInputDialog.getText(
+        window,
+        "Segmentation",
+        "timm backbone (empty: the shipped EfficientNet-Lite0; others need their weights online):",
+        text=window.backbone_name or "",
+    )
+    if not ok:
+        return
+    window.n_segments, window.backbone_name = count, name.strip() or None
+    window.settings.setValue("n_segments", count)
+    window.settings.setValue("backbone", window.backbone_name or "")
+    if window.image_id is not None:
+        window.show_image(window.image_id)
 
 
 def _start_dir(window) -> str:

@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 820)
         self.method = method
         self.n_segments = n_segments or int(self.settings.value("n_segments", 600))
+        self.backbone_name = str(self.settings.value("backbone", "")) or None
         self.cache = SegmentationCache()
         self.worker = Worker(self)
         self.canvas = ImageCanvas(self)
@@ -214,6 +215,7 @@ class MainWindow(QMainWindow):
             pixels,
             method=self.method,
             n_segments=self.n_segments,
+            backbone_name=self.backbone_name,
             cache=self.cache,
             on_result=lambda shown: self._segmentation_ready(generation, shown),
         )
@@ -249,6 +251,7 @@ class MainWindow(QMainWindow):
             self.method,
             self.n_segments,
             self.cache,
+            self.backbone_name,
             on_result=lambda _: None,
             on_failed=lambda _: None,
             on_progress=lambda stage, f: self._show_progress(f"next image: {stage}", f),
@@ -403,6 +406,9 @@ class MainWindow(QMainWindow):
     def ask_load_classes(self) -> None:
         file_actions.ask_load_classes(self)
 
+    def ask_segmentation_settings(self) -> None:
+        file_actions.ask_segmentation_settings(self)
+
     def show_shortcuts(self) -> None:
         self.shortcuts_dialog = ShortcutsDialog(self)
         self.shortcuts_dialog.open()
@@ -476,6 +482,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window_state", self.saveState())
         self.settings.setValue("opacity", self.opacity.value())
         self.settings.setValue("n_segments", self.n_segments)
+        self.settings.setValue("backbone", self.backbone_name or "")
         self.worker.cancel_all()
         self.worker.wait(5000)
         if self.project is not None:

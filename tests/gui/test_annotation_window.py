@@ -146,3 +146,14 @@ def test_export_from_the_window(qtbot, window, folder, monkeypatch):
     qtbot.waitUntil(out.is_file, timeout=10_000)
     assert b'"annotations"' in out.read_bytes()
     assert np.asarray(Image.open(folder / "a_quadrants.png")).shape == (96, 128, 3)
+
+
+def test_segmentation_settings_recompute_and_persist(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (80, True))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("", True))
+    with qtbot.waitSignal(window.segmentation_shown, timeout=60_000) as blocker:
+        window.ask_segmentation_settings()
+    assert blocker.args[0].result.requested == 80
+    assert int(window.settings.value("n_segments")) == 80 and window.backbone_name is None
