@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import cli_hierarchy, cli_project
+from . import cli_hierarchy, cli_project, cli_ssn
 from .cli_common import (
     CLIError,
     backbone_from,
@@ -97,13 +97,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="edge model that builds those hierarchies (default: the shipped one)",
     )
     ta.set_defaults(func=cli_hierarchy.cmd_train_affinity)
+    cli_ssn.add_parser(tr_sub)
 
     ev = sub.add_parser("eval", help="evaluate on BSDS500")
     ev_sub = ev.add_subparsers(dest="what", required=True)
     es = ev_sub.add_parser("superpixels", help="ASA, boundary recall, UE, time per image")
     es.add_argument("--data", required=True, help="BSDS500 folder")
     es.add_argument("--split", default="val", choices=("train", "val", "test"))
-    es.add_argument("--method", nargs="+", default=["ssn"], choices=("ssn", "slic"))
+    es.add_argument(
+        "--method",
+        nargs="+",
+        default=["ssn"],
+        choices=("ssn", "ssn-untrained", "slic"),
+        help="ssn: with the trained head; ssn-untrained: PCA embedding; slic: baseline",
+    )
     es.add_argument("--n-segments", nargs="+", type=positive_int, default=[600], metavar="K")
     es.add_argument("--limit", type=positive_int, default=None, help="first N images only")
     es.add_argument("--json", default=None, metavar="OUT", help="write all results as JSON")
@@ -188,7 +195,7 @@ def _cmd_eval_superpixels(ns: argparse.Namespace) -> int:
     from .eval.superpixels import evaluate_superpixels, format_table
 
     total = split_size(ns)
-    backbone = backbone_from(ns) if "ssn" in ns.method else None
+    backbone = backbone_from(ns) if any(m.startswith("ssn") for m in ns.method) else None
     results = []
     for method in ns.method:
         for k in ns.n_segments:
@@ -198,20 +205,24 @@ def _cmd_eval_superpixels(ns: argparse.Namespace) -> int:
                 bar.update(1)
 
             try:
+                options = {"backbone": backbone} if method != "slic" else {}
+                if method == "ssn-untrained":
+                    options["head"] = None
                 res = evaluate_superpixels(
                     ns.data,
                     split=ns.split,
-                    method=method,
+                    method="slic" if method == "slic" else "ssn",
                     n_segments=k,
                     limit=ns.limit,
                     on_image=tick,
-                    backbone=backbone,
+                    **options,
                 )
+                res["method"] = method
             except DatasetError as exc:
                 raise CLIError(str(exc)) from None
             finally:
                 bar.close()
-            res["backbone"] = backbone.name if method == "ssn" else None
+            res["backbone"] = backbone.name if method != "slic" else None
             results.append(res)
     print(format_table(results))
     if ns.json:

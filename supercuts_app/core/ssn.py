@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from .features import Backbone
+from .ssn_head import SSNHead, head_embedding
 
 _OFFSETS = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
 _FAR = -1e9  # logit for a neighbour cell outside the grid: softmax gives it exactly zero weight
@@ -195,15 +196,22 @@ def pixel_features(
     params: SSNParams,
     *,
     backbone: Backbone | None,
+    head: SSNHead | None = None,
 ) -> torch.Tensor:
-    """(1, C, H, W) SSN input: scaled position, scaled CIELAB and scaled deep embedding."""
+    """(1, C, H, W) SSN input: scaled position, scaled CIELAB and the deep embedding.
+
+    With a trained ``head`` the embedding is the head's (its scale is learned); without, the
+    leading principal components of the backbone's features, times ``params.feature_scale``.
+    """
     h, w = image.shape[:2]
     device = backbone.device if backbone is not None else torch.device("cpu")
     parts = [
         position_channels(h, w, rows, cols, device) * params.pos_scale,
         torch.from_numpy(lab_image(image)).to(device).permute(2, 0, 1) * params.color_scale,
     ]
-    if backbone is not None and params.feature_scale > 0:
+    if backbone is not None and head is not None:
+        parts.append(head_embedding(head, backbone, image, (h, w)))
+    elif backbone is not None and params.feature_scale > 0:
         parts.append(
             deep_embedding(backbone, image, params.embed_dims, (h, w)) * params.feature_scale
         )
@@ -217,11 +225,12 @@ def ssn_superpixels(
     *,
     backbone: Backbone | None,
     params: SSNParams | None = None,
+    head: SSNHead | None = None,
 ) -> np.ndarray:
     """Raw SSN labels (grid-cell ids, not yet made connected) of an (H, W, 3) uint8 image."""
     params = params or SSNParams()
     h, w = image.shape[:2]
     rows, cols = grid_shape(h, w, n_segments)
-    feats = pixel_features(image, rows, cols, params, backbone=backbone)
+    feats = pixel_features(image, rows, cols, params, backbone=backbone, head=head)
     assignment = soft_slic(feats, rows, cols, n_iter=params.n_iter)
     return assignment.hard_labels(h, w)[0].cpu().numpy().astype(np.int32)

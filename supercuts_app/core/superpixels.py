@@ -19,6 +19,7 @@ from skimage import measure
 
 from .features import DEFAULT_BACKBONE, Backbone, cached_backbone
 from .ssn import SSNParams, lab_image, ssn_superpixels
+from .ssn_head import SSNHead, default_head
 from .tasks import CancelFn, ProgressFn, check_cancelled, report
 
 Method = Literal["ssn", "slic"]
@@ -64,6 +65,7 @@ def compute_superpixels(
     n_segments: int = 600,
     backbone: Backbone | str | None = DEFAULT_BACKBONE,
     ssn_params: SSNParams | None = None,
+    head: SSNHead | str | None = "default",
     slic_compactness: float = 10.0,
     max_working_pixels: int = DEFAULT_WORKING_PIXELS,
     min_size_factor: float = 0.25,
@@ -84,6 +86,10 @@ def compute_superpixels(
         Feature backbone for SSN (a built one, or a timm name); None uses colour and position only.
     ssn_params : SSNParams, optional
         Feature weights and iterations for SSN.
+    head : SSNHead, "default" or None
+        SSN's learned pixel embedding: ``"default"`` is the shipped trained head when the
+        backbone is the default one (else the untrained embedding); None always uses the
+        untrained embedding (principal components of the backbone's features).
     slic_compactness : float
         SLIC's colour/space trade-off.
     max_working_pixels : int
@@ -109,8 +115,10 @@ def compute_superpixels(
 
     report(progress, "superpixels", 0.05)
     check_cancelled(cancel)
+    if method == "ssn" and isinstance(head, str):
+        head = default_head(backbone) if backbone is not None else None
     if method == "ssn":
-        labels = ssn_superpixels(work, n_segments, backbone=backbone, params=ssn_params)
+        labels = ssn_superpixels(work, n_segments, backbone=backbone, params=ssn_params, head=head)
     else:
         from skimage.segmentation import slic
 
@@ -132,6 +140,7 @@ def compute_superpixels(
     if method == "ssn":
         params["backbone"] = backbone.name if backbone is not None else None
         params["ssn"] = vars(ssn_params or SSNParams()).copy()
+        params["head"] = head.fingerprint() if head is not None else "pca"
     else:
         params["compactness"] = slic_compactness
     return SuperpixelResult(

@@ -75,13 +75,13 @@ def evaluate_superpixels(
 def format_table(results: list[dict]) -> str:
     """A plain-text table of the mean scores of several evaluation results."""
     header = (
-        f"{'method':<8}{'asked':>7}{'segments':>10}{'ASA':>8}{'BR(r=2)':>9}{'UE':>8}{'s/img':>8}"
+        f"{'method':<15}{'asked':>7}{'segments':>10}{'ASA':>8}{'BR(r=2)':>9}{'UE':>8}{'s/img':>8}"
     )
     lines = [header, "-" * len(header)]
     for res in results:
         m = res["mean"]
         lines.append(
-            f"{res['method']:<8}{res['n_segments_requested']:>7}{m['segments']:>10.0f}"
+            f"{res['method']:<15}{res['n_segments_requested']:>7}{m['segments']:>10.0f}"
             f"{m['asa']:>8.4f}{m['boundary_recall']:>9.4f}{m['undersegmentation_error']:>8.4f}"
             f"{m['seconds']:>8.3f}"
         )

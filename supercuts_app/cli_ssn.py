@@ -1,0 +1,93 @@
+"""``supercuts train ssn``: fit SSN's pixel-embedding head on BSDS500."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .cli_common import CLIError, backbone_from, positive_int
+
+
+def add_parser(train_sub: argparse._SubParsersAction) -> None:
+    ts = train_sub.add_parser("ssn", help="the SSN pixel-embedding head (Jampani et al. 2018)")
+    ts.add_argument("--data", required=True, help="BSDS500 folder")
+    ts.add_argument("--out", required=True, metavar="FILE", help="best head (.pt)")
+    ts.add_argument("--backbone", default=None, help="timm backbone name (default: Lite0)")
+    ts.add_argument("--backbone-weights", default=None, metavar="FILE", help="or 'random'")
+    ts.add_argument("--device", default=None, help="cpu, cuda, ... (default: CUDA when present)")
+    ts.add_argument("--n-segments", type=positive_int, default=600, metavar="K")
+    ts.add_argument("--epochs", type=positive_int, default=12)
+    ts.add_argument("--steps-per-epoch", type=positive_int, default=60)
+    ts.add_argument("--batch", type=positive_int, default=4)
+    ts.add_argument("--crop", type=positive_int, default=160, help="training crop side (px)")
+    ts.add_argument("--limit", type=positive_int, default=None, help="first N train images")
+    ts.add_argument("--val-limit", type=positive_int, default=20, help="val images per epoch")
+    ts.add_argument("--resume", default=None, metavar="FILE", help="a <out>.last.pt checkpoint")
+    ts.set_defaults(func=cmd_train_ssn)
+
+
+def cmd_train_ssn(ns: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .eval.bsds import DatasetError, find_data_dir
+    from .eval.superpixels import evaluate_superpixels
+    from .train.ssn import SSNTrainConfig, train_ssn
+
+    try:
+        find_data_dir(ns.data)
+    except DatasetError as exc:
+        raise CLIError(str(exc)) from None
+    if not Path(ns.out).parent.is_dir():
+        raise CLIError(f"--out {ns.out}: folder does not exist")
+    if ns.resume is not None and not Path(ns.resume).is_file():
+        raise CLIError(f"--resume {ns.resume}: file not found")
+    backbone = backbone_from(ns)
+    cfg = SSNTrainConfig(
+        n_segments=ns.n_segments,
+        epochs=ns.epochs,
+        steps_per_epoch=ns.steps_per_epoch,
+        batch=ns.batch,
+        crop=ns.crop,
+        limit=ns.limit,
+        val_limit=ns.val_limit,
+    )
+    bar = tqdm(total=cfg.epochs * cfg.steps_per_epoch, desc="train ssn", unit="step",
+               file=sys.stderr)  # fmt: skip
+
+    def on_step(step: int, total: int, loss: float) -> None:
+        bar.n = step
+        bar.set_postfix(loss=f"{loss:.3f}")
+        bar.refresh()
+
+    def validate(head) -> dict:
+        res = evaluate_superpixels(
+            ns.data,
+            split="val",
+            method="ssn",
+            n_segments=cfg.n_segments,
+            limit=cfg.val_limit,
+            backbone=backbone,
+            head=head,
+        )
+        return {k: res["mean"][k] for k in ("asa", "boundary_recall", "segments")}
+
+    try:
+        result = train_ssn(
+            ns.data,
+            backbone,
+            cfg,
+            ns.out,
+            resume=ns.resume,
+            log=lambda text: tqdm.write(text, file=sys.stderr),
+            on_step=on_step,
+            validate=validate,
+        )
+    finally:
+        bar.close()
+    best = result["best"]
+    print(
+        f"best epoch {best['epoch']}: val ASA {best.get('asa', float('nan')):.4f}, "
+        f"BR {best.get('boundary_recall', float('nan')):.4f}; saved {ns.out}"
+    )
+    return 0

@@ -1,0 +1,232 @@
+"""Training the SSN pixel-embedding head on BSDS500, as in Jampani et al. (ECCV 2018).
+
+The backbone is frozen, so its feature maps are computed once per training image and kept in
+memory (float16); each step takes random crops with flips and scale jitter, runs differentiable
+SLIC on position + CIELAB + the head's embedding, and minimises the reconstruction of a human
+segmentation through the soft assignment (cross-entropy on one-hot labels) plus a compactness
+term (reconstruction of pixel positions). Val ASA and boundary recall choose the checkpoint.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..core.features import Backbone
+from ..core.io import load_image
+from ..core.ssn import SSNParams, _update, grid_shape, lab_image, position_channels, soft_slic
+from ..core.ssn_head import SSNHead, stacked_maps
+from ..core.superpixels import working_image
+from ..eval.bsds import iter_split
+
+
+@dataclass
+class SSNTrainConfig:
+    """Settings of one training run (saved in checkpoints)."""
+
+    n_segments: int = 600
+    epochs: int = 12
+    steps_per_epoch: int = 60
+    batch: int = 4
+    crop: int = 160
+    lr: float = 2e-3
+    embed_dims: int = 10
+    hidden: int = 64
+    compactness: float = 0.02
+    val_limit: int = 20
+    limit: int | None = None
+    seed: int = 0
+
+
+@dataclass
+class TrainImage:
+    """One BSDS500 image ready for cropping."""
+
+    lab: np.ndarray  # (H, W, 3) float32
+    features: torch.Tensor  # (C, H/s, W/s) float16, stacked backbone maps
+    stride: int
+    humans: list[np.ndarray]  # (H, W) int label maps
+
+
+def prepare_images(
+    root: str | Path,
+    split: str,
+    backbone: Backbone,
+    *,
+    limit: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[TrainImage]:
+    """Backbone maps (computed once) and human segmentations of a split."""
+    items = list(iter_split(root, split, limit=limit))
+    out = []
+    for n, item in enumerate(items, start=1):
+        image = working_image(load_image(item.image_path))
+        with torch.no_grad():
+            feats = stacked_maps(backbone(image))[0].to(torch.float16).cpu()
+        stride = round(image.shape[0] / feats.shape[1])
+        humans = [h.segmentation.astype(np.int64) for h in item.humans()]
+        out.append(TrainImage(lab_image(image).astype(np.float32), feats, stride, humans))
+        if progress is not None:
+            progress(n, len(items))
+    return out
+
+
+def sample_batch(items: list[TrainImage], cfg: SSNTrainConfig, rng: np.random.Generator):
+    """Random crops (scale jitter 0.75-1.25, horizontal flips) of random images.
+
+    Returns lab (B, 3, S, S), features (B, C, S/4, S/4), labels (B, S, S) int64 (0..L-1).
+    """
+    size = cfg.crop
+    labs, feats, labels = [], [], []
+    for _ in range(cfg.batch):
+        item = items[rng.integers(len(items))]
+        h, w = item.lab.shape[:2]
+        s = item.stride
+        scale = rng.uniform(0.75, 1.25)
+        side = min(int(size / scale) // s * s, h // s * s, w // s * s)
+        y0 = int(rng.integers(0, (h - side) // s + 1)) * s
+        x0 = int(rng.integers(0, (w - side) // s + 1)) * s
+        lab = torch.from_numpy(item.lab[y0 : y0 + side, x0 : x0 + side]).permute(2, 0, 1)
+        feat = item.features[:, y0 // s : (y0 + side) // s, x0 // s : (x0 + side) // s].float()
+        human = item.humans[rng.integers(len(item.humans))][y0 : y0 + side, x0 : x0 + side]
+        _, lbl = np.unique(human, return_inverse=True)
+        lbl = torch.from_numpy(lbl.reshape(human.shape))
+        lab = F.interpolate(lab[None], size=(size, size), mode="bilinear", align_corners=False)[0]
+        feat = F.interpolate(feat[None], size=(size // 4, size // 4), mode="bilinear",
+                             align_corners=False)[0]  # fmt: skip
+        lbl = F.interpolate(lbl[None, None].float(), size=(size, size), mode="nearest")[0, 0]
+        if rng.random() < 0.5:
+            lab, feat, lbl = lab.flip(-1), feat.flip(-1), lbl.flip(-1)
+        labs.append(lab)
+        feats.append(feat)
+        labels.append(lbl.long())
+    return torch.stack(labs), torch.stack(feats), torch.stack(labels)
+
+
+def ssn_loss(
+    head: SSNHead,
+    lab: torch.Tensor,
+    feats: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    n_cells: int,
+    compactness: float,
+    params: SSNParams | None = None,
+) -> tuple[torch.Tensor, dict]:
+    """Label reconstruction cross-entropy + compactness for one batch.
+
+    The soft assignment pools each one-hot label (and each position) into the superpixels and
+    spreads it back to the pixels; a good assignment reconstructs the human segmentation.
+    """
+    params = params or SSNParams()
+    b, _, h, w = lab.shape
+    rows, cols = grid_shape(h, w, n_cells)
+    emb = F.interpolate(head(feats), size=(h, w), mode="bilinear", align_corners=False)
+    pos = position_channels(h, w, rows, cols, lab.device)[None].expand(b, -1, -1, -1)
+    pixel = torch.cat([pos * params.pos_scale, lab * params.color_scale, emb], dim=1)
+    a = soft_slic(pixel, rows, cols, n_iter=params.n_iter)
+    k = rows * cols
+    n_labels = int(labels.max()) + 1
+    onehot = F.one_hot(labels.view(b, -1), n_labels).permute(0, 2, 1).float()  # (B, L, N)
+    recon = _reconstruct(onehot, a.q, a.neighbours, k)
+    ce = -(onehot * torch.log(recon.clamp_min(1e-8))).sum(dim=1).mean()
+    flat_pos = pos.reshape(b, 2, -1)
+    pos_recon = _reconstruct(flat_pos, a.q, a.neighbours, k)
+    compact = ((pos_recon - flat_pos) ** 2).sum(dim=1).mean()
+    loss = ce + compactness * compact
+    return loss, {"ce": float(ce.detach()), "compact": float(compact.detach())}
+
+
+def _reconstruct(values: torch.Tensor, q, neighbours, k: int) -> torch.Tensor:
+    """Pool ``values`` (B, C, N) into superpixels by ``q`` and spread them back to pixels."""
+    pooled = _update(values, q, neighbours, k)  # (B, C, K)
+    out = torch.zeros_like(values)
+    for d in range(neighbours.shape[0]):
+        out = out + q[:, d : d + 1] * pooled[:, :, neighbours[d]]
+    return out
+
+
+def cells_for_crop(cfg: SSNTrainConfig, image_pixels: int = 481 * 321) -> int:
+    """Superpixels in a crop at the density of ``n_segments`` on a BSDS-sized image."""
+    return max(4, round(cfg.crop * cfg.crop / (image_pixels / cfg.n_segments)))
+
+
+def train_ssn(
+    root: str | Path,
+    backbone: Backbone,
+    cfg: SSNTrainConfig,
+    out: str | Path,
+    *,
+    resume: str | Path | None = None,
+    log: Callable[[str], None] = print,
+    on_step: Callable[[int, int, float], None] | None = None,
+    validate: Callable[[SSNHead], dict] | None = None,
+) -> dict:
+    """Train a head and save the best one (by val ASA + boundary recall) to ``out``.
+
+    Every epoch also writes ``<out>.last.pt`` (head, optimiser, epoch, history) for ``resume``.
+    Returns the history and the best epoch's scores.
+    """
+    torch.manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    out = Path(out)
+    last = out.with_name(out.stem + ".last.pt")
+    head = SSNHead(sum(backbone.channels), cfg.embed_dims, cfg.hidden, backbone.name)
+    opt = torch.optim.Adam(head.parameters(), lr=cfg.lr)
+    start_epoch, history, best = 0, [], None
+    if resume is not None:
+        state = torch.load(resume, map_location="cpu", weights_only=False)
+        head.load_state_dict(state["state"])
+        opt.load_state_dict(state["optimizer"])
+        start_epoch, history, best = state["epoch"], state["history"], state.get("best")
+        rng = np.random.default_rng(cfg.seed + start_epoch)
+        log(f"resumed from {resume} at epoch {start_epoch}")
+    t0 = time.perf_counter()
+    items = prepare_images(root, "train", backbone, limit=cfg.limit)
+    took = time.perf_counter() - t0
+    log(f"cached backbone features of {len(items)} train images in {took:.0f} s")
+    n_cells = cells_for_crop(cfg)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs * cfg.steps_per_epoch)
+    if resume is not None and "scheduler" in state:
+        sched.load_state_dict(state["scheduler"])
+    for epoch in range(start_epoch, cfg.epochs):
+        head.train()
+        losses = []
+        for step in range(cfg.steps_per_epoch):
+            lab, feats, labels = sample_batch(items, cfg, rng)
+            loss, parts = ssn_loss(
+                head, lab, feats, labels, n_cells=n_cells, compactness=cfg.compactness
+            )
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            losses.append(float(loss.detach()))
+            if on_step is not None:
+                on_step(epoch * cfg.steps_per_epoch + step + 1, cfg.epochs * cfg.steps_per_epoch,
+                        float(loss.detach()))  # fmt: skip
+        head.eval()
+        scores = validate(head) if validate is not None else {}
+        row = {"epoch": epoch + 1, "loss": float(np.mean(losses)), **scores,
+               "seconds": time.perf_counter() - t0}  # fmt: skip
+        history.append(row)
+        log(
+            " ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items())
+        )  # noqa: E501
+        score = scores.get("asa", 0.0) + scores.get("boundary_recall", 0.0)
+        if best is None or score > best["score"] or not scores:
+            best = {"epoch": epoch + 1, "score": score, **scores}
+            head.save(out, extra={"training": {"config": asdict(cfg), "best": best}})
+        torch.save(
+            {"state": head.state_dict(), "optimizer": opt.state_dict(),
+             "scheduler": sched.state_dict(), "epoch": epoch + 1,
+             "history": history, "best": best, "config": asdict(cfg)},
+            last,
+        )  # fmt: skip
+    return {"history": history, "best": best}
