@@ -24,6 +24,12 @@ def add_parser(train_sub: argparse._SubParsersAction) -> None:
     ts.add_argument("--limit", type=positive_int, default=None, help="first N train images")
     ts.add_argument("--val-limit", type=positive_int, default=20, help="val images per epoch")
     ts.add_argument("--resume", default=None, metavar="FILE", help="a <out>.last.pt checkpoint")
+    ts.add_argument(
+        "--threads",
+        type=positive_int,
+        default=None,
+        help="CPU threads for torch (1 is much faster when other jobs share the cores)",
+    )
     ts.set_defaults(func=cmd_train_ssn)
 
 
@@ -42,6 +48,10 @@ def cmd_train_ssn(ns: argparse.Namespace) -> int:
         raise CLIError(f"--out {ns.out}: folder does not exist")
     if ns.resume is not None and not Path(ns.resume).is_file():
         raise CLIError(f"--resume {ns.resume}: file not found")
+    if ns.threads is not None:
+        import torch
+
+        torch.set_num_threads(ns.threads)
     backbone = backbone_from(ns)
     cfg = SSNTrainConfig(
         n_segments=ns.n_segments,
