@@ -121,6 +121,7 @@ def hierarchy_for_image(
             "method": method,
             "n_segments": n_segments,
             "backbone": backbone.fingerprint(),
+            "ssn_head": _head_fingerprint(backbone) if method == "ssn" else None,
             "edge_model": edge_model.fingerprint() if edge_model is not None else None,
             "spectral_weight": spectral_weight,
             "region_weight": region_weight,
@@ -156,3 +157,11 @@ def hierarchy_for_image(
             pass  # a full or read-only cache folder costs a recomputation later, nothing else
     report(progress, "hierarchy", 1.0)
     return result, tree
+
+
+def _head_fingerprint(backbone) -> str | None:
+    """Fingerprint of the SSN head the superpixels will use (the shipped one, if any)."""
+    from .ssn_head import default_head
+
+    head = default_head(backbone)
+    return head.fingerprint() if head is not None else None
