@@ -21,6 +21,10 @@ def add_parser(train_sub: argparse._SubParsersAction) -> None:
     ts.add_argument("--steps-per-epoch", type=positive_int, default=60)
     ts.add_argument("--batch", type=positive_int, default=4)
     ts.add_argument("--crop", type=positive_int, default=160, help="training crop side (px)")
+    ts.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate (cosine decay)")
+    ts.add_argument(
+        "--compactness", type=float, default=0.02, help="weight of the position term"
+    )
     ts.add_argument("--limit", type=positive_int, default=None, help="first N train images")
     ts.add_argument("--val-limit", type=positive_int, default=20, help="val images per epoch")
     ts.add_argument("--resume", default=None, metavar="FILE", help="a <out>.last.pt checkpoint")
@@ -59,6 +63,8 @@ def cmd_train_ssn(ns: argparse.Namespace) -> int:
         steps_per_epoch=ns.steps_per_epoch,
         batch=ns.batch,
         crop=ns.crop,
+        lr=ns.lr,
+        compactness=ns.compactness,
         limit=ns.limit,
         val_limit=ns.val_limit,
     )
