@@ -169,3 +169,14 @@ def test_write_png_atomic_replaces_whole_file(tmp_path):
     back = cv2.imread(str(target), cv2.IMREAD_UNCHANGED)
     assert back.dtype == np.uint16 and back[2, 3] == 55000
     assert [p.name for p in tmp_path.iterdir()] == ["labels.png"]
+
+
+def test_atomic_writes_get_ordinary_permissions(tmp_path):
+    import os
+
+    from supercuts_app.core.io import write_bytes_atomic
+
+    write_bytes_atomic(tmp_path / "x.bin", b"data")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "x.bin").stat().st_mode & 0o777 == 0o666 & ~umask
