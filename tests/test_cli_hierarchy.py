@@ -79,10 +79,11 @@ def test_train_affinity_and_eval_hierarchy(tiny_bsds, tmp_path, capsys):
     model_path = tmp_path / "edge.npz"
     code = main(["train", "affinity", "--data", str(tiny_bsds), "--out", str(model_path),
                  "--n-segments", "40", "--steps", "30", "--region-counts", "8", "4",
-                 "--hierarchy-model", str(stage1)])
+                 "--hierarchy-model", str(stage1), "--hierarchy-region-weight", "0.4"])
     assert code == 0
     first, model = EdgeModel.load(stage1), EdgeModel.load(model_path)
     assert first.info["region_counts"] == [] and model.info["region_counts"] == [8, 4]
+    assert model.info["hierarchy_region_weight"] == 0.4
     assert model.info["train_edges"] > first.info["train_edges"] > 0
     assert model.info["val_bce"] > 0
     out = tmp_path / "h.json"
