@@ -96,6 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="edge model that builds those hierarchies (default: the shipped one)",
     )
+    ta.add_argument(
+        "--hierarchy-region-weight",
+        type=float,
+        default=None,
+        metavar="W",
+        help="whole-region share while building those hierarchies (default: the app's)",
+    )
     ta.set_defaults(func=cli_hierarchy.cmd_train_affinity)
     cli_ssn.add_parser(tr_sub)
 

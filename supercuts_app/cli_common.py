@@ -60,9 +60,14 @@ def load_edge_model(path: str | None):
     if path is None:
         return default_edge_model()
     try:
-        return EdgeModel.load(path)
+        model = EdgeModel.load(path)
     except (OSError, KeyError, ValueError) as exc:
         raise CLIError(f"{path}: not an edge model ({exc})") from None
+    try:
+        model.check_features()
+    except ValueError as exc:
+        raise CLIError(f"{path}: {exc}") from None
+    return model
 
 
 def split_size(ns: argparse.Namespace) -> int:

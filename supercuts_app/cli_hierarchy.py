@@ -73,7 +73,12 @@ def cmd_train_affinity(ns: argparse.Namespace) -> int:
         raise CLIError(str(exc)) from None
     if not Path(ns.out).parent.is_dir():
         raise CLIError(f"--out {ns.out}: folder does not exist")
+    from .core.hierarchy import DEFAULT_REGION_WEIGHT
+
     hierarchy_model = load_edge_model(ns.hierarchy_model)
+    region_weight = (
+        DEFAULT_REGION_WEIGHT if ns.hierarchy_region_weight is None else ns.hierarchy_region_weight
+    )
     backbone = cached_backbone()
     samples = {}
     for split in ("train", "val"):
@@ -91,6 +96,7 @@ def cmd_train_affinity(ns: argparse.Namespace) -> int:
             limit=ns.limit,
             region_counts=ns.region_counts,
             model=hierarchy_model,
+            region_weight=region_weight,
             on_image=tick,
         )
         bar.close()
@@ -105,6 +111,7 @@ def cmd_train_affinity(ns: argparse.Namespace) -> int:
         "train_edges": int(len(samples["train"].targets)),
         "val_bce": weighted_bce(model, samples["val"]),
         "region_counts": list(ns.region_counts),
+        "hierarchy_region_weight": region_weight,
     }
     model.save(ns.out)
     print(f"val weighted BCE {model.info['val_bce']:.4f}; saved {ns.out}")

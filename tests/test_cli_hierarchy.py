@@ -44,6 +44,33 @@ def test_hierarchy_command_bad_inputs(tmp_path, capsys):
     assert "not an edge model" in err[1]
 
 
+def test_edge_model_with_other_features_is_refused(tmp_path, disk_image, capsys):
+    """A model trained before the feature list changed says so instead of failing deep inside."""
+    import pytest
+
+    from supercuts_app.core.hierarchy import build_hierarchy
+    from supercuts_app.core.region_graph import region_graph
+
+    old = EdgeModel(
+        mean=np.zeros(16),
+        std=np.ones(16),
+        w1=np.zeros((16, 2)),
+        b1=np.zeros(2),
+        w2=np.zeros((2, 1)),
+        b2=np.zeros(1),
+    )
+    path = tmp_path / "old.npz"
+    old.save(path)
+    src = tmp_path / "disk.png"
+    Image.fromarray(disk_image).save(src)
+    assert main(["hierarchy", str(src), "--edge-model", str(path), "--out", str(tmp_path)]) == 2
+    assert "retrain" in capsys.readouterr().err
+    labels = np.arange(4).reshape(2, 2).repeat(8, 0).repeat(8, 1)
+    graph = region_graph(labels, disk_image[:16, :16])
+    with pytest.raises(ValueError, match="16 edge features"):
+        build_hierarchy(labels, graph, model=old)
+
+
 def test_train_affinity_and_eval_hierarchy(tiny_bsds, tmp_path, capsys):
     # The tiny set has only a val split; train reads train too, so mirror it.
     data = tiny_bsds / "BSDS500" / "data"
@@ -83,11 +110,14 @@ def test_train_affinity_and_eval_hierarchy(tiny_bsds, tmp_path, capsys):
             "4",
             "--hierarchy-model",
             str(stage1),
+            "--hierarchy-region-weight",
+            "0.4",
         ]
     )
     assert code == 0
     first, model = EdgeModel.load(stage1), EdgeModel.load(model_path)
     assert first.info["region_counts"] == [] and model.info["region_counts"] == [8, 4]
+    assert model.info["hierarchy_region_weight"] == 0.4
     assert model.info["train_edges"] > first.info["train_edges"] > 0
     assert model.info["val_bce"] > 0
     out = tmp_path / "h.json"

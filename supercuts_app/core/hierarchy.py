@@ -23,11 +23,17 @@ from scipy import linalg, sparse
 from scipy.cluster.hierarchy import fcluster
 from scipy.sparse.csgraph import laplacian
 
-from .region_graph import RegionGraph, RegionStats, edge_features, pair_features
+from .region_graph import (
+    EDGE_FEATURE_NAMES,
+    RegionGraph,
+    RegionStats,
+    edge_features,
+    pair_features,
+)
 
 DEFAULT_SPECTRAL_WEIGHT = 0.0
 """Share of the spectral distance in an edge's score (chosen on BSDS500 val)."""
-DEFAULT_REGION_WEIGHT = 0.3
+DEFAULT_REGION_WEIGHT = 0.2
 """Share of the whole-region score in a border's score while merging (chosen on BSDS500 val)."""
 
 
@@ -46,6 +52,15 @@ class EdgeModel:
     w2: np.ndarray
     b2: np.ndarray
     info: dict = field(default_factory=dict)
+
+    def check_features(self) -> None:
+        """Raise ValueError unless the model reads this version's :data:`EDGE_FEATURE_NAMES`."""
+        n, expected = int(np.shape(self.mean)[0]), len(EDGE_FEATURE_NAMES)
+        if n != expected:
+            raise ValueError(
+                f"edge model reads {n} edge features but this version computes {expected}; "
+                "retrain it with 'supercuts train affinity'"
+            )
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         """(E,) boundary probability of each row of ``features``."""
@@ -175,21 +190,21 @@ def greedy_merge(
     k = graph.n_nodes
     rescore = model is not None and region_weight > 0
     stats = RegionStats(graph) if rescore else None
-    # neighbours[r][s] = [sum score*length, sum length, sum gradient*length] of borders r-s
+    # neighbours[r][s] = [sum score*length, sum length, sum gradient*length, sum cue*length
+    # for each border cue] of borders r-s: every border statistic is a length-weighted mean.
+    length = graph.border_length
+    sums = [scores * length, length, graph.border_gradient * length]
+    if rescore and graph.border_cues is not None:
+        sums.extend(graph.border_cues.T * length)
+    width = len(sums)
     neighbours: dict[int, dict[int, list[float]]] = {r: {} for r in range(k)}
-    rows_in = zip(
-        graph.edges.tolist(),
-        scores.tolist(),
-        graph.border_length.tolist(),
-        graph.border_gradient.tolist(),
-        strict=True,
-    )
-    for (a, b), s, length, grad in rows_in:
-        entry = neighbours[b].setdefault(a, [0.0, 0.0, 0.0])
-        neighbours[a][b] = entry
-        entry[0] += s * length
-        entry[1] += length
-        entry[2] += grad * length
+    for (a, b), row in zip(graph.edges.tolist(), np.column_stack(sums).tolist(), strict=True):
+        entry = neighbours[b].get(a)
+        if entry is None:
+            neighbours[a][b] = neighbours[b][a] = row
+        else:  # a repeated pair (not made by region_graph): add up
+            for t in range(width):
+                entry[t] += row[t]
     # Per region: sum of gradient*length and of length over all its borders ("typical" gradient).
     typ_gl = np.zeros(2 * k)
     typ_len = np.zeros(2 * k)
@@ -199,7 +214,7 @@ def greedy_merge(
     np.add.at(typ_len, graph.edges.ravel(), np.repeat(graph.border_length, 2))
     # A merge leaves every other region's borders (and so its typical gradient) unchanged.
     typical = typ_gl / np.maximum(typ_len, 1e-9)
-    heap = [(sw / sl, a, b) for a in range(k) for b, (sw, sl, _) in neighbours[a].items() if a < b]
+    heap = [(sw / sl, a, b) for a in range(k) for b, (sw, sl, *_) in neighbours[a].items() if a < b]
     heapq.heapify(heap)
     size = {r: 1 for r in range(k)}
     alive = set(range(k))
@@ -223,9 +238,11 @@ def greedy_merge(
                 neighbours[c].pop(old, None)
                 if c in (a, b):
                     continue
-                acc = merged.setdefault(c, [0.0, 0.0, 0.0])
-                for t in range(3):
-                    acc[t] += entry[t]
+                acc = merged.get(c)
+                if acc is None:
+                    merged[c] = entry
+                else:
+                    merged[c] = [x + y for x, y in zip(acc, entry, strict=True)]
         neighbours[new] = {}
         for c, entry in merged.items():
             neighbours[new][c] = entry
@@ -242,6 +259,7 @@ def greedy_merge(
                 entries[:, 2] / entries[:, 1],
                 entries[:, 1],
                 typical,
+                entries[:, 3:] / entries[:, 1:2] if width > 3 else None,
             )
             whole = model.predict(feats)
             costs = list((1 - region_weight) * np.asarray(costs) + region_weight * whole)
@@ -420,6 +438,8 @@ def build_hierarchy(
     ratio : float
         Region count falls by about this factor from one level to the next.
     """
+    if model is not None:
+        model.check_features()
     k = graph.n_nodes
     if k == 1:
         return MergeHierarchy(

@@ -8,6 +8,7 @@ colour and deep features give the rest.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate
 
 import cv2
 import numpy as np
@@ -36,7 +37,18 @@ EDGE_FEATURE_NAMES = (
     "chi2_lightness",
     "chi2_ab",
     "chi2_gradient",
+    "border_gradient_coarse",
+    "border_deep_gradient0",
+    "border_deep_gradient1",
+    "border_deep_gradient2",
 )
+
+N_BORDER_CUES = 4
+"""Per-pixel cue maps averaged along every border: the coarse-scale Lab gradient and the gradient
+magnitude of each backbone level (the last four edge features)."""
+COARSE_SIGMA = 3.0
+"""Gaussian blur (pixels of the <= 0.25 MP working image) before the coarse Lab gradient."""
+CUE_MAX_PIXELS = 250_000
 
 
 @dataclass
@@ -64,6 +76,9 @@ class RegionGraph:
         magnitude (K, 8): colour and texture distributions beyond the means.
     deep_blocks : tuple of int
         Channels of each backbone level inside ``deep`` (each block is L2-normalised too).
+    border_cues : numpy.ndarray or None
+        (E, N_BORDER_CUES) mean of each cue map (see :func:`border_cue_maps`) along each shared
+        border, averaged over both sides as ``border_gradient`` is; None reads as zeros.
     """
 
     n_nodes: int
@@ -75,6 +90,7 @@ class RegionGraph:
     deep: np.ndarray | None = None
     histograms: tuple[np.ndarray, ...] = ()
     deep_blocks: tuple[int, ...] = ()
+    border_cues: np.ndarray | None = None
 
 
 def region_graph(
@@ -83,29 +99,41 @@ def region_graph(
     *,
     deep: np.ndarray | None = None,
     deep_blocks: tuple[int, ...] = (),
+    cues: np.ndarray | None = None,
 ) -> RegionGraph:
     """Build the adjacency graph of a label map (ids 0..K-1) over an (H, W, 3) uint8 image.
 
     ``deep`` is an optional (K, C) array of per-superpixel deep features (see
-    :func:`superpixel_deep_features`).
+    :func:`superpixel_deep_features`); ``cues`` optional (N_BORDER_CUES, H, W) maps to average
+    along the borders (see :func:`border_cue_maps`; without them the coarse Lab gradient is
+    computed here and the deep gradients read as zero).
     """
     k = int(labels.max()) + 1
-    a = np.concatenate([labels[:, :-1].ravel(), labels[:-1, :].ravel()]).astype(np.int64)
-    b = np.concatenate([labels[:, 1:].ravel(), labels[1:, :].ravel()]).astype(np.int64)
+    h, w = labels.shape
+    flat_labels = labels.ravel()
+    # Every 4-adjacent pixel pair (p, q) on a border, as flat indices: right, then down neighbours.
+    right = np.nonzero((labels[:, :-1] != labels[:, 1:]).ravel())[0]
+    p_right = (right // (w - 1)) * w + right % (w - 1)
+    down = np.nonzero((labels[:-1, :] != labels[1:, :]).ravel())[0]
+    p = np.concatenate([p_right, down])
+    q = np.concatenate([p_right + 1, down + w])
+    a = flat_labels[p].astype(np.int64)
+    b = flat_labels[q].astype(np.int64)
     lab = lab_image(image)
-    grad = _gradient_magnitude(lab)
-    g = np.concatenate(
-        [
-            0.5 * (grad[:, :-1] + grad[:, 1:]).ravel(),
-            0.5 * (grad[:-1, :] + grad[1:, :]).ravel(),
-        ]
-    )
-    keep = a != b
-    a, b, g = a[keep], b[keep], g[keep]
+    grad = _gradient_magnitude(lab).ravel()
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     pair, inverse = np.unique(lo * k + hi, return_inverse=True)
     length = np.bincount(inverse).astype(np.float64)
-    gradient = np.bincount(inverse, weights=g) / length
+
+    def border_mean(values: np.ndarray) -> np.ndarray:
+        return np.bincount(inverse, weights=0.5 * (values[p] + values[q])) / length
+
+    gradient = border_mean(grad)
+    if cues is None:
+        cues = np.zeros((N_BORDER_CUES, h, w), np.float32)
+        cues[0] = coarse_lab_gradient(image, (h, w))
+    border_cues = np.stack([border_mean(c.ravel()) for c in cues], axis=1)
+    grad = grad.reshape(h, w)
     flat = labels.ravel()
     area = np.bincount(flat, minlength=k).astype(np.float64)
     colour = (
@@ -129,6 +157,7 @@ def region_graph(
         deep=deep,
         histograms=histograms,
         deep_blocks=tuple(deep_blocks),
+        border_cues=border_cues,
     )
 
 
@@ -139,15 +168,34 @@ def _histograms(
     return counts.reshape(k, n_bins) / area[:, None]
 
 
-def _chi2_all(histograms: tuple[np.ndarray, ...], i: np.ndarray, j: np.ndarray) -> list:
-    """Chi-squared distance of each histogram kind between nodes i and j (one pass)."""
+def _chi2_all(nodes: RegionGraph | RegionStats, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """(P, 3) chi-squared distance of each histogram kind between nodes i and j (one pass)."""
+    histograms = nodes.histograms
     if not histograms:
-        return [np.zeros(len(i))] * 3
-    a = np.concatenate([h[i] for h in histograms], axis=1)
-    b = np.concatenate([h[j] for h in histograms], axis=1)
+        return np.zeros((len(i), 3))
+    joined = getattr(nodes, "joined_histograms", None)
+    if joined is None:
+        joined = np.concatenate(histograms, axis=1)
+    a, b = joined[i], joined[j]
     terms = (a - b) ** 2 / np.maximum(a + b, 1e-12)
-    starts = np.cumsum([0] + [h.shape[1] for h in histograms[:-1]])
-    return list(0.5 * np.add.reduceat(terms, starts, axis=1).T)
+    starts = list(accumulate((h.shape[1] for h in histograms[:-1]), initial=0))
+    return 0.5 * np.add.reduceat(terms, starts, axis=1)
+
+
+def coarse_lab_gradient(
+    image: np.ndarray, shape: tuple[int, int], *, sigma: float = COARSE_SIGMA
+) -> np.ndarray:
+    """(H, W) float32 Lab gradient magnitude after a Gaussian blur, at the label map's size.
+
+    Computed on the working image (at most 0.25 MP), so the scale is relative to the image and
+    the cost does not grow with its size.
+    """
+    work = working_image(image, CUE_MAX_PIXELS)
+    lab = cv2.GaussianBlur(lab_image(work), (0, 0), sigma)
+    grad = _gradient_magnitude(lab)
+    if grad.shape != tuple(shape):
+        grad = cv2.resize(grad, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
+    return grad
 
 
 def _gradient_magnitude(lab: np.ndarray) -> np.ndarray:
@@ -183,21 +231,12 @@ def superpixel_deep_features(
         ).astype(np.int64)
     )
     maps = backbone(work)
-    ph, pw = maps[0].shape[-2:]
-    stride = backbone.strides[0]
     parts = []
     block_sizes = [m.shape[1] for m in maps]
     for m in maps:
-        m = F.interpolate(m, size=(ph, pw), mode="bilinear", align_corners=False)[0]
-        m = (m - m.mean(dim=(1, 2), keepdim=True)) / m.std(dim=(1, 2), keepdim=True).clamp_min(1e-6)
-        parts.append(m / np.sqrt(m.shape[0]))
-    feats = torch.cat(parts, dim=0)[None]
-    # Padding (ViTs) lies beyond the image: resample only the image's share of the grid.
-    full = F.interpolate(
-        feats, size=(ph * stride, pw * stride), mode="bilinear", align_corners=False
-    )
-    full = full[..., : work.shape[0], : work.shape[1]]
-    full = F.interpolate(full, size=(gh, gw), mode="bilinear", align_corners=False)[0]
+        m = F.interpolate(m, size=maps[0].shape[-2:], mode="bilinear", align_corners=False)[0]
+        parts.append(_standardise(m))
+    full = _to_grid(torch.cat(parts, dim=0), backbone.strides[0], work.shape[:2], (gh, gw))
     c = full.shape[0]
     flat = full.reshape(c, -1).cpu().numpy()  # float32: the sums below are over a few 100 px
     k = int(labels.max()) + 1
@@ -220,10 +259,60 @@ def superpixel_deep_features(
     return out.astype(np.float32), tuple(block_sizes)
 
 
+def _standardise(m: torch.Tensor) -> torch.Tensor:
+    """(C, h, w) map with every channel at zero mean and unit variance, over sqrt(C)."""
+    m = (m - m.mean(dim=(1, 2), keepdim=True)) / m.std(dim=(1, 2), keepdim=True).clamp_min(1e-6)
+    return m / np.sqrt(m.shape[0])
+
+
+def _to_grid(
+    m: torch.Tensor, stride: int, work_shape: tuple[int, int], grid: tuple[int, int]
+) -> torch.Tensor:
+    """(C, h, w) map at ``stride`` resampled to the (gh, gw) grid of the working image."""
+    ph, pw = m.shape[-2:]
+    # Padding (ViTs) lies beyond the image: resample only the image's share of the grid.
+    full = F.interpolate(m[None], size=(ph * stride, pw * stride), mode="bilinear",
+                         align_corners=False)
+    full = full[..., : work_shape[0], : work_shape[1]]
+    return F.interpolate(full, size=grid, mode="bilinear", align_corners=False)[0]
+
+
+@torch.no_grad()
+def border_cue_maps(backbone: Backbone | None, image: np.ndarray, shape: tuple[int, int]):
+    """(N_BORDER_CUES, H, W) float32 maps whose means along borders become edge features.
+
+    Map 0 is :func:`coarse_lab_gradient`; maps 1-3 the gradient magnitude of the first three
+    backbone levels (each standardised as for :func:`superpixel_deep_features`), computed at the
+    level's own resolution (central differences) and upsampled: large where the deep features
+    change, i.e. on the border itself rather than between region means. Zeros without a backbone.
+    The backbone's last forward pass is reused (same working image as the superpixels).
+    """
+    h, w = shape
+    out = np.zeros((N_BORDER_CUES, h, w), np.float32)
+    out[0] = coarse_lab_gradient(image, shape)
+    if backbone is None:
+        return out
+    work = working_image(image, CUE_MAX_PIXELS)
+    maps = backbone(work)[: N_BORDER_CUES - 1]
+    mags = []
+    for m, stride in zip(maps, backbone.strides, strict=False):
+        m = _standardise(m[0])
+        pad = F.pad(m[None], (1, 1, 1, 1), mode="replicate")[0]
+        gx = 0.5 * (pad[:, 1:-1, 2:] - pad[:, 1:-1, :-2])
+        gy = 0.5 * (pad[:, 2:, 1:-1] - pad[:, :-2, 1:-1])
+        mag = torch.sqrt((gx * gx + gy * gy).sum(dim=0, keepdim=True))
+        mags.append(_to_grid(mag, stride, work.shape[:2], work.shape[:2])[0])
+    grid = torch.stack(mags).cpu().numpy()
+    for c, g in enumerate(grid, start=1):
+        out[c] = g if g.shape == (h, w) else cv2.resize(g, (w, h), interpolation=cv2.INTER_LINEAR)
+    return out
+
+
 def deep_region_graph(backbone: Backbone, image: np.ndarray, labels: np.ndarray) -> RegionGraph:
-    """:func:`region_graph` with the per-superpixel features of ``backbone``."""
+    """:func:`region_graph` with the per-superpixel features and border cues of ``backbone``."""
     deep, blocks = superpixel_deep_features(backbone, image, labels)
-    return region_graph(labels, image, deep=deep, deep_blocks=blocks)
+    cues = border_cue_maps(backbone, image, labels.shape)
+    return region_graph(labels, image, deep=deep, deep_blocks=blocks, cues=cues)
 
 
 def edge_features(graph: RegionGraph) -> np.ndarray:
@@ -235,7 +324,9 @@ def edge_features(graph: RegionGraph) -> np.ndarray:
     typical = np.bincount(both, grad_len, graph.n_nodes) / np.maximum(
         np.bincount(both, np.tile(graph.border_length, 2), graph.n_nodes), 1e-9
     )
-    return pair_features(graph, i, j, graph.border_gradient, graph.border_length, typical)
+    return pair_features(
+        graph, i, j, graph.border_gradient, graph.border_length, typical, graph.border_cues
+    )
 
 
 def pair_features(
@@ -245,42 +336,38 @@ def pair_features(
     gradient: np.ndarray,
     length: np.ndarray,
     typical: np.ndarray,
+    cues: np.ndarray | None = None,
 ) -> np.ndarray:
     """(P, F) descriptors of region pairs ``(i, j)`` from node statistics and their borders.
 
-    ``gradient`` and ``length`` describe each pair's shared border; ``typical`` is the mean
-    border gradient of every node (indexed by node id).
+    ``gradient``, ``length`` and ``cues`` (P, N_BORDER_CUES; None reads as zeros) describe each
+    pair's shared border; ``typical`` is the mean border gradient of every node (indexed by node
+    id).
     """
+    out = np.empty((len(i), len(EDGE_FEATURE_NAMES)))
     d_lab = np.abs(nodes.colour[i] - nodes.colour[j])
-    delta_e = np.sqrt((d_lab**2).sum(axis=1))
-    per_level = np.zeros((len(i), 3))
+    out[:, 0:3] = d_lab
+    out[:, 3] = np.sqrt((d_lab**2).sum(axis=1))
+    out[:, 10:13] = 0.0
     if nodes.deep is not None:
         products = nodes.deep[i] * nodes.deep[j]
-        cosine = 1.0 - products.sum(axis=1)
-        n_blocks = max(len(nodes.deep_blocks), 1)
-        start = 0
-        for b, size in enumerate(nodes.deep_blocks[:3]):
-            per_level[:, b] = 1.0 - n_blocks * products[:, start : start + size].sum(axis=1)
-            start += size
+        out[:, 4] = 1.0 - products.sum(axis=1)
+        blocks = nodes.deep_blocks[:3]
+        if blocks:
+            starts = list(accumulate(blocks[:-1], initial=0))
+            sums = np.add.reduceat(products[:, : sum(blocks)], starts, axis=1)
+            out[:, 10 : 10 + len(blocks)] = 1.0 - len(nodes.deep_blocks) * sums
     else:
-        cosine = np.zeros(len(i))
-    chi2 = _chi2_all(nodes.histograms, i, j)
-    rel = gradient / np.maximum(0.5 * (typical[i] + typical[j]), 1e-6)
+        out[:, 4] = 0.0
+    out[:, 5] = gradient
+    out[:, 6] = gradient / np.maximum(0.5 * (typical[i] + typical[j]), 1e-6)
+    out[:, 7] = np.log(length)
     area_i, area_j = nodes.area[i], nodes.area[j]
-    return np.column_stack(
-        [
-            d_lab,
-            delta_e,
-            cosine,
-            gradient,
-            rel,
-            np.log(length),
-            np.log(np.minimum(area_i, area_j)),
-            np.log(np.maximum(area_i, area_j)),
-            per_level,
-            *chi2,
-        ]
-    ).astype(np.float64)
+    out[:, 8] = np.log(np.minimum(area_i, area_j))
+    out[:, 9] = np.log(np.maximum(area_i, area_j))
+    out[:, 13:16] = _chi2_all(nodes, i, j)
+    out[:, 16:] = 0.0 if cues is None else cues
+    return out
 
 
 def normalise_blocks(vectors: np.ndarray, blocks: tuple[int, ...]) -> np.ndarray:
@@ -320,9 +407,15 @@ class RegionStats:
         self.area[:k] = graph.area
         self.colour = np.zeros((cap, 3))
         self.colour[:k] = graph.colour
-        self.histograms = tuple(np.zeros((cap, h.shape[1])) for h in graph.histograms)
-        for mine, theirs in zip(self.histograms, graph.histograms, strict=True):
-            mine[:k] = theirs
+        # All histogram kinds side by side, so a merge updates them in one step.
+        widths = [h.shape[1] for h in graph.histograms]
+        self.joined_histograms = np.zeros((cap, sum(widths)))
+        if graph.histograms:
+            self.joined_histograms[:k] = np.concatenate(graph.histograms, axis=1)
+        edges = np.cumsum([0, *widths])
+        self.histograms = tuple(
+            self.joined_histograms[:, lo:hi] for lo, hi in zip(edges[:-1], edges[1:], strict=True)
+        )
         self.deep = None
         if graph.deep is not None:
             self.deep = np.zeros((cap, graph.deep.shape[1]))
@@ -334,8 +427,8 @@ class RegionStats:
         total = wa + wb
         self.area[new] = total
         self.colour[new] = (wa * self.colour[a] + wb * self.colour[b]) / total
-        for h in self.histograms:
-            h[new] = (wa * h[a] + wb * h[b]) / total
+        h = self.joined_histograms
+        h[new] = (wa * h[a] + wb * h[b]) / total
         if self.deep is not None:
             v = wa * self.deep[a] + wb * self.deep[b]
             blocks = self.deep_blocks or (len(v),)

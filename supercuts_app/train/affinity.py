@@ -18,13 +18,14 @@ import torch
 from scipy.cluster.hierarchy import cut_tree
 
 from ..core.features import Backbone
-from ..core.hierarchy import EdgeModel, build_hierarchy
+from ..core.hierarchy import DEFAULT_REGION_WEIGHT, EdgeModel, build_hierarchy
 from ..core.io import load_image
 from ..core.region_graph import (
-    deep_region_graph,
+    border_cue_maps,
     edge_features,
     region_deep_features,
     region_graph,
+    superpixel_deep_features,
 )
 from ..core.superpixels import compute_superpixels
 from ..eval.bsds import iter_split
@@ -57,26 +58,31 @@ def edge_samples(
     limit: int | None = None,
     region_counts: Sequence[int] = (),
     model: EdgeModel | None = None,
+    region_weight: float = DEFAULT_REGION_WEIGHT,
     on_image: Callable[[int, int], None] | None = None,
 ) -> EdgeSamples:
     """Collect edge features and targets for every image of a BSDS500 split.
 
     With ``region_counts``, pairs of merged regions are added too: the image's hierarchy (built
-    with ``model``) is cut at those region counts, so the model also learns to score the whole
-    regions it is asked about while merging.
+    with ``model`` and whole-region share ``region_weight``) is cut at those region counts, so
+    the model also learns to score the whole regions it is asked about while merging.
     """
     items = list(iter_split(root, split, limit=limit))
     feats, targets, weights = [], [], []
     for done, item in enumerate(items, start=1):
         image = load_image(item.image_path)
         labels = compute_superpixels(image, n_segments=n_segments, backbone=backbone).labels
-        graph = deep_region_graph(backbone, image, labels)
+        deep, blocks = superpixel_deep_features(backbone, image, labels)
+        cues = border_cue_maps(backbone, image, labels.shape)
+        graph = region_graph(labels, image, deep=deep, deep_blocks=blocks, cues=cues)
         humans = [h.segmentation for h in item.humans()]
         parts = [_pair_samples(graph, labels, humans)]
-        for table in _region_tables(labels, graph, model, region_counts):
+        for table in _region_tables(labels, graph, model, region_counts, region_weight):
             regions = table[labels]
             rdeep = region_deep_features(graph.deep, graph.area, table, graph.deep_blocks)
-            rgraph = region_graph(regions, image, deep=rdeep, deep_blocks=graph.deep_blocks)
+            rgraph = region_graph(
+                regions, image, deep=rdeep, deep_blocks=graph.deep_blocks, cues=cues
+            )
             parts.append(_pair_samples(rgraph, regions, humans))
         for f, t, w in parts:
             feats.append(f)
@@ -100,13 +106,17 @@ def _pair_samples(
 
 
 def _region_tables(
-    labels: np.ndarray, graph, model: EdgeModel | None, counts: Sequence[int]
+    labels: np.ndarray,
+    graph,
+    model: EdgeModel | None,
+    counts: Sequence[int],
+    region_weight: float = DEFAULT_REGION_WEIGHT,
 ) -> list[np.ndarray]:
     """Superpixel-to-region tables of the image's hierarchy cut at ``counts`` regions."""
     counts = [c for c in counts if 1 < c < graph.n_nodes]
     if not counts:
         return []
-    tree = build_hierarchy(labels, graph, model=model)
+    tree = build_hierarchy(labels, graph, model=model, region_weight=region_weight)
     cuts = cut_tree(tree.linkage, n_clusters=counts)
     return [cuts[:, c].astype(np.int64) for c in range(cuts.shape[1])]
 

@@ -2,8 +2,9 @@
 
 Run: ``python tests/bench/bench_hierarchy.py``. Prints a Markdown table (median of ``--repeat``).
 "Build" covers the region graph, edge scores (learned model, whole-region rescoring) and the
-greedy merge. The per-superpixel deep features are timed on their own, right after the superpixels
-as in the app: their backbone pass is reused up to 0.25 MP and run again above. A level change in
+greedy merge. The per-superpixel deep features and the border cue maps (coarse Lab gradient, deep
+feature gradients) are timed on their own, right after the superpixels as in the app: their
+backbone pass is reused up to 0.25 MP and run again above. A level change in
 the window only swaps the lookup table of the contour image; the "labels at level" column times
 the full-image table lookup for code that needs the label map itself.
 """
@@ -34,13 +35,19 @@ def main() -> None:
 
     from supercuts_app.core.features import cached_backbone
     from supercuts_app.core.hierarchy import build_hierarchy, default_edge_model
-    from supercuts_app.core.region_graph import region_graph, superpixel_deep_features
+    from supercuts_app.core.region_graph import (
+        border_cue_maps,
+        region_graph,
+        superpixel_deep_features,
+    )
     from supercuts_app.core.superpixels import compute_superpixels
 
     backbone = cached_backbone()
     model = default_edge_model()
     print(f"edge model: {'shipped' if model is not None else 'hand-set'}; K asked = 600")
-    print("| image | superpixels | levels | deep features s | build s | labels at level ms |")
+    print(
+        "| image | superpixels | levels | deep features + cues s | build s | labels at level ms |"
+    )
     print("|---|---|---|---|---|---|")
     for width, height in [(481, 321), (1920, 1080), (4000, 3000)]:
         image = cv2.resize(data.astronaut(), (width, height), interpolation=cv2.INTER_CUBIC)
@@ -52,13 +59,15 @@ def main() -> None:
             compute_superpixels(image, n_segments=600, backbone=backbone)
             t0 = time.perf_counter()
             superpixel_deep_features(backbone, image, labels)
+            border_cue_maps(backbone, image, labels.shape)
             deep_times.append(time.perf_counter() - t0)
         deep_s = statistics.median(deep_times)
         deep, blocks = superpixel_deep_features(backbone, image, labels)
+        cues = border_cue_maps(backbone, image, labels.shape)
         holder = {}
 
-        def build(holder=holder, image=image, labels=labels, deep=deep, blocks=blocks):
-            graph = region_graph(labels, image, deep=deep, deep_blocks=blocks)
+        def build(holder=holder, image=image, labels=labels, deep=deep, blocks=blocks, cues=cues):
+            graph = region_graph(labels, image, deep=deep, deep_blocks=blocks, cues=cues)
             holder["tree"] = build_hierarchy(labels, graph, model=model)
 
         build_s = _median_time(build, args.repeat)

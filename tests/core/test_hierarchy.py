@@ -11,7 +11,15 @@ from supercuts_app.core.hierarchy import (
     greedy_merge,
     spectral_embedding,
 )
-from supercuts_app.core.region_graph import edge_features, region_graph
+from supercuts_app.core.region_graph import (
+    EDGE_FEATURE_NAMES,
+    N_BORDER_CUES,
+    border_cue_maps,
+    edge_features,
+    region_graph,
+)
+
+N_FEATURES = len(EDGE_FEATURE_NAMES)
 
 
 def _grid_labels(h: int, w: int, cell: int) -> np.ndarray:
@@ -47,7 +55,7 @@ def test_region_graph_of_a_grid(two_shade_quadrants):
     assert (graph.edges[:, 0] < graph.edges[:, 1]).all()
     np.testing.assert_allclose(graph.area, 256)
     feats = edge_features(graph)
-    assert feats.shape == (24, 16) and np.isfinite(feats).all()
+    assert feats.shape == (24, N_FEATURES) and np.isfinite(feats).all()
 
 
 def test_quadrants_merge_in_the_right_order(two_shade_quadrants):
@@ -169,11 +177,11 @@ def test_whole_region_rescoring_keeps_nesting_and_order(two_shade_quadrants):
     """A model that scores colour contrast, applied to merged regions as wholes."""
     from scipy.cluster.hierarchy import cut_tree
 
-    w1 = np.zeros((16, 1))
+    w1 = np.zeros((N_FEATURES, 1))
     w1[3, 0] = 1.0  # delta_E
     model = EdgeModel(
-        mean=np.zeros(16),
-        std=np.ones(16),
+        mean=np.zeros(N_FEATURES),
+        std=np.ones(N_FEATURES),
         w1=w1,
         b1=np.zeros(1),
         w2=np.array([[0.2]]),
@@ -202,3 +210,89 @@ def test_level_tables_match_scipy_cut_tree():
         assert len(set(zip(a.tolist(), b.tolist(), strict=True))) == len(set(a.tolist()))
         assert len(set(a.tolist())) == len(set(b.tolist()))
     assert ours[0].tolist() == list(range(50)) and (ours[-1] == 0).all()
+
+
+class _StepBackbone:
+    """Stands in for a backbone: every level's features jump at the middle column."""
+
+    strides = (4, 8, 16)
+
+    def __call__(self, work):
+        import torch
+
+        h, w = work.shape[:2]
+        maps = []
+        for stride, channels in zip(self.strides, (3, 5, 7), strict=True):
+            m = torch.zeros(1, channels, -(-h // stride), -(-w // stride))
+            m[..., m.shape[-1] // 2 :] = 1.0
+            m[:, 0] += torch.linspace(0, 0.01, m.shape[-2])[:, None]  # no constant channel
+            maps.append(m)
+        return maps
+
+
+@pytest.fixture()
+def step_image():
+    """128 x 128: dark left half, bright right half (a true edge at column 64)."""
+    img = np.full((128, 128, 3), 40, np.uint8)
+    img[:, 64:] = 200
+    return img
+
+
+def test_border_cues_are_larger_on_a_true_edge(step_image):
+    labels = _grid_labels(128, 128, 16)  # 8 x 8 superpixels; column 64 is a superpixel border
+    cues = border_cue_maps(_StepBackbone(), step_image, labels.shape)
+    assert cues.shape == (N_BORDER_CUES, 128, 128) and cues.dtype == np.float32
+    graph = region_graph(labels, step_image, cues=cues)
+    assert graph.border_cues.shape == (len(graph.edges), N_BORDER_CUES)
+    col = graph.edges % 8
+    on_edge = (col[:, 0] == 3) & (col[:, 1] == 4)  # pairs across the step
+    flat = (col.max(axis=1) <= 2) | (col.min(axis=1) >= 5)  # well inside one half
+    for c in range(N_BORDER_CUES):
+        assert graph.border_cues[on_edge, c].min() > 5 * graph.border_cues[flat, c].max() + 1e-6
+    feats = edge_features(graph)
+    first_cue = EDGE_FEATURE_NAMES.index("border_gradient_coarse")
+    np.testing.assert_allclose(feats[:, first_cue:], graph.border_cues)
+    # Without a backbone: the coarse Lab gradient alone, the deep cues read as zero.
+    plain = region_graph(labels, step_image)
+    np.testing.assert_allclose(plain.border_cues[:, 0], graph.border_cues[:, 0], rtol=1e-5)
+    assert (plain.border_cues[:, 1:] == 0).all()
+
+
+def test_border_cues_of_merged_regions_are_length_weighted_means(step_image):
+    """What greedy_merge assumes: border sums and lengths add up when regions merge."""
+    labels = _grid_labels(128, 128, 16)
+    cues = border_cue_maps(_StepBackbone(), step_image, labels.shape)
+    fine = region_graph(labels, step_image, cues=cues)
+    table = (np.arange(64) // 8 // 2) * 4 + (np.arange(64) % 8) // 2  # 2 x 2 blocks
+    coarse = region_graph(table[labels], step_image, cues=cues)
+    a, b = table[fine.edges[:, 0]], table[fine.edges[:, 1]]
+    for (i, j), length, row in zip(
+        coarse.edges, coarse.border_length, coarse.border_cues, strict=True
+    ):
+        on = ((a == i) & (b == j)) | ((a == j) & (b == i))
+        assert fine.border_length[on].sum() == length
+        expect = (fine.border_cues[on] * fine.border_length[on, None]).sum(0) / length
+        np.testing.assert_allclose(row, expect, rtol=1e-6)
+
+
+def test_rescoring_sees_merged_border_cues(step_image):
+    """A model that only looks at the coarse border gradient keeps the two halves apart."""
+    from scipy.cluster.hierarchy import cut_tree
+
+    w1 = np.zeros((N_FEATURES, 1))
+    w1[EDGE_FEATURE_NAMES.index("border_gradient_coarse"), 0] = 1.0
+    model = EdgeModel(
+        mean=np.zeros(N_FEATURES),
+        std=np.ones(N_FEATURES),
+        w1=w1,
+        b1=np.zeros(1),
+        w2=np.array([[1.0]]),
+        b2=np.array([-2.0]),
+    )
+    labels = _grid_labels(128, 128, 16)
+    graph = region_graph(labels, step_image, cues=border_cue_maps(None, step_image, labels.shape))
+    tree = build_hierarchy(labels, graph, model=model, region_weight=1.0)
+    _assert_nested(tree)
+    two = cut_tree(tree.linkage, n_clusters=[2])[:, 0][labels]
+    assert len(np.unique(two[:, :64])) == 1 and len(np.unique(two[:, 64:])) == 1
+    assert two[0, 0] != two[0, 127]
