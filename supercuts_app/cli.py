@@ -124,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     es.add_argument("--backbone", default=None, help="timm backbone name for SSN")
     es.add_argument("--backbone-weights", default=None, metavar="FILE")
     es.add_argument("--device", default=None, help="cpu, cuda, ... (default: CUDA when present)")
+    es.add_argument(
+        "--ssn-head", default=None, metavar="FILE", help="SSN head for 'ssn' (default: shipped)"
+    )
     es.set_defaults(func=_cmd_eval_superpixels)
     eh = ev_sub.add_parser("hierarchy", help="boundary F and covering at ODS/OIS")
     eh.add_argument("--data", required=True, help="BSDS500 folder")
@@ -203,6 +206,15 @@ def _cmd_eval_superpixels(ns: argparse.Namespace) -> int:
 
     total = split_size(ns)
     backbone = backbone_from(ns) if any(m.startswith("ssn") for m in ns.method) else None
+    head = None
+    if ns.ssn_head is not None:
+        from .core.ssn_head import HeadError, SSNHead, check_head
+
+        try:
+            head = SSNHead.load(ns.ssn_head)
+            check_head(head, backbone)
+        except HeadError as exc:
+            raise CLIError(str(exc)) from None
     results = []
     for method in ns.method:
         for k in ns.n_segments:
@@ -215,6 +227,8 @@ def _cmd_eval_superpixels(ns: argparse.Namespace) -> int:
                 options = {"backbone": backbone} if method != "slic" else {}
                 if method == "ssn-untrained":
                     options["head"] = None
+                elif method == "ssn" and head is not None:
+                    options["head"] = head
                 res = evaluate_superpixels(
                     ns.data,
                     split=ns.split,
