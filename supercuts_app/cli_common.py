@@ -70,6 +70,18 @@ def load_edge_model(path: str | None):
     return model
 
 
+def check_training_paths(ns: argparse.Namespace) -> None:
+    """A CLIError unless ``--data`` is a BSDS500 folder and ``--out``'s folder exists."""
+    from .eval.bsds import DatasetError, find_data_dir
+
+    try:
+        find_data_dir(ns.data)
+    except DatasetError as exc:
+        raise CLIError(str(exc)) from None
+    if not Path(ns.out).parent.is_dir():
+        raise CLIError(f"--out {ns.out}: folder does not exist")
+
+
 def split_size(ns: argparse.Namespace) -> int:
     """Images in the BSDS500 split that ``ns`` names, or a CLIError saying what is wrong."""
     from .eval.bsds import DatasetError, find_data_dir, iter_split

@@ -10,6 +10,7 @@ from pathlib import Path
 from .cli_common import (
     CLIError,
     backbone_from,
+    check_training_paths,
     expand_inputs,
     load_edge_model,
     run_per_image,
@@ -64,15 +65,9 @@ def cmd_train_affinity(ns: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .core.features import cached_backbone
-    from .eval.bsds import DatasetError, find_data_dir
     from .train.affinity import edge_samples, fit_edge_model, weighted_bce
 
-    try:
-        find_data_dir(ns.data)
-    except DatasetError as exc:
-        raise CLIError(str(exc)) from None
-    if not Path(ns.out).parent.is_dir():
-        raise CLIError(f"--out {ns.out}: folder does not exist")
+    check_training_paths(ns)
     from .core.hierarchy import DEFAULT_REGION_WEIGHT
 
     hierarchy_model = load_edge_model(ns.hierarchy_model)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .cli_common import CLIError, backbone_from, positive_int
+from .cli_common import CLIError, backbone_from, check_training_paths, positive_int
 
 
 def add_parser(train_sub: argparse._SubParsersAction) -> None:
@@ -22,9 +22,7 @@ def add_parser(train_sub: argparse._SubParsersAction) -> None:
     ts.add_argument("--batch", type=positive_int, default=4)
     ts.add_argument("--crop", type=positive_int, default=160, help="training crop side (px)")
     ts.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate (cosine decay)")
-    ts.add_argument(
-        "--compactness", type=float, default=0.02, help="weight of the position term"
-    )
+    ts.add_argument("--compactness", type=float, default=0.02, help="weight of the position term")
     ts.add_argument("--limit", type=positive_int, default=None, help="first N train images")
     ts.add_argument("--val-limit", type=positive_int, default=20, help="val images per epoch")
     ts.add_argument("--resume", default=None, metavar="FILE", help="a <out>.last.pt checkpoint")
@@ -40,16 +38,10 @@ def add_parser(train_sub: argparse._SubParsersAction) -> None:
 def cmd_train_ssn(ns: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .eval.bsds import DatasetError, find_data_dir
     from .eval.superpixels import evaluate_superpixels
     from .train.ssn import SSNTrainConfig, train_ssn
 
-    try:
-        find_data_dir(ns.data)
-    except DatasetError as exc:
-        raise CLIError(str(exc)) from None
-    if not Path(ns.out).parent.is_dir():
-        raise CLIError(f"--out {ns.out}: folder does not exist")
+    check_training_paths(ns)
     if ns.resume is not None and not Path(ns.resume).is_file():
         raise CLIError(f"--resume {ns.resume}: file not found")
     if ns.threads is not None:

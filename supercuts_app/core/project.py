@@ -237,38 +237,34 @@ class ImageEditor:
         """Revert the last edit (saved like any edit); None when there is nothing to undo."""
         if not self.history.can_undo():
             return None
-        edit = self.history.done[-1]
-        self.doc.revert(edit)
-        try:
-            self._save(edit)
-        except BaseException:
-            self.doc.apply(edit)
-            raise
+        self._apply_saved(self.history.done[-1].inverse())
         return self.history.pop_undo()
 
     def redo(self) -> Edit | None:
         if not self.history.can_redo():
             return None
-        edit = self.history.undone[-1]
-        self.doc.apply(edit)
-        try:
-            self._save(edit)
-        except BaseException:
-            self.doc.revert(edit)
-            raise
+        self._apply_saved(self.history.undone[-1])
         return self.history.pop_redo()
 
     def _run(self, operation: Callable[[ImageAnnotations], Edit | None]) -> Edit | None:
         edit = operation(self.doc)
-        if edit is None:
-            return None
+        if edit is not None:
+            self._saved_or_reverted(edit)
+            self.history.push(edit)
+        return edit
+
+    def _apply_saved(self, edit: Edit) -> None:
+        self.doc.apply(edit)
+        self._saved_or_reverted(edit)
+
+    def _saved_or_reverted(self, edit: Edit) -> None:
+        """Save an edit already applied in memory; if that fails, take it back and re-raise,
+        so memory and disk never disagree."""
         try:
             self._save(edit)
         except BaseException:
             self.doc.revert(edit)
             raise
-        self.history.push(edit)
-        return edit
 
     def _save(self, edit: Edit) -> None:
         present = [self.doc.annotations[i] for i in edit.ids if i in self.doc.annotations]

@@ -271,8 +271,9 @@ def _to_grid(
     """(C, h, w) map at ``stride`` resampled to the (gh, gw) grid of the working image."""
     ph, pw = m.shape[-2:]
     # Padding (ViTs) lies beyond the image: resample only the image's share of the grid.
-    full = F.interpolate(m[None], size=(ph * stride, pw * stride), mode="bilinear",
-                         align_corners=False)
+    full = F.interpolate(
+        m[None], size=(ph * stride, pw * stride), mode="bilinear", align_corners=False
+    )
     full = full[..., : work_shape[0], : work_shape[1]]
     return F.interpolate(full, size=grid, mode="bilinear", align_corners=False)[0]
 
