@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import reduce
 
 import numpy as np
 from scipy import ndimage
 
-from .document import DocumentError, Edit, Slice2D
+from .document import DocumentError, Edit, Slice2D, mask_bbox
 from .hierarchy import MergeHierarchy
 from .overlay import MaskOverlay, edit_window
 from .project import ImageEditor
@@ -42,6 +43,9 @@ class Annotator:
         self.editor = editor
         self.doc = editor.doc
         self.overlay = MaskOverlay(self.doc)
+        # Which annotations have no pixels (the panels grey them out); kept up to date from each
+        # edit's changed rectangles so that the GUI thread never scans whole masks to know.
+        self.empty = {a.id for a in self.doc.annotations.values() if not a.mask.any()}
         self.tree: MergeHierarchy | None = None
         self.level = 0
         self.active: int | None = None
@@ -122,6 +126,7 @@ class Annotator:
 
     def new_object(self, category_id: int) -> int:
         self.active = self.editor.new_object(category_id)
+        self.empty.add(self.active)
         return self.active
 
     def new_part(self, category_id: int) -> int:
@@ -131,13 +136,25 @@ class Annotator:
         obj = self.doc.get(self.active)
         parent = obj.parent_id if obj.is_part else obj.id
         self.active = self.editor.new_part(parent, category_id)
+        self.empty.add(self.active)
         return self.active
 
-    def select(self, ann_id: int | None) -> None:
+    def select(self, ann_id: int | None) -> Slice2D | None:
+        """Make ``ann_id`` the active annotation (drawn highlighted); returns what to redraw."""
         if ann_id is not None:
             self.doc.get(ann_id)
-        self.active = ann_id
+        previous, self.active = self.overlay.highlight, ann_id
         self.overlay.highlight = ann_id
+        boxes = [
+            mask_bbox(self.doc.annotations[i].mask)
+            for i in {previous, ann_id}
+            if i in self.doc.annotations
+        ]
+        boxes = [b for b in boxes if b is not None]
+        window = reduce(union_windows, boxes) if boxes else None
+        if window is not None:
+            self.overlay.refresh(window)
+        return window
 
     def delete(self, ann_id: int) -> Slice2D | str | None:
         window = self._changed(self.editor.delete(ann_id))
@@ -180,11 +197,32 @@ class Annotator:
         """Bring the overlay up to date after ``edit``; what the canvas must redraw."""
         if edit is None:
             return None
+        self._track_empty(edit)
         window = edit_window(edit, self.doc.shape)
         if window is None or (full and any(c.before != c.after for c in edit.changes)):
             self.overlay.refresh(None)
             return FULL
         return self.overlay.refresh_edit(edit)
+
+    def _track_empty(self, edit: Edit) -> None:
+        for c in edit.changes:
+            ann = self.doc.annotations.get(c.id)
+            if ann is None:
+                self.empty.discard(c.id)
+            elif c.mask_after is not None and c.mask_after.any():
+                self.empty.discard(c.id)
+            elif c.before is None or (c.mask_before is not None and c.mask_before.any()):
+                # Created, or lost pixels: only then can it have become empty.
+                if not ann.mask.any():
+                    self.empty.add(c.id)
+
+
+def union_windows(a: Slice2D, b: Slice2D) -> Slice2D:
+    """The smallest rectangle holding both."""
+    return (
+        slice(min(a[0].start, b[0].start), max(a[0].stop, b[0].stop)),
+        slice(min(a[1].start, b[1].start), max(a[1].stop, b[1].stop)),
+    )
 
 
 def _superpixel_boxes(superpixels: np.ndarray) -> np.ndarray:

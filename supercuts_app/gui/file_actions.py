@@ -221,7 +221,7 @@ def new_object(window) -> None:
         return
     if a.active is not None and not a.doc.get(a.active).is_part:
         current = a.doc.get(a.active)
-        if not current.mask.any() and not a.doc.parts_of(current.id):
+        if current.id in a.empty and not a.doc.parts_of(current.id):
             ids = [c.id for c in classes]
             nxt = ids[(ids.index(current.category_id) + 1) % len(ids)]
             window._edit(a.relabel, current.id, nxt)
@@ -251,7 +251,7 @@ def new_part(window) -> None:
         window.statusBar().showMessage(f"Class {name!r} has no part classes (Classes panel)", 6000)
         return
     ids = [c.id for c in part_classes]
-    if ann.is_part and not ann.mask.any():
+    if ann.is_part and ann.id in a.empty:
         nxt = ids[(ids.index(ann.category_id) + 1) % len(ids)]
         window._edit(a.relabel, ann.id, nxt)
         _announce(window, "Part", nxt)
@@ -261,7 +261,7 @@ def new_part(window) -> None:
         used = {p.category_id for p in a.doc.parts_of(obj.id)}
         chosen = next((i for i in ids if i not in used), ids[0])
     if ann.is_part:
-        a.select(obj.id)
+        window._apply_change(a.select(obj.id))
     window._edit(a.new_part, chosen)
     _announce(window, "Part", chosen)
 

@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self._generation = 0
         self._jobs: list[Job] = []
         self._precompute: tuple[int, Job] | None = None
+        self._listed_count = 0
         self._build_toolbar()
         self._build_docks()
         self._build_status_bar()
@@ -313,12 +314,12 @@ class MainWindow(QMainWindow):
         self._apply_change(None if isinstance(result, int) else result)
 
     def _apply_change(self, window) -> None:
-        if window is None:
-            self._refresh_objects()
-            return
-        self.canvas.update_masks(None if window == FULL else window)
+        if window is not None:
+            self.canvas.update_masks(None if window == FULL else window)
         self._refresh_objects()
-        self._refresh_images()
+        a = self.annotator
+        if a is not None and len(a.doc.annotations) != self._listed_count:
+            self._refresh_images()  # the image list shows counts: query only when one changed
 
     def new_object(self) -> None:
         file_actions.new_object(self)
@@ -354,9 +355,9 @@ class MainWindow(QMainWindow):
     def _select_annotation(self, ann_id: int | None) -> None:
         if self.annotator is None:
             return
-        self.annotator.select(ann_id)
-        self.annotator.overlay.refresh(None)
-        self.canvas.update_masks(None)
+        window = self.annotator.select(ann_id)
+        if window is not None:
+            self.canvas.update_masks(window)
 
     def _set_visible(self, ann_id: int, visible: bool) -> None:
         if self.annotator is not None:
@@ -419,12 +420,13 @@ class MainWindow(QMainWindow):
         if a is None:
             self.objects.show_document(None, {}, None, set())
             return
-        self.objects.show_document(a.doc, a.overlay.colors(), a.active, a.overlay.hidden)
+        self.objects.show_document(a.doc, a.overlay.colors(), a.active, a.overlay.hidden, a.empty)
 
     def _refresh_images(self) -> None:
         if self.project is None:
             return
         counts = self.project.store.annotation_counts()
+        self._listed_count = counts.get(self.image_id, 0)
         self.done_label.setText(
             self.images.show_images(self.project.images(), counts, self.image_id)
         )

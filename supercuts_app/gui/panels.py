@@ -53,18 +53,24 @@ class ObjectPanel(QTreeWidget):
         self._filling = False
 
     def show_document(
-        self, doc: ImageAnnotations | None, colors: dict, active: int | None, hidden: set[int]
+        self,
+        doc: ImageAnnotations | None,
+        colors: dict,
+        active: int | None,
+        hidden: set[int],
+        empty: set[int] = frozenset(),
     ) -> None:
-        """Rebuild the tree from ``doc`` (``colors``: id -> (rgb, is_part) as drawn)."""
+        """Rebuild the tree from ``doc`` (``colors``: id -> (rgb, is_part) as drawn; ``empty``:
+        ids drawn greyed, having no pixels yet)."""
         self._filling = True
         self.clear()
         if doc is not None:
             cats = doc.categories
             for obj in reversed(doc.objects()):  # topmost first, as in layer lists
-                item = self._item(obj, cats, colors, hidden)
+                item = self._item(obj, cats, colors, hidden, empty)
                 self.addTopLevelItem(item)
                 for part in doc.parts_of(obj.id):
-                    item.addChild(self._item(part, cats, colors, hidden))
+                    item.addChild(self._item(part, cats, colors, hidden, empty))
                 item.setExpanded(True)
             if active is not None:
                 found = self._find(active)
@@ -72,7 +78,9 @@ class ObjectPanel(QTreeWidget):
                     self.setCurrentItem(found)
         self._filling = False
 
-    def _item(self, ann, cats: CategorySet, colors: dict, hidden: set[int]) -> QTreeWidgetItem:
+    def _item(
+        self, ann, cats: CategorySet, colors: dict, hidden: set[int], empty: set[int]
+    ) -> QTreeWidgetItem:
         name = cats.get(ann.category_id).name if ann.category_id in cats else "?"
         item = QTreeWidgetItem([name, str(ann.id)])
         item.setData(0, ID_ROLE, ann.id)
@@ -86,7 +94,7 @@ class ObjectPanel(QTreeWidget):
         item.setCheckState(
             0, Qt.CheckState.Unchecked if ann.id in hidden else Qt.CheckState.Checked
         )
-        if not ann.mask.any():
+        if ann.id in empty:
             item.setForeground(0, QBrush(QColor("#888")))
         return item
 

@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
 
-from ..core.annotator import Annotator
+from ..core.annotator import Annotator, union_windows
 from ..core.document import DocumentError, Slice2D
 from .canvas import ImageCanvas
 
@@ -21,10 +21,7 @@ CLICK, BRUSH, ERASE = "click", "brush", "erase"
 def _union(a: Slice2D | None, b: Slice2D | None) -> Slice2D | None:
     if a is None or b is None:
         return a or b
-    return (
-        slice(min(a[0].start, b[0].start), max(a[0].stop, b[0].stop)),
-        slice(min(a[1].start, b[1].start), max(a[1].stop, b[1].stop)),
-    )
+    return union_windows(a, b)
 
 
 class ToolController(QObject):
