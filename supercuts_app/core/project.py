@@ -15,7 +15,7 @@ import numpy as np
 
 from .categories import RGB, CategorySet
 from .document import DocumentError, Edit, History, ImageAnnotations
-from .io import image_size
+from .io import ImageLoadError, image_size
 from .store import ImageRecord, ProjectFileError, ProjectStore
 
 PROJECT_SUFFIX = ".supercuts"
@@ -122,12 +122,21 @@ class Project:
         rel = os.path.relpath(Path(path).resolve(), self.root.resolve())
         return Path(rel).as_posix()
 
-    def add_images(self, paths: Sequence[str | os.PathLike]) -> list[ImageRecord]:
-        """Add image files (their headers are read for the size; bad files raise
-        ``ImageLoadError`` before anything is written)."""
+    def add_images(
+        self, paths: Sequence[str | os.PathLike], *, skip_unreadable: bool = False
+    ) -> list[ImageRecord]:
+        """Add image files in one transaction (their headers are read for the size).
+
+        A bad file raises ``ImageLoadError`` before anything is written, or with
+        ``skip_unreadable`` is left out."""
         entries = []
         for p in paths:
-            height, width = image_size(p)
+            try:
+                height, width = image_size(p)
+            except ImageLoadError:
+                if skip_unreadable:
+                    continue
+                raise
             entries.append((self.relative_path(p), width, height))
         self.store.add_images(entries)
         wanted = {e[0] for e in entries}

@@ -9,6 +9,7 @@ configuration, so a head refuses to run on a backbone it was not made for.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import math
@@ -105,8 +106,13 @@ def default_head(backbone: Backbone) -> SSNHead | None:
     path = resource_path("weights", HEAD_FILE)
     if backbone.name != DEFAULT_BACKBONE or not path.is_file():
         return None
-    head = SSNHead.load(path)
-    return head.to(backbone.device)
+    return _load_cached(str(path), path.stat().st_mtime_ns, str(backbone.device))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cached(path: str, mtime_ns: int, device: str) -> SSNHead:
+    # Every image asks for the shipped head (superpixels and the cache key): read it once.
+    return SSNHead.load(path).to(device)
 
 
 def check_head(head: SSNHead, backbone: Backbone) -> None:

@@ -105,13 +105,10 @@ def _project_for_folder(folder: Path, images: list[Path]) -> Project:
 
 def _add_new_images(project: Project, images: list[Path]) -> None:
     known = {r.path for r in project.images()}
-    for p in images:
-        if project.relative_path(p) in known:
-            continue
-        try:
-            project.add_images([p])
-        except ImageLoadError:
-            continue  # a broken file in the folder is left out, not fatal
+    new = [p for p in images if project.relative_path(p) not in known]
+    if new:
+        # A broken file in the folder is left out, not fatal.
+        project.add_images(new, skip_unreadable=True)
 
 
 def _image_id(project: Project, image: Path) -> int:
