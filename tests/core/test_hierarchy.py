@@ -173,20 +173,25 @@ def test_edge_model_round_trip(tmp_path):
     assert ((model.predict(x) > 0) & (model.predict(x) < 1)).all()
 
 
-def test_whole_region_rescoring_keeps_nesting_and_order(two_shade_quadrants):
-    """A model that scores colour contrast, applied to merged regions as wholes."""
-    from scipy.cluster.hierarchy import cut_tree
-
+def _one_feature_model(index: int, *, scale: float, bias: float) -> EdgeModel:
+    """An edge model whose score rises with one raw edge feature only."""
     w1 = np.zeros((N_FEATURES, 1))
-    w1[3, 0] = 1.0  # delta_E
-    model = EdgeModel(
+    w1[index, 0] = 1.0
+    return EdgeModel(
         mean=np.zeros(N_FEATURES),
         std=np.ones(N_FEATURES),
         w1=w1,
         b1=np.zeros(1),
-        w2=np.array([[0.2]]),
-        b2=np.array([-3.0]),
+        w2=np.array([[scale]]),
+        b2=np.array([bias]),
     )
+
+
+def test_whole_region_rescoring_keeps_nesting_and_order(two_shade_quadrants):
+    """A model that scores colour contrast, applied to merged regions as wholes."""
+    from scipy.cluster.hierarchy import cut_tree
+
+    model = _one_feature_model(EDGE_FEATURE_NAMES.index("delta_E"), scale=0.2, bias=-3.0)
     labels = _grid_labels(64, 64, 8)
     graph = region_graph(labels, two_shade_quadrants)
     tree = build_hierarchy(labels, graph, model=model, spectral_weight=0.0, region_weight=0.7)
@@ -279,15 +284,8 @@ def test_rescoring_sees_merged_border_cues(step_image):
     """A model that only looks at the coarse border gradient keeps the two halves apart."""
     from scipy.cluster.hierarchy import cut_tree
 
-    w1 = np.zeros((N_FEATURES, 1))
-    w1[EDGE_FEATURE_NAMES.index("border_gradient_coarse"), 0] = 1.0
-    model = EdgeModel(
-        mean=np.zeros(N_FEATURES),
-        std=np.ones(N_FEATURES),
-        w1=w1,
-        b1=np.zeros(1),
-        w2=np.array([[1.0]]),
-        b2=np.array([-2.0]),
+    model = _one_feature_model(
+        EDGE_FEATURE_NAMES.index("border_gradient_coarse"), scale=1.0, bias=-2.0
     )
     labels = _grid_labels(128, 128, 16)
     graph = region_graph(labels, step_image, cues=border_cue_maps(None, step_image, labels.shape))
