@@ -53,10 +53,15 @@ class Annotator:
         self._sp_boxes: np.ndarray | None = None
 
     # -- segmentation ---------------------------------------------------------------------------
-    def set_tree(self, tree: MergeHierarchy | None) -> None:
-        """Use a hierarchy for clicks (None: only the brush works)."""
+    def set_tree(self, tree: MergeHierarchy | None, boxes: np.ndarray | None = None) -> None:
+        """Use a hierarchy for clicks (None: only the brush works).
+
+        ``boxes`` are its :func:`superpixel_boxes` when already computed (the window computes
+        them in its worker: they read every pixel)."""
         self.tree, self.split = tree, None
-        self._sp_boxes = None if tree is None else _superpixel_boxes(tree.superpixels)
+        if tree is not None and boxes is None:
+            boxes = superpixel_boxes(tree.superpixels)
+        self._sp_boxes = boxes
         if tree is not None:
             self.level = min(self.level, tree.n_levels - 1)
 
@@ -225,7 +230,7 @@ def union_windows(a: Slice2D, b: Slice2D) -> Slice2D:
     )
 
 
-def _superpixel_boxes(superpixels: np.ndarray) -> np.ndarray:
+def superpixel_boxes(superpixels: np.ndarray) -> np.ndarray:
     """(K, 4) [y0, y1, x0, x1) box of every superpixel."""
     boxes = ndimage.find_objects(superpixels + 1)
     out = np.zeros((len(boxes), 4), np.int64)

@@ -127,13 +127,13 @@ class ImageCanvas(pg.GraphicsView):
     def set_mask_opacity(self, opacity: float) -> None:
         self.masks.set_opacity(opacity)
 
-    def set_superpixels(self, superpixels: np.ndarray | None) -> None:
-        """The superpixel id map behind hover highlighting (drawn through a lookup table)."""
-        if superpixels is None:
+    def set_superpixels(self, ids: np.ndarray | None, count: int = 0) -> None:
+        """The superpixel id map (``count`` ids) behind hover highlighting, drawn through a
+        lookup table; None clears it."""
+        if ids is None:
             self.hover.set_image(None)
             return
-        ids = superpixels.astype(np.uint16 if superpixels.max() < 65535 else np.int32)
-        self.hover.set_image(ids, lut=np.zeros((int(superpixels.max()) + 1, 4), np.uint8))
+        self.hover.set_image(ids, lut=np.zeros((count, 4), np.uint8))
 
     def highlight(self, selected: np.ndarray, window: Slice2D | None, *, split=None) -> int:
         """Tint the superpixels where ``selected`` (K,) is True; ``split`` (K,) ints colour the

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..core.annotator import Annotator
-from ..core.pipeline import LoadedImage, open_image
+import numpy as np
+
+from ..core.annotator import Annotator, superpixel_boxes
+from ..core.pipeline import LoadedImage, ShownSegmentation, open_image, segmentation_for_display
 from ..core.project import Project
 from ..core.tasks import CancelFn, ProgressFn, check_cancelled, report
 
@@ -40,3 +42,21 @@ def load_annotated_image(
     annotator = Annotator(editor)
     report(progress, "loading annotations", 1.0)
     return OpenedImage(image_id, loaded, annotator)
+
+
+@dataclass
+class WindowSegmentation:
+    """A segmentation plus what the window derives from every pixel of it, computed here in the
+    worker rather than on the GUI thread: per-superpixel boxes and the hover layer's id image."""
+
+    shown: ShownSegmentation
+    boxes: np.ndarray
+    hover_ids: np.ndarray
+
+
+def segmentation_for_window(image: np.ndarray, **options) -> WindowSegmentation:
+    """:func:`~supercuts_app.core.pipeline.segmentation_for_display` and its derived arrays."""
+    shown = segmentation_for_display(image, **options)
+    sp = shown.tree.superpixels
+    ids = sp.astype(np.uint16 if sp.max() < 65535 else np.int32)
+    return WindowSegmentation(shown, superpixel_boxes(sp), ids)

@@ -26,14 +26,19 @@ from PySide6.QtWidgets import (
 from ..core.annotator import FULL
 from ..core.cache import SegmentationCache
 from ..core.document import DocumentError
-from ..core.pipeline import LoadedImage, ShownSegmentation, segmentation_for_display
+from ..core.pipeline import LoadedImage, ShownSegmentation
 from ..core.project import Project
 from ..core.workspace import open_workspace
 from . import file_actions
 from .actions import ShortcutsDialog, build_actions
 from .canvas import ImageCanvas
 from .level_slider import LevelSlider
-from .loading import OpenedImage, load_annotated_image
+from .loading import (
+    OpenedImage,
+    WindowSegmentation,
+    load_annotated_image,
+    segmentation_for_window,
+)
 from .panels import ClassPanel, ImagePanel, ObjectPanel
 from .tools import BRUSH, CLICK, ERASE, ToolController
 from .worker import Job, Worker
@@ -212,23 +217,24 @@ class MainWindow(QMainWindow):
         self._refresh_images()
         self.image_shown.emit(opened.loaded)
         self._start(
-            segmentation_for_display,
+            segmentation_for_window,
             pixels,
             method=self.method,
             n_segments=self.n_segments,
             backbone_name=self.backbone_name,
             cache=self.cache,
-            on_result=lambda shown: self._segmentation_ready(generation, shown),
+            on_result=lambda seg: self._segmentation_ready(generation, seg),
         )
 
-    def _segmentation_ready(self, generation: int, shown: ShownSegmentation) -> None:
+    def _segmentation_ready(self, generation: int, seg: WindowSegmentation) -> None:
         if generation != self._generation or self.opened is None:
             return
+        shown = seg.shown
         self.segmentation = shown
         level = min(self.levels.level, shown.tree.n_levels - 1)
-        self.opened.annotator.set_tree(shown.tree)
+        self.opened.annotator.set_tree(shown.tree, seg.boxes)
         self.opened.annotator.level = level
-        self.canvas.set_superpixels(shown.tree.superpixels)
+        self.canvas.set_superpixels(seg.hover_ids, shown.tree.tables.shape[1])
         self.levels.set_counts(shown.tree.region_counts, level)
         self.canvas.set_contours(shown.ucm, shown.tree.n_levels, level)
         r = shown.result
