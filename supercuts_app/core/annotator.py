@@ -116,9 +116,10 @@ class Annotator:
         target = self.target_at(y, x)
         if target is None or self.active is None:
             return None
-        mask = self.tree.mask_of(*target)
+        window = self.region_window(*target)
+        mask = self.tree.mask_of(*target, window=window)
         op = self.editor.remove if remove else self.editor.add
-        return self._changed(op(self.active, mask))
+        return self._changed(op(self.active, mask, window))
 
     def stroke(
         self, points: Sequence[tuple[float, float]], radius: float, *, erase: bool = False

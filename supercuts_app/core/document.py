@@ -133,14 +133,31 @@ def brush_mask(
     shape: tuple[int, int], points: Sequence[tuple[float, float]], radius: float
 ) -> np.ndarray:
     """Pixels covered by a round brush of ``radius`` dragged through ``points`` (x, y)."""
-    out = np.zeros(shape, np.uint8)
+    crop, window = brush_crop(shape, points, radius)
+    out = np.zeros(shape, bool)
+    out[window] = crop
+    return out
+
+
+def brush_crop(
+    shape: tuple[int, int], points: Sequence[tuple[float, float]], radius: float
+) -> tuple[np.ndarray, Slice2D]:
+    """:func:`brush_mask` drawn only in the stroke's bounding rectangle: (crop, window)."""
     pts = [(round(x), round(y)) for x, y in points]
     r = max(0, round(radius))
-    for p, q in zip(pts, pts[1:] or pts, strict=False):
+    if not pts:
+        return np.zeros((0, 0), bool), (slice(0, 0), slice(0, 0))
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    y0, y1 = max(0, min(ys) - r), min(shape[0], max(ys) + r + 1)
+    x0, x1 = max(0, min(xs) - r), min(shape[1], max(xs) + r + 1)
+    y1, x1 = max(y0, y1), max(x0, x1)
+    out = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    local = [(x - x0, y - y0) for x, y in pts]
+    for p, q in zip(local, local[1:] or local, strict=False):
         cv2.line(out, p, q, 1, thickness=2 * r + 1)
-    for p in pts:
+    for p in local:
         cv2.circle(out, p, r, 1, thickness=-1)
-    return out.astype(bool)
+    return out.astype(bool), (slice(y0, y1), slice(x0, x1))
 
 
 class _Recorder:
@@ -253,14 +270,23 @@ class ImageAnnotations:
         z = max((p.z for p in self.parts_of(object_id)), default=-1) + 1
         return self._create(Annotation(self.new_id(), category_id, self._empty(), object_id, z))
 
-    def add(self, ann_id: int, mask: np.ndarray, name: str = "add region") -> Edit | None:
-        """Add the pixels of ``mask`` (H, W) bool to an object or part."""
+    def add(
+        self,
+        ann_id: int,
+        mask: np.ndarray,
+        name: str = "add region",
+        *,
+        window: Slice2D | None = None,
+    ) -> Edit | None:
+        """Add the pixels of ``mask`` (H, W) bool to an object or part.
+
+        With ``window``, ``mask`` is only that rectangle's crop (the rest is False)."""
         ann = self.get(ann_id)
-        window = self._window(mask)
+        mask, window = self._crop(mask, window)
         if window is None:
             return None
         rec = _Recorder(self)
-        gain = np.asfortranarray(mask[window]) & ~ann.mask[window]
+        gain = np.asfortranarray(mask) & ~ann.mask[window]
         owner = self.annotations[ann.parent_id] if ann.is_part else ann
         self._grow_object(rec, owner, gain, window)
         if ann.is_part:
@@ -273,14 +299,23 @@ class ImageAnnotations:
             ann.mask[window] |= gain
         return rec.edit(name)
 
-    def remove(self, ann_id: int, mask: np.ndarray, name: str = "remove region") -> Edit | None:
-        """Remove the pixels of ``mask`` from an object (and its parts) or from a part."""
+    def remove(
+        self,
+        ann_id: int,
+        mask: np.ndarray,
+        name: str = "remove region",
+        *,
+        window: Slice2D | None = None,
+    ) -> Edit | None:
+        """Remove the pixels of ``mask`` from an object (and its parts) or from a part.
+
+        With ``window``, ``mask`` is only that rectangle's crop."""
         ann = self.get(ann_id)
-        window = self._window(mask)
+        mask, window = self._crop(mask, window)
         if window is None:
             return None
         rec = _Recorder(self)
-        lost = np.asfortranarray(mask[window])
+        lost = np.asfortranarray(mask)
         targets = [ann] if ann.is_part else [ann, *self.parts_of(ann.id)]
         for t in targets:
             rec.touch(t.id, window)
@@ -291,13 +326,15 @@ class ImageAnnotations:
         self, ann_id: int, points: Sequence[tuple[float, float]], radius: float
     ) -> Edit | None:
         """Brush stroke through ``points`` (x, y) adding to an object or part."""
-        return self.add(ann_id, brush_mask(self.shape, points, radius), name="paint")
+        crop, window = brush_crop(self.shape, points, radius)
+        return self.add(ann_id, crop, name="paint", window=window)
 
     def erase(
         self, ann_id: int, points: Sequence[tuple[float, float]], radius: float
     ) -> Edit | None:
         """Eraser stroke removing from an object (and its parts) or a part."""
-        return self.remove(ann_id, brush_mask(self.shape, points, radius), name="erase")
+        crop, window = brush_crop(self.shape, points, radius)
+        return self.remove(ann_id, crop, name="erase", window=window)
 
     def fill_holes(self, ann_id: int) -> Edit | None:
         """Add every hole (background enclosed by the mask) to an object or part."""
@@ -305,9 +342,8 @@ class ImageAnnotations:
         window = mask_bbox(ann.mask)
         if window is None:
             return None
-        holes = np.zeros(self.shape, bool)
-        holes[window] = ndimage.binary_fill_holes(ann.mask[window]) & ~ann.mask[window]
-        return self.add(ann_id, holes, name="fill holes")
+        holes = ndimage.binary_fill_holes(ann.mask[window]) & ~ann.mask[window]
+        return self.add(ann_id, holes, name="fill holes", window=window)
 
     def delete(self, ann_id: int) -> Edit:
         """Delete an object with its parts, or one part."""
@@ -441,10 +477,26 @@ class ImageAnnotations:
             owner = self.categories.get(obj.category_id).name
             raise DocumentError(f"{cat.name!r} is not a part class of {owner!r}")
 
-    def _window(self, mask: np.ndarray) -> Slice2D | None:
-        if mask.shape != self.shape:
-            raise DocumentError(f"mask of shape {mask.shape} on an image of shape {self.shape}")
-        return mask_bbox(mask)
+    def _crop(self, mask: np.ndarray, window: Slice2D | None) -> tuple[np.ndarray, Slice2D | None]:
+        """The tightest crop of a full mask, or of a ``window`` crop, and where it lies."""
+        if window is None:
+            if mask.shape != self.shape:
+                raise DocumentError(f"mask of shape {mask.shape} on an image of shape {self.shape}")
+            window = (slice(0, self.shape[0]), slice(0, self.shape[1]))
+        ys, xs = window
+        inside = 0 <= ys.start <= ys.stop <= self.shape[0] and 0 <= xs.start <= xs.stop
+        inside = inside and xs.stop <= self.shape[1]
+        if not inside or mask.shape != (ys.stop - ys.start, xs.stop - xs.start):
+            raise DocumentError(f"mask of shape {mask.shape} does not fit the window {window}")
+        box = mask_bbox(mask)
+        if box is None:
+            return mask, None
+        (by, bx) = box
+        inner = (
+            slice(ys.start + by.start, ys.start + by.stop),
+            slice(xs.start + bx.start, xs.start + bx.stop),
+        )
+        return mask[box], inner
 
     def _grow_object(
         self, rec: _Recorder, obj: Annotation, gain: np.ndarray, window: Slice2D

@@ -360,10 +360,15 @@ class MergeHierarchy:
         """Superpixel ids making up ``region`` at ``level``."""
         return np.nonzero(self.tables[self._check(level)] == region)[0]
 
-    def mask_of(self, level: int, region: int) -> np.ndarray:
-        """(H, W) bool mask of ``region`` at ``level``: what a click adds to an annotation."""
+    def mask_of(
+        self, level: int, region: int, window: tuple[slice, slice] | None = None
+    ) -> np.ndarray:
+        """(H, W) bool mask of ``region`` at ``level``: what a click adds to an annotation.
+
+        With ``window`` (a rectangle holding the region) only that crop is computed and
+        returned, so a click costs time in proportion to the region, not to the image."""
         inside = self.tables[self._check(level)] == region
-        return inside[self.superpixels]
+        return inside[self.superpixels if window is None else self.superpixels[window]]
 
     def children(self, level: int, region: int) -> list[int]:
         """Regions of ``level - 1`` whose union is ``region`` (empty at level 0)."""

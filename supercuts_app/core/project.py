@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .categories import RGB, CategorySet
-from .document import DocumentError, Edit, History, ImageAnnotations
+from .document import DocumentError, Edit, History, ImageAnnotations, Slice2D
 from .io import ImageLoadError, image_size
 from .store import ImageRecord, ProjectFileError, ProjectStore
 
@@ -215,11 +215,12 @@ class ImageEditor:
         """Start an empty part of ``object_id``; returns its id."""
         return self._run(lambda d: d.new_part(object_id, category_id)).ids[0]
 
-    def add(self, ann_id: int, mask: np.ndarray) -> Edit | None:
-        return self._run(lambda d: d.add(ann_id, mask))
+    def add(self, ann_id: int, mask: np.ndarray, window: Slice2D | None = None) -> Edit | None:
+        """Add a mask (or, with ``window``, that rectangle's crop of one)."""
+        return self._run(lambda d: d.add(ann_id, mask, window=window))
 
-    def remove(self, ann_id: int, mask: np.ndarray) -> Edit | None:
-        return self._run(lambda d: d.remove(ann_id, mask))
+    def remove(self, ann_id: int, mask: np.ndarray, window: Slice2D | None = None) -> Edit | None:
+        return self._run(lambda d: d.remove(ann_id, mask, window=window))
 
     def paint(self, ann_id: int, points, radius: float) -> Edit | None:
         return self._run(lambda d: d.paint(ann_id, points, radius))

@@ -200,18 +200,21 @@ def pixel_features(
 ) -> torch.Tensor:
     """(1, C, H, W) SSN input: scaled position, scaled CIELAB and the deep embedding.
 
-    With a trained ``head`` the embedding is the head's (its scale is learned); without, the
-    leading principal components of the backbone's features, times ``params.feature_scale``.
+    With a trained ``head`` the embedding and the position and colour weights are the head's
+    (learned); without, the embedding is the leading principal components of the backbone's
+    features, times ``params.feature_scale``, and the weights are ``params``'.
     """
     h, w = image.shape[:2]
     device = backbone.device if backbone is not None else torch.device("cpu")
-    parts = [
-        position_channels(h, w, rows, cols, device) * params.pos_scale,
-        torch.from_numpy(lab_image(image)).to(device).permute(2, 0, 1) * params.color_scale,
-    ]
+    pos = position_channels(h, w, rows, cols, device)
+    lab = torch.from_numpy(lab_image(image)).to(device).permute(2, 0, 1)
     if backbone is not None and head is not None:
-        parts.append(head_embedding(head, backbone, image, (h, w)))
-    elif backbone is not None and params.feature_scale > 0:
+        with torch.no_grad():
+            pos_scale, color_scale = (float(s) for s in head.scales())
+        emb = head_embedding(head, backbone, image, lab)
+        return torch.cat([pos * pos_scale, lab * color_scale, emb], dim=0)[None]
+    parts = [pos * params.pos_scale, lab * params.color_scale]
+    if backbone is not None and params.feature_scale > 0:
         parts.append(
             deep_embedding(backbone, image, params.embed_dims, (h, w)) * params.feature_scale
         )

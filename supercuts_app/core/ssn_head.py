@@ -31,7 +31,12 @@ class HeadError(ValueError):
 
 
 class SSNHead(nn.Module):
-    """Two convolutions over the concatenated, standardised backbone maps.
+    """Convolutions over the concatenated, standardised backbone maps, plus a small
+    full-resolution branch on CIELAB, and learned weights of position and colour.
+
+    The backbone's finest map has a stride of 2 or more, so on its own the embedding is blurred
+    at object borders; the colour branch adds pixel-sharp detail, and learning the position and
+    colour weights lets training choose how far superpixels may bend to follow borders.
 
     Parameters
     ----------
@@ -43,10 +48,21 @@ class SSNHead(nn.Module):
         Width of the hidden layer.
     backbone : str
         Name of the backbone the head belongs to.
+    lab_branch : bool
+        Add the full-resolution colour branch.
+    pos_scale, color_scale : float
+        Initial weights of the position (in grid steps) and CIELAB channels.
     """
 
     def __init__(
-        self, in_channels: int, embed_dims: int = 10, hidden: int = 64, backbone: str = ""
+        self,
+        in_channels: int,
+        embed_dims: int = 10,
+        hidden: int = 64,
+        backbone: str = "",
+        lab_branch: bool = True,
+        pos_scale: float = 2.5,
+        color_scale: float = 0.26,
     ) -> None:
         super().__init__()
         self.config = {
@@ -54,6 +70,9 @@ class SSNHead(nn.Module):
             "embed_dims": embed_dims,
             "hidden": hidden,
             "backbone": backbone,
+            "lab_branch": lab_branch,
+            "pos_scale": pos_scale,
+            "color_scale": color_scale,
         }
         self.norm = nn.GroupNorm(1, in_channels, affine=False)
         self.net = nn.Sequential(
@@ -63,14 +82,38 @@ class SSNHead(nn.Module):
             nn.ReLU(inplace=True),
             nn.Conv2d(hidden, embed_dims, 1),
         )
+        self.lab_net = (
+            nn.Sequential(
+                nn.Conv2d(3, 16, 3, padding=1),
+                nn.ReLU(inplace=True),
+                nn.Conv2d(16, embed_dims, 3, padding=1),
+            )
+            if lab_branch
+            else None
+        )
+        # Log-weights keep the scales positive while training.
+        self.log_scales = nn.Parameter(torch.log(torch.tensor([pos_scale, color_scale])))
 
     @property
     def embed_dims(self) -> int:
         return int(self.config["embed_dims"])
 
     def forward(self, stacked: torch.Tensor) -> torch.Tensor:
-        """(B, C, h, w) stacked backbone maps -> (B, embed_dims, h, w) embedding."""
+        """(B, C, h, w) stacked backbone maps -> (B, embed_dims, h, w) coarse embedding."""
         return self.net(self.norm(stacked))
+
+    def refine(self, embedding: torch.Tensor, lab: torch.Tensor) -> torch.Tensor:
+        """Add the colour branch to a coarse embedding already resampled to ``lab``'s size.
+
+        ``lab`` is (B, 3, H, W) CIELAB with L in 0..100."""
+        if self.lab_net is None:
+            return embedding
+        return embedding + self.lab_net(lab * 0.01)
+
+    def scales(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Learned weights of the position and the CIELAB channels."""
+        pos, color = torch.exp(self.log_scales)
+        return pos, color
 
     def fingerprint(self) -> str:
         h = hashlib.blake2b(repr(sorted(self.config.items())).encode(), digest_size=16)
@@ -134,17 +177,17 @@ def stacked_maps(maps: list[torch.Tensor]) -> torch.Tensor:
 
 
 def head_embedding(
-    head: SSNHead, backbone: Backbone, image: np.ndarray, size: tuple[int, int]
+    head: SSNHead, backbone: Backbone, image: np.ndarray, lab: torch.Tensor
 ) -> torch.Tensor:
-    """(embed_dims, H, W) embedding of an image by the head, at ``size``."""
+    """(embed_dims, H, W) embedding of an (H, W, 3) image whose CIELAB is ``lab`` (3, H, W)."""
     check_head(head, backbone)
     with torch.no_grad():
         emb = head(stacked_maps(backbone(image)))
-    ih, iw = image.shape[:2]
-    p = backbone.patch_size
-    ph = math.ceil(ih / p) * p if p > 1 else ih
-    pw = math.ceil(iw / p) * p if p > 1 else iw
-    full = F.interpolate(emb, size=(ph, pw), mode="bilinear", align_corners=False)[..., :ih, :iw]
-    if full.shape[-2:] != size:
-        full = F.interpolate(full, size=size, mode="bilinear", align_corners=False)
+        ih, iw = image.shape[:2]
+        p = backbone.patch_size
+        ph = math.ceil(ih / p) * p if p > 1 else ih
+        pw = math.ceil(iw / p) * p if p > 1 else iw
+        # The padding a ViT needs is cropped after resampling to the padded size.
+        full = F.interpolate(emb, size=(ph, pw), mode="bilinear", align_corners=False)
+        full = head.refine(full[..., :ih, :iw], lab[None].to(full.device))
     return full[0]

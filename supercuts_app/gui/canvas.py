@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, Qt, Signal
 
 from ..core.document import Slice2D
 from ..core.render import BOUNDARY_RGB
-from .tiles import TiledImage
+from .tiles import CachedImageItem, PooledIndexImage, TiledImage
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
@@ -63,11 +63,10 @@ class ImageCanvas(pg.GraphicsView):
         self.view = InteractiveViewBox(self)
         self.setCentralItem(self.view)
         # Drawn from a screen-sized copy when zoomed out: painting 12 MP every frame is slow.
-        self.photo = pg.ImageItem(autoDownsample=True)
-        self.boundaries = pg.ImageItem()
-        self.boundaries.setZValue(10)
+        self.photo = CachedImageItem(autoDownsample=True)
         self.view.addItem(self.photo)
-        self.view.addItem(self.boundaries)
+        self.boundary_layer = PooledIndexImage(self.view, z=10)
+        self.boundaries = self.boundary_layer.item
         self.masks = TiledImage(self.view, z=20)
         self.hover = TiledImage(self.view, z=30)
         self.brush_cursor = pg.CircleROI([0, 0], [1, 1], movable=False, pen=pg.mkPen("w"))
@@ -87,7 +86,7 @@ class ImageCanvas(pg.GraphicsView):
     def set_image(self, image: np.ndarray) -> None:
         """Show a new (H, W, 3) uint8 photo, clear the other layers and fit it in view."""
         self.photo.setImage(image, levels=(0, 255), autoLevels=False)
-        self.boundaries.clear()
+        self.boundary_layer.set_image(None)
         self.masks.set_image(None)
         self.hover.set_image(None)
         self._shape = image.shape[:2]
@@ -99,19 +98,21 @@ class ImageCanvas(pg.GraphicsView):
         ``None`` clears it. Contour values run from 0 to ``n_levels - 1``.
         """
         if ucm is None:
-            self.boundaries.clear()
+            self.boundary_layer.set_image(None)
             self._top = 0
             return
-        self._top = n_levels
+        # Levels past 255 share the last value: the slider has a few dozen levels at most.
+        self._top = min(n_levels, 255)
+        contours = np.minimum(ucm, self._top).astype(np.uint8)
         # levels=(0, n) with an n-entry lookup table maps each contour value to its own entry.
-        self.boundaries.setImage(ucm, levels=(0, self._top), autoLevels=False)
+        self.boundary_layer.set_image(contours, levels=(0, self._top))
         self.set_level(level)
 
     def set_level(self, level: int) -> None:
         """Draw only the borders that still separate regions at ``level`` (a table change)."""
         lut = np.zeros((max(self._top, 1), 4), dtype=np.uint8)
         lut[level + 1 :] = (*BOUNDARY_RGB, 210)
-        self.boundaries.setLookupTable(lut)
+        self.boundary_layer.set_lookup(lut)
 
     def set_boundaries_visible(self, visible: bool) -> None:
         self.boundaries.setVisible(visible)

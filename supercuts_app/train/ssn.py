@@ -128,8 +128,10 @@ def ssn_loss(
     b, _, h, w = lab.shape
     rows, cols = grid_shape(h, w, n_cells)
     emb = F.interpolate(head(feats), size=(h, w), mode="bilinear", align_corners=False)
+    emb = head.refine(emb, lab)
     pos = position_channels(h, w, rows, cols, lab.device)[None].expand(b, -1, -1, -1)
-    pixel = torch.cat([pos * params.pos_scale, lab * params.color_scale, emb], dim=1)
+    pos_scale, color_scale = head.scales()
+    pixel = torch.cat([pos * pos_scale, lab * color_scale, emb], dim=1)
     a = soft_slic(pixel, rows, cols, n_iter=params.n_iter)
     k = rows * cols
     n_labels = int(labels.max()) + 1

@@ -13,6 +13,7 @@ from supercuts_app.core.categories import schema_from_data
 from supercuts_app.core.document import (
     DocumentError,
     ImageAnnotations,
+    brush_crop,
     brush_mask,
     mask_bbox,
 )
@@ -108,6 +109,44 @@ def test_brush_erase_fill_holes():
     doc.fill_holes(obj)
     assert doc.get(obj).mask[5:9, 5:9].all()
     assert brush_mask(SHAPE, [(0, 0)], 0).sum() == 1
+
+
+def test_a_window_crop_edits_like_the_full_mask_and_bad_windows_are_refused():
+    full, cropped = make_doc(), make_doc()
+    person = ids(full)[0]
+    mask = box(3, 9, 4, 12)
+    window = (slice(2, 12), slice(1, 20))
+    for doc, args in ((full, {}), (cropped, {"window": window})):
+        obj = doc.new_object(person).ids[0]
+        m = mask[window] if args else mask
+        edit = doc.add(obj, m, **args)
+        # The edit records only the mask's own box, whatever window it came in.
+        assert [c.mask_after.shape for c in edit.changes] == [(6, 8)]
+        doc.remove(obj, box(3, 5, 4, 12)[window] if args else box(3, 5, 4, 12), **args)
+    assert snapshot(full) == snapshot(cropped)
+    obj = cropped.objects()[0].id
+    assert cropped.add(obj, np.zeros((10, 19), bool), window=window) is None
+    with pytest.raises(DocumentError, match="does not fit"):
+        cropped.add(obj, np.ones((3, 3), bool), window=window)
+    with pytest.raises(DocumentError, match="does not fit"):
+        cropped.add(obj, np.ones((3, 3), bool), window=(slice(18, 21), slice(0, 3)))
+
+
+@pytest.mark.parametrize("points", [[(0, 0)], [(5, 10), (20, 10)], [(29, 19), (40, 25)], []])
+def test_brush_crop_is_the_brush_mask_in_its_window(points):
+    crop, window = brush_crop(SHAPE, points, 3)
+    full = np.zeros(SHAPE, bool)
+    full[window] = crop
+    np.testing.assert_array_equal(full, brush_mask(SHAPE, points, 3))
+    assert (
+        crop.all(axis=None)
+        or crop.size == 0
+        or mask_bbox(crop)
+        == (
+            slice(0, crop.shape[0]),
+            slice(0, crop.shape[1]),
+        )
+    )
 
 
 def test_delete_relabel_reorder_move_part():

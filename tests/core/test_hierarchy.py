@@ -91,6 +91,12 @@ def test_merge_hierarchy_navigation(two_shade_quadrants):
             assert kids and all(tree.parent(lv - 1, k) == region for k in kids)
     with pytest.raises(IndexError):
         tree.labels_at(tree.n_levels)
+    window = (slice(5, 40), slice(10, 30))
+    for lv in (0, 2):
+        region = tree.region_at(lv, 20, 20)
+        np.testing.assert_array_equal(
+            tree.mask_of(lv, region, window=window), tree.mask_of(lv, region)[window]
+        )
 
 
 def test_ucm_values_grow_with_the_separating_level(two_shade_quadrants):
