@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QColor, QPen
 
 from ..core.annotator import Annotator, union_windows
 from ..core.document import DocumentError, Slice2D
@@ -41,7 +42,7 @@ class ToolController(QObject):
         self._hover_window: Slice2D | None = None
         self._stroke: list[tuple[float, float]] = []
         self._stroke_button = Qt.MouseButton.LeftButton
-        self._preview = pg.PlotCurveItem(pen=pg.mkPen((255, 255, 255, 120), width=2))
+        self._preview = pg.PlotCurveItem()
         self._preview.setZValue(35)
         canvas.view.addItem(self._preview)
         canvas.hovered.connect(self.hover)
@@ -133,6 +134,17 @@ class ToolController(QObject):
         except DocumentError as exc:
             self.message.emit(str(exc))
 
+    def _stroke_pen(self, button) -> QPen:
+        """The stroke drawn live while dragging, as wide as what it will paint: a pen in image
+        pixels (not screen pixels) with round caps and joins, like the brush itself."""
+        erase = self.mode == ERASE or button == Qt.MouseButton.RightButton
+        color = QColor(255, 80, 80, 110) if erase else QColor(255, 255, 255, 110)
+        pen = QPen(color, 2 * round(self.radius) + 1)
+        pen.setCosmetic(False)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        return pen
+
     def drag(self, stage: str, y: float, x: float, button) -> None:
         a = self.annotator
         if a is None or self.mode == CLICK:
@@ -140,6 +152,7 @@ class ToolController(QObject):
         if stage == "start":
             self._stroke = []
             self._stroke_button = button
+            self._preview.setPen(self._stroke_pen(button))
         self._stroke.append((x, y))
         xs, ys = zip(*self._stroke, strict=True)
         self._preview.setData(np.array(xs), np.array(ys))
