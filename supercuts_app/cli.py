@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import cli_hierarchy, cli_project, cli_ssn
+from . import cli_batch, cli_hierarchy, cli_project, cli_ssn
 from .cli_common import (
     CLIError,
     backbone_from,
@@ -21,7 +21,15 @@ from .cli_common import (
     split_size,
 )
 
-SUBCOMMANDS = ("superpixels", "hierarchy", "train", "eval", "export", "import")
+SUBCOMMANDS = (
+    "superpixels",
+    "hierarchy",
+    "train",
+    "eval",
+    "export",
+    "import",
+    "precompute",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -149,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     eh.add_argument("--json", default=None, metavar="OUT", help="write results as JSON")
     eh.set_defaults(func=cli_hierarchy.cmd_eval_hierarchy)
     cli_project.add_parsers(sub)
+    cli_batch.add_parser(sub)
     return parser
 
 

@@ -102,31 +102,16 @@ def hierarchy_for_image(
     computed before for the same pixels and parameters is read instead of recomputed, and a new
     one is stored.
     """
-    from .features import cached_backbone
-    from .hierarchy import (
-        DEFAULT_REGION_WEIGHT,
-        DEFAULT_SPECTRAL_WEIGHT,
-        build_hierarchy,
-        default_edge_model,
-    )
+    from .hierarchy import build_hierarchy
     from .region_graph import deep_region_graph
 
-    backbone = backbone or cached_backbone()
-    edge_model = edge_model if edge_model is not None else default_edge_model()
-    spectral_weight = DEFAULT_SPECTRAL_WEIGHT if spectral_weight is None else spectral_weight
-    region_weight = DEFAULT_REGION_WEIGHT if region_weight is None else region_weight
+    settings = SegmentationSettings.resolve(
+        method, n_segments, backbone, edge_model, spectral_weight, region_weight
+    )
+    backbone = settings.backbone
     key = None
     if cache is not None:
-        params = {
-            "method": method,
-            "n_segments": n_segments,
-            "backbone": backbone.fingerprint(),
-            "ssn_head": _head_fingerprint(backbone) if method == "ssn" else None,
-            "edge_model": edge_model.fingerprint() if edge_model is not None else None,
-            "spectral_weight": spectral_weight,
-            "region_weight": region_weight,
-        }
-        key = segmentation_key(image_digest(image), params)
+        key = settings.cache_key(image)
         cached = cache.load(key)
         if cached is not None:
             report(progress, "hierarchy", 1.0)
@@ -146,9 +131,9 @@ def hierarchy_for_image(
     tree = build_hierarchy(
         result.labels,
         graph,
-        model=edge_model,
-        spectral_weight=spectral_weight,
-        region_weight=region_weight,
+        model=settings.edge_model,
+        spectral_weight=settings.spectral_weight,
+        region_weight=settings.region_weight,
     )
     if cache is not None and key is not None:
         try:
@@ -157,6 +142,56 @@ def hierarchy_for_image(
             pass  # a full or read-only cache folder costs a recomputation later, nothing else
     report(progress, "hierarchy", 1.0)
     return result, tree
+
+
+@dataclass(frozen=True)
+class SegmentationSettings:
+    """Everything that decides an image's superpixels and hierarchy, defaults filled in.
+
+    Its :meth:`cache_key` names the cached result, so the window, the CLI and batch precompute
+    (possibly on other machines) agree on what is already computed."""
+
+    method: str
+    n_segments: int
+    backbone: object
+    edge_model: object
+    spectral_weight: float
+    region_weight: float
+
+    @classmethod
+    def resolve(
+        cls,
+        method: str = "ssn",
+        n_segments: int = 600,
+        backbone=None,
+        edge_model=None,
+        spectral_weight: float | None = None,
+        region_weight: float | None = None,
+    ) -> SegmentationSettings:
+        from .features import cached_backbone
+        from .hierarchy import DEFAULT_REGION_WEIGHT, DEFAULT_SPECTRAL_WEIGHT, default_edge_model
+
+        return cls(
+            method,
+            n_segments,
+            backbone or cached_backbone(),
+            edge_model if edge_model is not None else default_edge_model(),
+            DEFAULT_SPECTRAL_WEIGHT if spectral_weight is None else spectral_weight,
+            DEFAULT_REGION_WEIGHT if region_weight is None else region_weight,
+        )
+
+    def cache_key(self, image: np.ndarray) -> str:
+        """Cache key of ``image``'s segmentation under these settings."""
+        params = {
+            "method": self.method,
+            "n_segments": self.n_segments,
+            "backbone": self.backbone.fingerprint(),
+            "ssn_head": _head_fingerprint(self.backbone) if self.method == "ssn" else None,
+            "edge_model": self.edge_model.fingerprint() if self.edge_model is not None else None,
+            "spectral_weight": self.spectral_weight,
+            "region_weight": self.region_weight,
+        }
+        return segmentation_key(image_digest(image), params)
 
 
 def _head_fingerprint(backbone) -> str | None:

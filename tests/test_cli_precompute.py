@@ -1,0 +1,87 @@
+"""``supercuts precompute``: serial, a separately started Dask scheduler + worker, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from PIL import Image
+
+from supercuts_app.cli import main
+from supercuts_app.core.batch import cached_keys
+from supercuts_app.core.cache import SegmentationCache
+
+
+@pytest.fixture
+def folder(tmp_path, quadrants, disk_image):
+    d = tmp_path / "imgs"
+    d.mkdir()
+    Image.fromarray(quadrants).save(d / "a.png")
+    Image.fromarray(disk_image).save(d / "b.png")
+    return d
+
+
+def test_serial_run_lists_a_bad_image_and_exit_code_says_so(tmp_path, folder, capsys):
+    (folder / "c.jpg").write_bytes(b"")
+    cache = tmp_path / "cache"
+    args = ["precompute", str(folder), "--workers", "0", "--n-segments", "40"]
+    args += ["--cache", str(cache)]
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert "2 computed, 0 already cached, 1 failed" in captured.out
+    assert "c.jpg" in captured.err
+    assert len(cached_keys(SegmentationCache(cache))) == 2
+    (folder / "c.jpg").unlink()
+    assert main(args) == 0
+    assert "0 computed, 2 already cached, 0 failed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["/nonexistent/folder"], "no such file or folder"),
+        (["IMGS", "--scheduler", "tcp://127.0.0.1:9"], "cannot reach the Dask scheduler"),
+        (["IMGS", "--workers", "-1"], "--workers must be 0 or more"),
+        (["IMGS/missing.supercuts"], "missing.supercuts"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, folder, capsys, extra, message):
+    cache = tmp_path / "cache"
+    args = [a.replace("IMGS", str(folder)) for a in extra]
+    assert main(["precompute", *args, "--cache", str(cache)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+    assert not cache.exists()
+
+
+def test_a_separately_started_scheduler_and_worker(tmp_path, folder, capsys):
+    info = tmp_path / "scheduler.json"
+    scheduler = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--port", "0",
+         "--no-dashboard", "--scheduler-file", str(info)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    worker = None
+    try:
+        deadline = time.monotonic() + 60
+        while not info.is_file() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        address = json.loads(info.read_text())["address"]
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+             "--no-dashboard"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        cache = tmp_path / "cache"
+        args = ["precompute", str(folder), "--scheduler", address, "--n-segments", "40"]
+        assert main([*args, "--cache", str(cache)]) == 0
+        assert "2 computed" in capsys.readouterr().out
+        assert len(cached_keys(SegmentationCache(cache))) == 2
+    finally:
+        for proc in (worker, scheduler):
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=30)
