@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import cli_batch, cli_hierarchy, cli_project, cli_ssn
+from . import cli_batch, cli_clicks, cli_hierarchy, cli_project, cli_ssn
 from .cli_common import (
     CLIError,
     backbone_from,
@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     ta.set_defaults(func=cli_hierarchy.cmd_train_affinity)
     cli_ssn.add_parser(tr_sub)
 
-    ev = sub.add_parser("eval", help="evaluate on BSDS500")
+    ev = sub.add_parser("eval", help="evaluate on BSDS500 (and CCP)")
     ev_sub = ev.add_subparsers(dest="what", required=True)
     es = ev_sub.add_parser("superpixels", help="ASA, boundary recall, UE, time per image")
     es.add_argument("--data", required=True, help="BSDS500 folder")
@@ -156,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     eh.add_argument("--json", default=None, metavar="OUT", help="write results as JSON")
     eh.set_defaults(func=cli_hierarchy.cmd_eval_hierarchy)
+    cli_clicks.add_parser(ev_sub)
     cli_project.add_parsers(sub)
     cli_batch.add_parser(sub)
     return parser
