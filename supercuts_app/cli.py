@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import cli_batch, cli_clicks, cli_hierarchy, cli_project, cli_ssn
+from . import cli_batch, cli_clicks, cli_hierarchy, cli_project, cli_proposals, cli_ssn
 from .cli_common import (
     CLIError,
     backbone_from,
@@ -29,6 +29,7 @@ SUBCOMMANDS = (
     "export",
     "import",
     "precompute",
+    "propose",
 )
 
 
@@ -157,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     eh.add_argument("--json", default=None, metavar="OUT", help="write results as JSON")
     eh.set_defaults(func=cli_hierarchy.cmd_eval_hierarchy)
     cli_clicks.add_parser(ev_sub)
+    cli_proposals.add_parsers(sub, ev_sub)
     cli_project.add_parsers(sub)
     cli_batch.add_parser(sub)
     return parser
