@@ -130,6 +130,13 @@ class Annotator:
         op = self.editor.erase if erase else self.editor.paint
         return self._changed(op(self.active, points, radius))
 
+    def add_mask(self, mask: np.ndarray) -> Slice2D | str | None:
+        """Add a whole (H, W) mask (an accepted proposal) to the active annotation."""
+        box = mask_bbox(mask)
+        if self.active is None or box is None:
+            return None
+        return self._changed(self.editor.add(self.active, mask[box], box))
+
     def new_object(self, category_id: int) -> int:
         self.active = self.editor.new_object(category_id)
         self.empty.add(self.active)

@@ -40,6 +40,7 @@ from .loading import (
     segmentation_for_window,
 )
 from .panels import ClassPanel, ImagePanel, ObjectPanel
+from .suggestions import SuggestionController
 from .tools import BRUSH, CLICK, ERASE, ToolController
 from .worker import Job, Worker
 
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
         self.canvas = ImageCanvas(self)
         self.setCentralWidget(self.canvas)
         self.tools = ToolController(self.canvas)
+        self.suggestions = SuggestionController(self)
         self.project: Project | None = None
         self.image_id: int | None = None
         self.opened: OpenedImage | None = None
@@ -187,6 +189,7 @@ class MainWindow(QMainWindow):
             return
         keep = self._precompute[1] if self._precompute and self._precompute[0] == image_id else None
         self.cancel(keep=keep)
+        self.suggestions.clear()
         self._generation += 1
         generation = self._generation
         self.image_id = image_id
@@ -342,6 +345,9 @@ class MainWindow(QMainWindow):
             self._edit(self.annotator.redo)
 
     def delete_selected(self) -> None:
+        if self.suggestions.active:
+            self.suggestions.reject()
+            return
         if self.annotator is not None and self.annotator.active is not None:
             self._delete(self.annotator.active)
 
@@ -370,7 +376,17 @@ class MainWindow(QMainWindow):
             self.annotator.set_hidden(ann_id, not visible)
             self.canvas.update_masks(None)
 
+    def propose_objects(self) -> None:
+        self.suggestions.propose_objects()
+
+    def propose_parts(self) -> None:
+        self.suggestions.propose_parts()
+
+    def accept_suggestion(self) -> None:
+        self.suggestions.accept()
+
     def tool_click(self) -> None:
+        self.suggestions.clear()
         self.tools.set_mode(CLICK)
         if self.annotator is not None and self.annotator.split is not None:
             self.annotator.split = None

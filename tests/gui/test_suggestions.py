@@ -1,0 +1,56 @@
+"""Tools > Propose objects / parts: dashed suggestions, Enter accepts, Delete rejects."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+
+from supercuts_app.gui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, disk_image):
+    Image.fromarray(disk_image).save(tmp_path / "disk.png")
+    w = MainWindow(n_segments=80)
+    qtbot.addWidget(w)
+    w.show()
+    with qtbot.waitSignal(w.segmentation_shown, timeout=60_000):
+        w.open_path(tmp_path)
+    yield w
+    w.close()
+
+
+def test_accepting_object_and_part_suggestions_makes_normal_annotations(qtbot, window):
+    with qtbot.waitSignal(window.suggestions.shown, timeout=60_000) as blocker:
+        qtbot.keyClick(window.canvas, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    n = blocker.args[0]
+    assert n >= 1 and len(window.suggestions._current.getData()[0]) > 0  # drawn dashed
+    first = window.suggestions.pending[0].mask.copy()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Return)
+    a = window.annotator
+    obj = a.active
+    assert obj is not None and not a.doc.get(obj).is_part
+    np.testing.assert_array_equal(a.doc.get(obj).mask, first)
+    assert len(window.suggestions.pending) == n - 1
+    if window.suggestions.pending:  # Delete rejects a suggestion, not the selected object
+        qtbot.keyClick(window.canvas, Qt.Key.Key_Delete)
+        assert len(window.suggestions.pending) == n - 2 and obj in a.doc.annotations
+
+    with qtbot.waitSignal(window.suggestions.shown, timeout=60_000):
+        qtbot.keyClick(
+            window.canvas,
+            Qt.Key.Key_P,
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+        )
+    assert window.suggestions.pending and window.suggestions.pending[0].kind == "part"
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Return)
+    part = a.doc.get(a.active)
+    assert part.is_part and part.parent_id == obj and part.mask.any()
+    assert not (part.mask & ~a.doc.get(obj).mask).any()
+    # Like any edit: undone by Ctrl+Z.
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert not a.doc.get(part.id).mask.any()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Escape)
+    assert not window.suggestions.active
