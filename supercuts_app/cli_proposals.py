@@ -42,6 +42,7 @@ def cmd_propose(ns: argparse.Namespace) -> int:
     from .core.io import write_bytes_atomic, write_png_atomic
     from .core.pipeline import hierarchy_for_image
     from .core.proposals import (
+        hierarchy_regions,
         proposal_records,
         propose_objects,
         propose_parts,
@@ -66,7 +67,7 @@ def cmd_propose(ns: argparse.Namespace) -> int:
             image, n_segments=ns.n_segments, backbone=backbone, cache=cache
         )
         feats = superpixel_features(image, tree.superpixels, backbone)
-        objects = propose_objects(feats, ns.objects)
+        objects = propose_objects(feats, ns.objects, regions=hierarchy_regions(tree))
         for obj in objects:
             obj.parts = propose_parts(feats, obj.mask, ns.parts)
         image_id = len(images) + 1

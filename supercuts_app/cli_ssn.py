@@ -25,6 +25,13 @@ def add_parser(train_sub: argparse._SubParsersAction) -> None:
     ts.add_argument("--compactness", type=float, default=0.02, help="weight of the position term")
     ts.add_argument("--limit", type=positive_int, default=None, help="first N train images")
     ts.add_argument("--val-limit", type=positive_int, default=20, help="val images per epoch")
+    ts.add_argument(
+        "--pos-scale",
+        type=float,
+        default=None,
+        metavar="W",
+        help="position weight saved for inference (default: the learned one)",
+    )
     ts.add_argument("--resume", default=None, metavar="FILE", help="a <out>.last.pt checkpoint")
     ts.add_argument(
         "--threads",
@@ -44,6 +51,8 @@ def cmd_train_ssn(ns: argparse.Namespace) -> int:
     check_training_paths(ns)
     if ns.resume is not None and not Path(ns.resume).is_file():
         raise CLIError(f"--resume {ns.resume}: file not found")
+    if ns.pos_scale is not None and ns.pos_scale <= 0:
+        raise CLIError("--pos-scale must be positive")
     if ns.threads is not None:
         import torch
 
@@ -59,6 +68,7 @@ def cmd_train_ssn(ns: argparse.Namespace) -> int:
         compactness=ns.compactness,
         limit=ns.limit,
         val_limit=ns.val_limit,
+        inference_pos_scale=ns.pos_scale,
     )
     bar = tqdm(total=cfg.epochs * cfg.steps_per_epoch, desc="train ssn", unit="step",
                file=sys.stderr)  # fmt: skip

@@ -48,6 +48,9 @@ class SuperpixelFeatures:
     area: np.ndarray  # (K,) pixels
     border: np.ndarray  # (K,) pixels on the image's edge
     adjacency: sparse.csr_matrix  # (K, K) touching pairs
+    edges: np.ndarray  # (E, 2) touching pairs i < j
+    edge_gradient: np.ndarray  # (E,) mean CIELAB gradient along each shared border
+    edge_length: np.ndarray  # (E,) border length
 
     @property
     def n(self) -> int:
@@ -88,6 +91,9 @@ def superpixel_features(
         area=area,
         border=border,
         adjacency=(adj + adj.T).tocsr(),
+        edges=graph.edges,
+        edge_gradient=graph.border_gradient,
+        edge_length=graph.border_length,
     )
 
 
@@ -129,8 +135,28 @@ def eigengap_k(vals: np.ndarray, k_min: int = 2, k_max: int = 6) -> int:
     return int(k_min + np.argmax(gaps[k_min - 1 : k_max]))
 
 
-def propose_objects(f: SuperpixelFeatures, n_objects: int = 5, *, seed: int = 0) -> list[Proposal]:
-    """Up to ``n_objects`` object proposals, best first."""
+def hierarchy_regions(tree, max_regions: int = 40) -> list[np.ndarray]:
+    """Superpixel ids of every region of the levels with at most ``max_regions`` regions: more
+    candidates for :func:`propose_objects`, with borders the learned hierarchy drew."""
+    out = []
+    for level in range(tree.n_levels):
+        if tree.region_counts[level] <= max_regions:
+            table = tree.tables[level]
+            out.extend(np.nonzero(table == r)[0] for r in range(int(table.max()) + 1))
+    return out
+
+
+def propose_objects(
+    f: SuperpixelFeatures,
+    n_objects: int = 5,
+    *,
+    regions: list[np.ndarray] | None = None,
+    seed: int = 0,
+) -> list[Proposal]:
+    """Up to ``n_objects`` object proposals, best first.
+
+    ``regions`` (superpixel id arrays, e.g. :func:`hierarchy_regions`) join the spectral
+    candidates and are scored the same way."""
     k = f.n
     if k < 3:
         return []
@@ -158,6 +184,7 @@ def propose_objects(f: SuperpixelFeatures, n_objects: int = 5, *, seed: int = 0)
         _, assign = kmeans2(emb, n_clusters, minit="++", seed=rng, missing="warn")
         for c in range(n_clusters):
             candidates.extend(_components(f, np.nonzero(assign == c)[0]))
+    candidates.extend(regions or [])
     scored = []
     total = f.area.sum()
     for members in candidates:
@@ -229,14 +256,24 @@ def _components(f: SuperpixelFeatures, members: np.ndarray) -> list[np.ndarray]:
 
 
 def _objectness(f: SuperpixelFeatures, w: np.ndarray, members: np.ndarray) -> float:
-    """How cleanly ``members`` is cut from the rest (1 - cut / volume), times how little of
-    the image's edge it touches."""
+    """How cleanly ``members`` is cut from the rest in the affinity (1 - cut / volume), times
+    how little of the image's edge it touches, times how strong a colour edge its outline
+    follows (c / (1 + c), c its border gradient over the image's typical one): deep features
+    are blurred across borders, so a candidate one superpixel too wide cuts almost as cleanly
+    but lies on no edge."""
     inside = np.zeros(f.n, bool)
     inside[members] = True
     cut = w[inside][:, ~inside].sum()
     vol = w[inside].sum() + 1e-9
     edge = f.border[members].sum() / max(f.border.sum(), 1.0)
-    return float((1.0 - cut / vol) * (1.0 - edge))
+    cross = inside[f.edges[:, 0]] != inside[f.edges[:, 1]]
+    typical = np.average(f.edge_gradient, weights=f.edge_length) + 1e-9
+    c = (
+        np.average(f.edge_gradient[cross], weights=f.edge_length[cross]) / typical
+        if cross.any()
+        else 0.0
+    )
+    return float((1.0 - cut / vol) * (1.0 - edge) * c / (1.0 + c))
 
 
 def _top_distinct(f: SuperpixelFeatures, scored, n: int, max_iou: float = 0.7) -> list[Proposal]:

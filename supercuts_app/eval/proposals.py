@@ -22,7 +22,12 @@ from ..core.features import cached_backbone
 from ..core.hierarchy import MergeHierarchy
 from ..core.io import load_image
 from ..core.pipeline import hierarchy_for_image
-from ..core.proposals import propose_objects, propose_parts, superpixel_features
+from ..core.proposals import (
+    hierarchy_regions,
+    propose_objects,
+    propose_parts,
+    superpixel_features,
+)
 from ..core.ssn import lab_image
 
 
@@ -85,7 +90,8 @@ def evaluate_object_proposals(
         image = load_image(item.image_path)
         _, tree = hierarchy_for_image(image, backbone=backbone, cache=cache)
         feats = superpixel_features(image, tree.superpixels, backbone)
-        props = [p.mask for p in propose_objects(feats, n_objects)]
+        regions = hierarchy_regions(tree)
+        props = [p.mask for p in propose_objects(feats, n_objects, regions=regions)]
         base = coarse_segments(tree)[:n_objects]
         for h, human in enumerate(item.humans()):
             seg = human.segmentation

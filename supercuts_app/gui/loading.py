@@ -95,7 +95,7 @@ def outline(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def suggest(
     image: np.ndarray,
-    superpixels: np.ndarray,
+    tree,
     *,
     backbone_name: str | None = None,
     object_mask: np.ndarray | None = None,
@@ -104,17 +104,24 @@ def suggest(
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> list[Suggestion]:
-    """Object suggestions for the image, or part suggestions inside ``object_mask``."""
+    """Object suggestions for the image (from its hierarchy ``tree``'s superpixels and regions),
+    or part suggestions inside ``object_mask``."""
     from ..core.features import DEFAULT_BACKBONE, cached_backbone
-    from ..core.proposals import propose_objects, propose_parts, superpixel_features
+    from ..core.proposals import (
+        hierarchy_regions,
+        propose_objects,
+        propose_parts,
+        superpixel_features,
+    )
 
     report(progress, "deep features", 0.1)
     backbone = cached_backbone(backbone_name or DEFAULT_BACKBONE)
-    feats = superpixel_features(image, superpixels, backbone)
+    feats = superpixel_features(image, tree.superpixels, backbone)
     check_cancelled(cancel)
     report(progress, "spectral proposals", 0.6)
     if object_mask is None:
-        found, kind = propose_objects(feats, n_objects), "object"
+        regions = hierarchy_regions(tree)
+        found, kind = propose_objects(feats, n_objects, regions=regions), "object"
     else:
         found, kind = propose_parts(feats, object_mask), "part"
     check_cancelled(cancel)

@@ -62,7 +62,7 @@ class SuggestionController(QObject):
         w._start(
             suggest,
             w.current.pixels,
-            w.segmentation.tree.superpixels,
+            w.segmentation.tree,
             backbone_name=w.backbone_name,
             object_mask=object_mask,
             parent=parent,

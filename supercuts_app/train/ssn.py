@@ -9,6 +9,8 @@ term (reconstruction of pixel positions). Val ASA and boundary recall choose the
 
 from __future__ import annotations
 
+import copy
+import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -42,6 +44,10 @@ class SSNTrainConfig:
     val_limit: int = 20
     limit: int | None = None
     seed: int = 0
+    inference_pos_scale: float | None = None
+    """Position weight written into the saved head for inference (chosen on val: training's
+    compactness term pulls the learned one up, and a lower one follows borders better);
+    None keeps the learned weight. Validation during training uses the learned one."""
 
 
 @dataclass
@@ -154,6 +160,16 @@ def _reconstruct(values: torch.Tensor, q, neighbours, k: int) -> torch.Tensor:
     return out
 
 
+def for_inference(head: SSNHead, cfg: SSNTrainConfig) -> SSNHead:
+    """The head as it is saved: a copy with ``cfg.inference_pos_scale`` when one is set."""
+    if cfg.inference_pos_scale is None:
+        return head
+    out = copy.deepcopy(head)
+    with torch.no_grad():
+        out.log_scales[0] = math.log(cfg.inference_pos_scale)
+    return out
+
+
 def cells_for_crop(cfg: SSNTrainConfig, image_pixels: int = 481 * 321) -> int:
     """Superpixels in a crop at the density of ``n_segments`` on a BSDS-sized image."""
     return max(4, round(cfg.crop * cfg.crop / (image_pixels / cfg.n_segments)))
@@ -224,7 +240,9 @@ def train_ssn(
         score = scores.get("asa", 0.0) + scores.get("boundary_recall", 0.0)
         if best is None or score > best["score"] or not scores:
             best = {"epoch": epoch + 1, "score": score, **scores}
-            head.save(out, extra={"training": {"config": asdict(cfg), "best": best}})
+            for_inference(head, cfg).save(
+                out, extra={"training": {"config": asdict(cfg), "best": best}}
+            )
         torch.save(
             {"state": head.state_dict(), "optimizer": opt.state_dict(),
              "scheduler": sched.state_dict(), "epoch": epoch + 1,

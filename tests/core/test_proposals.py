@@ -6,15 +6,16 @@ import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
 
+from supercuts_app.core.pipeline import hierarchy_for_image
 from supercuts_app.core.proposals import (
     eigengap_k,
+    hierarchy_regions,
     proposal_records,
     propose_objects,
     propose_parts,
     spectral_vectors,
     superpixel_features,
 )
-from supercuts_app.core.superpixels import compute_superpixels
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -52,9 +53,9 @@ def test_eigengap_picks_the_cluster_count():
 
 def test_the_object_is_the_top_proposal_and_its_parts_follow_the_colours(two_tone_disk, backbone):
     img, disk, left = two_tone_disk
-    labels = compute_superpixels(img, n_segments=150, backbone=backbone).labels
-    feats = superpixel_features(img, labels, backbone)
-    objects = propose_objects(feats, 3)
+    _, tree = hierarchy_for_image(img, n_segments=150, backbone=backbone)
+    feats = superpixel_features(img, tree.superpixels, backbone)
+    objects = propose_objects(feats, 3, regions=hierarchy_regions(tree))
     assert objects and iou(objects[0].mask, disk) > 0.8
     assert all(0 <= o.score <= 1 for o in objects)
     assert [o.score for o in objects] == sorted((o.score for o in objects), reverse=True)

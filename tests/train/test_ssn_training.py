@@ -115,5 +115,12 @@ def test_train_ssn_command(tiny_train, tmp_path, capsys):
     # tiny_bsds has a val split: validation runs on it.
     assert main(args) == 0
     assert "best epoch 1" in capsys.readouterr().out and out.is_file()
+    learned = [float(v.detach()) for v in SSNHead.load(out).scales()]
+    # The same run with a position weight chosen for inference saves it, nothing else changes.
+    fixed = tmp_path / "fixed.pt"
+    assert main([*args[:5], str(fixed), *args[6:], "--pos-scale", "1.7"]) == 0
+    pos, colour = (float(v.detach()) for v in SSNHead.load(fixed).scales())
+    assert pos == pytest.approx(1.7) and colour == pytest.approx(learned[1])
     bad = ["train", "ssn", "--data", str(tmp_path / "none"), "--out", str(out)]
     assert main(bad) == 2
+    assert main([*args, "--pos-scale", "0"]) == 2
