@@ -6,6 +6,8 @@ annotator and refreshes them.
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
@@ -212,7 +214,9 @@ class ImagePanel(QListWidget):
         self.clear()
         for r in records:
             n = counts.get(r.id, 0)
-            item = QListWidgetItem(f"{'✓' if n else '·'} {r.path}  ({n})")
+            # The file name reads best; the path as stored (relative to the project) in the tip.
+            item = QListWidgetItem(f"{'✓' if n else '·'} {PurePath(r.path).name}  ({n})")
+            item.setToolTip(str(r.path))
             item.setData(ID_ROLE, r.id)
             self.addItem(item)
             if r.id == current:
