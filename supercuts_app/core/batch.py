@@ -52,6 +52,32 @@ def cached_keys(cache: SegmentationCache) -> frozenset[str]:
     return frozenset(p.stem for p in cache.root.glob("*.npz"))
 
 
+_MALLOC_TUNED = False
+
+
+def relax_malloc_trimming() -> None:
+    """Undo Dask's malloc setting for this worker process (glibc only; once per process).
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also freezes glibc's
+    mmap threshold, so every array above 128 KB is mapped and unmapped afresh: this work then
+    runs about half as fast (measured: 2.5 s instead of 1.3 s per BSDS image). Larger thresholds
+    keep freed memory for the next image.
+    """
+    global _MALLOC_TUNED
+    if _MALLOC_TUNED:
+        return
+    _MALLOC_TUNED = True
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        libc.mallopt(m_mmap_threshold, 64 << 20)
+        libc.mallopt(m_trim_threshold, 256 << 20)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to undo
+
+
 def precompute_image(
     path: str | Path, settings: PrecomputeSettings, done: frozenset[str] = frozenset()
 ) -> ImageOutcome:
@@ -65,6 +91,7 @@ def precompute_image(
     from .io import load_image
     from .pipeline import SegmentationSettings, hierarchy_for_image
 
+    relax_malloc_trimming()
     t0 = time.perf_counter()
     torch.set_num_threads(settings.threads)
     try:

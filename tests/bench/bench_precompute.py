@@ -3,21 +3,27 @@
 Run: ``python tests/bench/bench_precompute.py [--images 24] [--workers 2]``. Prints a Markdown
 table. Images are scikit-image samples cut and resized to BSDS500 size (481 x 321), all
 different, each computed once into an empty cache (SSN superpixels + hierarchy, 600 segments,
-one torch thread per worker). The Dask rows time from submitting the first task to storing the
-last result, with the cluster (and each worker's backbone) already started; starting the cluster
-is reported separately.
+one thread per worker and in the plain loop). The Dask rows time from submitting the first task
+to storing the last result, with the cluster (and each worker's backbone) already started;
+starting the cluster is reported separately.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import tempfile
 import time
 from pathlib import Path
 
-import cv2
-import numpy as np
+# One thread everywhere, as in each Dask worker (numpy's BLAS would otherwise give the plain
+# loop a second core).
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
 
 
 def make_images(folder: Path, count: int) -> list[Path]:
