@@ -51,14 +51,22 @@ def test_eigengap_picks_the_cluster_count():
     assert eigengap_k(np.array([0, 0.01, 0.9, 0.95])) == 2
 
 
-def test_the_object_is_the_top_proposal_and_its_parts_follow_the_colours(two_tone_disk, backbone):
+def test_the_object_is_the_top_proposal(two_tone_disk, backbone):
+    img, disk, left = two_tone_disk
+    plain = img.copy()
+    plain[disk] = (210, 40, 40)  # one colour: the disk is unambiguously the object
+    _, tree = hierarchy_for_image(plain, n_segments=150, backbone=backbone)
+    feats = superpixel_features(plain, tree.superpixels, backbone)
+    objects = propose_objects(feats, 3, regions=hierarchy_regions(tree))
+    assert objects and iou(objects[0].mask, disk) > 0.9
+    assert all(0 <= o.score <= 1 for o in objects)
+    assert [o.score for o in objects] == sorted((o.score for o in objects), reverse=True)
+
+
+def test_parts_follow_the_colours_inside_the_object(two_tone_disk, backbone):
     img, disk, left = two_tone_disk
     _, tree = hierarchy_for_image(img, n_segments=150, backbone=backbone)
     feats = superpixel_features(img, tree.superpixels, backbone)
-    objects = propose_objects(feats, 3, regions=hierarchy_regions(tree))
-    assert objects and iou(objects[0].mask, disk) > 0.8
-    assert all(0 <= o.score <= 1 for o in objects)
-    assert [o.score for o in objects] == sorted((o.score for o in objects), reverse=True)
     parts = propose_parts(feats, disk, 2)
     assert len(parts) == 2 and all(not (p.mask & ~disk).any() for p in parts)
     assert max(iou(p.mask, left) for p in parts) > 0.8
