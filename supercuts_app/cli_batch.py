@@ -83,10 +83,12 @@ def cmd_precompute(ns: argparse.Namespace) -> int:
         method=ns.method, n_segments=ns.n_segments, backbone=ns.backbone, threads=ns.threads
     )
     cache = SegmentationCache(ns.cache)
+    if cache.root.exists() and not cache.root.is_dir():
+        raise CLIError(f"--cache {cache.root} exists and is not a folder")
     outcomes: list = []
     if ns.scheduler is None and ns.workers == 0:
         stopped = _run(
-            paths, outcomes, lambda tick: precompute_serial(paths, settings, cache, tick)
+            paths, outcomes, lambda tick: precompute_serial(paths, settings, cache, tick), cache
         )
     else:
         # Connect (or start the local cluster) before the progress bar: a wrong address is a
@@ -96,6 +98,7 @@ def cmd_precompute(ns: argparse.Namespace) -> int:
                 paths,
                 outcomes,
                 lambda tick: precompute_on_dask(client, paths, settings, cache, tick),
+                cache,
             )
     if stopped:
         counts = summarize(outcomes)
@@ -116,8 +119,10 @@ def cmd_precompute(ns: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
-def _run(paths: list[Path], outcomes: list, work) -> bool:
-    """Run ``work(tick)`` under a progress bar with rate and ETA; True when Ctrl+C stopped it."""
+def _run(paths: list[Path], outcomes: list, work, cache) -> bool:
+    """Run ``work(tick)`` under a progress bar with rate and ETA; True when Ctrl+C stopped it.
+
+    A cache that cannot be written stops the run with one line (what was stored stays)."""
     from tqdm import tqdm
 
     from .core.batch import summarize
@@ -133,6 +138,8 @@ def _run(paths: list[Path], outcomes: list, work) -> bool:
             work(tick)
         except KeyboardInterrupt:
             return True
+        except OSError as exc:
+            raise CLIError(f"cannot write the cache {cache.root}: {exc.strerror or exc}") from None
     return False
 
 

@@ -46,15 +46,28 @@ def test_serial_run_lists_a_bad_image_and_exit_code_says_so(tmp_path, folder, ca
         (["IMGS", "--scheduler", "tcp://127.0.0.1:9"], "cannot reach the Dask scheduler"),
         (["IMGS", "--workers", "-1"], "--workers must be 0 or more"),
         (["IMGS/missing.supercuts"], "missing.supercuts"),
+        (["IMGS", "--workers", "0", "--cache", "IMGS/a.png"], "is not a folder"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, folder, capsys, extra, message):
     cache = tmp_path / "cache"
     args = [a.replace("IMGS", str(folder)) for a in extra]
-    assert main(["precompute", *args, "--cache", str(cache)]) == 2
+    if "--cache" not in args:
+        args += ["--cache", str(cache)]
+    assert main(["precompute", *args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
     assert not cache.exists()
+
+
+def test_a_cache_that_cannot_be_written_stops_with_one_line(tmp_path, folder, capsys):
+    # A folder inside a file cannot be created, whoever runs the test (even root).
+    cache = folder / "a.png" / "cache"
+    args = ["precompute", str(folder), "--workers", "0", "--n-segments", "40"]
+    assert main([*args, "--cache", str(cache)]) == 2
+    # The progress bar had started: the message is the one line after it.
+    err = [line for line in capsys.readouterr().err.splitlines() if "supercuts:" in line]
+    assert len(err) == 1 and "cannot write the cache" in err[0]
 
 
 def test_a_separately_started_scheduler_and_worker(tmp_path, folder, capsys):
