@@ -113,11 +113,45 @@ def soft_slic(
     f = pixel_features.reshape(b, c, h * w)
     centroids = F.adaptive_avg_pool2d(pixel_features, (rows, cols)).reshape(b, c, k)
     neighbours, valid = _neighbour_cells(h, w, rows, cols, pixel_features.device)
+    # Without autograd, the same arithmetic runs in reused buffers (no large temporaries).
+    inference = not (torch.is_grad_enabled() and pixel_features.requires_grad)
+    assign = _assign_inplace if inference else _assign
+    update = _update_inplace if inference else _update
     for _ in range(n_iter):
-        q = _assign(f, centroids, neighbours, valid)
-        centroids = _update(f, q, neighbours, k)
-    q = _assign(f, centroids, neighbours, valid)
+        q = assign(f, centroids, neighbours, valid)
+        centroids = update(f, q, neighbours, k)
+    q = assign(f, centroids, neighbours, valid)
     return SoftAssignment(q=q, neighbours=neighbours, centroids=centroids, grid=(rows, cols))
+
+
+def _assign_inplace(f, centroids, neighbours, valid) -> torch.Tensor:
+    """:func:`_assign` for inference: the same operations, in buffers reused for all 9 cells."""
+    b, c, n = f.shape
+    logits = f.new_empty(b, len(_OFFSETS), n)
+    gathered = f.new_empty(b, c, n)
+    diff = f.new_empty(b, c, n)
+    for d in range(len(_OFFSETS)):
+        torch.index_select(centroids, 2, neighbours[d], out=gathered)
+        torch.sub(f, gathered, out=diff)
+        diff.mul_(diff)
+        torch.sum(diff, dim=1, out=logits[:, d])
+    logits.neg_()
+    logits.masked_fill_(~valid[None], _FAR)
+    return torch.softmax(logits, dim=1)
+
+
+def _update_inplace(f, q, neighbours, k) -> torch.Tensor:
+    """:func:`_update` for inference, accumulating in place."""
+    b, c, _ = f.shape
+    num = f.new_zeros(b, c, k)
+    den = f.new_zeros(b, 1, k)
+    weighted = torch.empty_like(f)
+    for d in range(len(_OFFSETS)):
+        w = q[:, d : d + 1]
+        torch.mul(f, w, out=weighted)
+        num.index_add_(2, neighbours[d], weighted)
+        den.index_add_(2, neighbours[d], w)
+    return num / den.clamp_min(1e-8)
 
 
 def _assign(f, centroids, neighbours, valid) -> torch.Tensor:

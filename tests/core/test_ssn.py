@@ -30,6 +30,15 @@ def test_gradients_reach_the_pixel_features():
     assert feats.grad.abs().sum() > 0
 
 
+def test_inference_buffers_compute_exactly_what_training_computes():
+    feats = torch.randn(2, 6, 40, 52)
+    trained = soft_slic(feats.clone().requires_grad_(True), 5, 6, n_iter=4)
+    with torch.no_grad():
+        inferred = soft_slic(feats, 5, 6, n_iter=4)
+    assert torch.equal(trained.q.detach(), inferred.q)
+    assert torch.equal(trained.centroids.detach(), inferred.centroids)
+
+
 def test_superpixel_borders_follow_colour_edges(quadrants):
     labels = ssn_superpixels(quadrants, 16, backbone=None, params=SSNParams(feature_scale=0))
     # No superpixel may straddle the quadrant borders.
