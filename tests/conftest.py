@@ -69,3 +69,30 @@ def tiny_bsds(tmp_path, quadrants):
             }
         scipy.io.savemat(data / "groundTruth" / "val" / f"{name}.mat", {"groundTruth": cells})
     return tmp_path
+
+
+@pytest.fixture()
+def tiny_ccp(tmp_path, quadrants):
+    """A one-photo data set in CCP's layout: the person is the right half, hair above skin."""
+    ccp = tmp_path / "ccp"
+    (ccp / "photos").mkdir(parents=True)
+    (ccp / "pixel-level").mkdir()
+    names = np.empty((1, 3), dtype=object)
+    names[0, :] = ["null", "hair", "skin"]
+    scipy.io.savemat(ccp / "label_list.mat", {"label_list": names})
+    labels = np.zeros((96, 128), np.uint8)
+    labels[:48, 64:] = 1
+    labels[48:, 64:] = 2
+    scipy.io.savemat(ccp / "pixel-level" / "0001.mat", {"groundtruth": labels})
+    Image.fromarray(quadrants).save(ccp / "photos" / "0001.jpg", quality=98)
+    return ccp
+
+
+@pytest.fixture()
+def image_folder(tmp_path, quadrants, disk_image):
+    """A folder with two small images, ``a.png`` and ``b.png``."""
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    Image.fromarray(quadrants).save(folder / "a.png")
+    Image.fromarray(disk_image).save(folder / "b.png")
+    return folder

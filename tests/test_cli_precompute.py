@@ -8,7 +8,6 @@ import sys
 import time
 
 import pytest
-from PIL import Image
 
 from supercuts_app.cli import main
 from supercuts_app.core.batch import cached_keys
@@ -16,12 +15,8 @@ from supercuts_app.core.cache import SegmentationCache
 
 
 @pytest.fixture
-def folder(tmp_path, quadrants, disk_image):
-    d = tmp_path / "imgs"
-    d.mkdir()
-    Image.fromarray(quadrants).save(d / "a.png")
-    Image.fromarray(disk_image).save(d / "b.png")
-    return d
+def folder(image_folder):
+    return image_folder
 
 
 def test_serial_run_lists_a_bad_image_and_exit_code_says_so(tmp_path, folder, capsys):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
-import scipy.io
 from PIL import Image
 
 from supercuts_app.cli import main
@@ -39,7 +37,7 @@ def test_propose_bad_input_is_one_line_and_writes_nothing(tmp_path, disk_image, 
     assert not (tmp_path / "p.json").exists()
 
 
-def test_eval_proposals_on_tiny_bsds_and_ccp(tmp_path, tiny_bsds, quadrants, capsys):
+def test_eval_proposals_on_tiny_bsds_and_ccp(tmp_path, tiny_bsds, tiny_ccp, capsys):
     out = tmp_path / "o.json"
     assert main(["eval", "proposals", "--data", str(tiny_bsds), "--json", str(out)]) == 0
     result = json.loads(out.read_text())
@@ -48,17 +46,7 @@ def test_eval_proposals_on_tiny_bsds_and_ccp(tmp_path, tiny_bsds, quadrants, cap
     assert all(0 <= r["spectral_top5"] <= 1 for r in result["rows"])
     assert "top 5" in capsys.readouterr().out
 
-    ccp = tmp_path / "ccp"
-    (ccp / "photos").mkdir(parents=True)
-    (ccp / "pixel-level").mkdir()
-    names = np.empty((1, 3), dtype=object)
-    names[0, :] = ["null", "hair", "skin"]
-    scipy.io.savemat(ccp / "label_list.mat", {"label_list": names})
-    labels = np.zeros((96, 128), np.uint8)
-    labels[:48, 64:] = 1
-    labels[48:, 64:] = 2
-    scipy.io.savemat(ccp / "pixel-level" / "0001.mat", {"groundtruth": labels})
-    Image.fromarray(quadrants).save(ccp / "photos" / "0001.jpg", quality=98)
+    ccp = tiny_ccp
     assert main(["eval", "proposals", "--data", str(ccp), "--dataset", "ccp", "--json",
                  str(out)]) == 0  # fmt: skip
     result = json.loads(out.read_text())

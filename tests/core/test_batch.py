@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from supercuts_app.core.batch import (
     DONE,
@@ -21,13 +20,9 @@ from supercuts_app.core.pipeline import SegmentationSettings, hierarchy_for_imag
 
 
 @pytest.fixture
-def folder(tmp_path, quadrants, disk_image):
-    d = tmp_path / "imgs"
-    d.mkdir()
-    Image.fromarray(quadrants).save(d / "a.png")
-    Image.fromarray(disk_image).save(d / "b.png")
-    (d / "c.jpg").write_bytes(b"not an image")
-    return d
+def folder(image_folder):
+    (image_folder / "c.jpg").write_bytes(b"not an image")
+    return image_folder
 
 
 SETTINGS = PrecomputeSettings(n_segments=40)

@@ -6,8 +6,6 @@ import json
 
 import numpy as np
 import pytest
-import scipy.io
-from PIL import Image
 
 from supercuts_app.cli import main
 from supercuts_app.core.hierarchy import MergeHierarchy, level_tables
@@ -80,7 +78,7 @@ def test_colour_baseline_merges_similar_colours_first(quadrants):
     assert len(np.unique(labels[:48, :64])) == 1 and labels[0, 0] != labels[0, 127]
 
 
-def test_eval_clicks_cli_on_tiny_bsds_and_ccp(tmp_path, tiny_bsds, quadrants, capsys):
+def test_eval_clicks_cli_on_tiny_bsds_and_ccp(tmp_path, tiny_bsds, tiny_ccp, capsys):
     out = tmp_path / "c.json"
     args = ["eval", "clicks", "--data", str(tiny_bsds), "--n-segments", "48", "--json", str(out)]
     assert main(args) == 0
@@ -90,17 +88,7 @@ def test_eval_clicks_cli_on_tiny_bsds_and_ccp(tmp_path, tiny_bsds, quadrants, ca
     assert all(r["noc85"] <= 20 for r in result["rows"])
     assert "NoC@85" in capsys.readouterr().out
 
-    ccp = tmp_path / "ccp"
-    (ccp / "photos").mkdir(parents=True)
-    (ccp / "pixel-level").mkdir()
-    names = np.empty((1, 3), dtype=object)
-    names[0, :] = ["null", "hair", "skin"]
-    scipy.io.savemat(ccp / "label_list.mat", {"label_list": names})
-    labels = np.zeros((96, 128), np.uint8)
-    labels[:48, 64:] = 1
-    labels[48:, 64:] = 2
-    scipy.io.savemat(ccp / "pixel-level" / "0001.mat", {"groundtruth": labels})
-    Image.fromarray(quadrants).save(ccp / "photos" / "0001.jpg", quality=98)
+    ccp = tiny_ccp
     assert main(["eval", "clicks", "--data", str(ccp), "--dataset", "ccp", "--json", str(out),
                  "--n-segments", "48"]) == 0  # fmt: skip
     result = json.loads(out.read_text())
