@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
-from .cli_common import CLIError, positive_int
+from .cli_common import eval_dataset_size, positive_int
 
 
 def add_parser(ev_sub: argparse._SubParsersAction) -> None:
@@ -36,22 +35,13 @@ def cmd_eval_clicks(ns: argparse.Namespace) -> int:
 
     from .core.cache import SegmentationCache
     from .core.io import write_bytes_atomic
-    from .eval.bsds import DatasetError, find_data_dir, iter_split
-    from .eval.ccp import iter_ccp
     from .eval.click_benchmark import bsds_targets, ccp_targets, evaluate_clicks, format_table
 
-    if ns.json and not Path(ns.json).resolve().parent.is_dir():
-        raise CLIError(f"--json {ns.json}: folder does not exist")
-    try:
-        if ns.dataset == "bsds":
-            find_data_dir(ns.data)
-            total = len(list(iter_split(ns.data, ns.split, limit=ns.limit)))
-            targets = bsds_targets(ns.data, ns.split, ns.limit, ns.annotations)
-        else:
-            total = sum(1 for _ in iter_ccp(ns.data, limit=ns.limit))
-            targets = ccp_targets(ns.data, ns.limit)
-    except DatasetError as exc:
-        raise CLIError(str(exc)) from None
+    total = eval_dataset_size(ns)
+    if ns.dataset == "bsds":
+        targets = bsds_targets(ns.data, ns.split, ns.limit, ns.annotations)
+    else:
+        targets = ccp_targets(ns.data, ns.limit)
     with tqdm(desc="click robot", total=total, unit="img", file=sys.stderr) as bar:
         result = evaluate_clicks(
             targets,

@@ -82,6 +82,22 @@ def check_training_paths(ns: argparse.Namespace) -> None:
         raise CLIError(f"--out {ns.out}: folder does not exist")
 
 
+def eval_dataset_size(ns: argparse.Namespace) -> int:
+    """Images an ``eval`` command over BSDS500 or CCP (``ns.dataset``) will read, or a CLIError
+    (also when ``--json``'s folder does not exist)."""
+    from .eval.bsds import DatasetError
+    from .eval.ccp import iter_ccp
+
+    if ns.json and not Path(ns.json).resolve().parent.is_dir():
+        raise CLIError(f"--json {ns.json}: folder does not exist")
+    if ns.dataset == "bsds":
+        return split_size(ns)
+    try:
+        return sum(1 for _ in iter_ccp(ns.data, limit=ns.limit))
+    except DatasetError as exc:
+        raise CLIError(str(exc)) from None
+
+
 def split_size(ns: argparse.Namespace) -> int:
     """Images in the BSDS500 split that ``ns`` names, or a CLIError saying what is wrong."""
     from .eval.bsds import DatasetError, find_data_dir, iter_split

@@ -7,7 +7,13 @@ import json
 import sys
 from pathlib import Path
 
-from .cli_common import CLIError, expand_inputs, positive_int, run_per_image
+from .cli_common import (
+    CLIError,
+    eval_dataset_size,
+    expand_inputs,
+    positive_int,
+    run_per_image,
+)
 
 
 def add_parsers(sub: argparse._SubParsersAction, ev_sub: argparse._SubParsersAction) -> None:
@@ -98,24 +104,13 @@ def cmd_eval_proposals(ns: argparse.Namespace) -> int:
 
     from .core.cache import SegmentationCache
     from .core.io import write_bytes_atomic
-    from .eval.bsds import DatasetError, find_data_dir, iter_split
-    from .eval.ccp import iter_ccp
     from .eval.proposals import (
         evaluate_object_proposals,
         evaluate_part_proposals,
         format_proposal_table,
     )
 
-    if ns.json and not Path(ns.json).resolve().parent.is_dir():
-        raise CLIError(f"--json {ns.json}: folder does not exist")
-    try:
-        if ns.dataset == "bsds":
-            find_data_dir(ns.data)
-            total = len(list(iter_split(ns.data, ns.split, limit=ns.limit)))
-        else:
-            total = sum(1 for _ in iter_ccp(ns.data, limit=ns.limit))
-    except DatasetError as exc:
-        raise CLIError(str(exc)) from None
+    total = eval_dataset_size(ns)
     with tqdm(desc="proposals", total=total, unit="img", file=sys.stderr) as bar:
         tick = lambda n: bar.update(1)  # noqa: E731
         if ns.dataset == "bsds":

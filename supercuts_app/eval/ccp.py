@@ -8,6 +8,7 @@ labelled items: clothing pieces, hair and skin. ``ROOT`` holds ``photos/NNNN.jpg
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +21,17 @@ from .bsds import DatasetError
 
 @dataclass
 class PersonItem:
-    """One photo: its path, the person mask and named part masks."""
+    """One photo: its path, the person mask and named part masks (read when first asked for,
+    so listing the photos costs no label file)."""
 
     image_path: Path
-    labels: np.ndarray
+    truth_path: Path
     names: dict[int, str]
+
+    @functools.cached_property
+    def labels(self) -> np.ndarray:
+        """(H, W) label map, 0 = background."""
+        return scipy.io.loadmat(self.truth_path)["groundtruth"].astype(np.int32)
 
     @property
     def name(self) -> str:
@@ -65,5 +72,4 @@ def iter_ccp(root: str | Path, *, limit: int | None = None) -> Iterator[PersonIt
         photo = root / "photos" / f"{truth.stem}.jpg"
         if not photo.is_file():
             continue
-        labels = scipy.io.loadmat(truth)["groundtruth"].astype(np.int32)
-        yield PersonItem(photo, labels, names)
+        yield PersonItem(photo, truth, names)
