@@ -74,9 +74,9 @@ def main() -> int:
         elif name == "undo":
             window.undo()
         elif name == "propose":
-            window.propose_objects()
+            window.suggestions.propose_objects()
             if window.suggestions.active:
-                window.accept_suggestion()
+                window.suggestions.accept()
         QTimer.singleShot(rng.randint(50, 400), act)
 
     QTimer.singleShot(2000, act)

@@ -6,6 +6,7 @@ dialog can never miss a key.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,7 +16,8 @@ from PySide6.QtWidgets import QDialog, QMainWindow, QTableWidget, QTableWidgetIt
 
 @dataclass(frozen=True)
 class Shortcut:
-    """One action: its menu, name, key and the window method it calls."""
+    """One action: its menu, name, key and the window method it calls (a dotted path reaches a
+    method of one of the window's parts, e.g. ``canvas.fit``)."""
 
     menu: str
     name: str
@@ -45,12 +47,14 @@ SHORTCUTS = (
     Shortcut("&Tools", "Eraser", "E", "tool_erase"),
     Shortcut("&Tools", "Bigger brush", "+", "brush_bigger"),
     Shortcut("&Tools", "Smaller brush", "-", "brush_smaller"),
-    Shortcut("&Tools", "Propose objects", "Ctrl+P", "propose_objects"),
-    Shortcut("&Tools", "Propose parts of selected object", "Ctrl+Shift+P", "propose_parts"),
-    Shortcut("&Tools", "Accept suggestion", "Return", "accept_suggestion"),
+    Shortcut("&Tools", "Propose objects", "Ctrl+P", "suggestions.propose_objects"),
+    Shortcut(
+        "&Tools", "Propose parts of selected object", "Ctrl+Shift+P", "suggestions.propose_parts"
+    ),
+    Shortcut("&Tools", "Accept suggestion", "Return", "suggestions.accept"),
     Shortcut("&Tools", "Segmentation settings…", "", "ask_segmentation_settings"),
-    Shortcut("&View", "Show boundaries", "Tab", "toggle_boundaries"),
-    Shortcut("&View", "Fit image", "F", "fit"),
+    Shortcut("&View", "Show boundaries", "Tab", "canvas.toggle_boundaries"),
+    Shortcut("&View", "Fit image", "F", "canvas.fit"),
     Shortcut("&View", "Finer level", "[", "finer"),
     Shortcut("&View", "Coarser level", "]", "coarser"),
     Shortcut("&Help", "Shortcuts…", "F1", "show_shortcuts"),
@@ -76,7 +80,7 @@ def build_actions(window: QMainWindow) -> dict[str, QAction]:
         action = QAction(sc.name, window)
         if sc.key:
             action.setShortcut(QKeySequence(sc.key))
-        slot: Callable = getattr(window, sc.slot)
+        slot: Callable = functools.reduce(getattr, sc.slot.split("."), window)
         action.triggered.connect(lambda _=False, slot=slot: slot())
         menus[sc.menu].addAction(action)
         window.addAction(action)

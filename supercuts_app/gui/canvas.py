@@ -117,6 +117,9 @@ class ImageCanvas(pg.GraphicsView):
     def set_boundaries_visible(self, visible: bool) -> None:
         self.boundaries.setVisible(visible)
 
+    def toggle_boundaries(self) -> None:
+        self.set_boundaries_visible(not self.boundaries.isVisible())
+
     def set_masks(self, rgba: np.ndarray | None) -> None:
         """Show a new mask layer (from :class:`~supercuts_app.core.overlay.MaskOverlay`)."""
         self.masks.set_image(rgba)

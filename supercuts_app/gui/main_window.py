@@ -299,12 +299,6 @@ class MainWindow(QMainWindow):
     def coarser(self) -> None:
         self.levels.step(1)
 
-    def fit(self) -> None:
-        self.canvas.fit()
-
-    def toggle_boundaries(self) -> None:
-        self.canvas.set_boundaries_visible(not self.canvas.boundaries.isVisible())
-
     # -- editing --------------------------------------------------------------------------------
     @property
     def annotator(self):
@@ -375,15 +369,6 @@ class MainWindow(QMainWindow):
         if self.annotator is not None:
             self.annotator.set_hidden(ann_id, not visible)
             self.canvas.update_masks(None)
-
-    def propose_objects(self) -> None:
-        self.suggestions.propose_objects()
-
-    def propose_parts(self) -> None:
-        self.suggestions.propose_parts()
-
-    def accept_suggestion(self) -> None:
-        self.suggestions.accept()
 
     def tool_click(self) -> None:
         self.suggestions.clear()
