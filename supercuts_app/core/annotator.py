@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import reduce
 
 import numpy as np
 from scipy import ndimage
@@ -152,22 +151,14 @@ class Annotator:
         self.empty.add(self.active)
         return self.active
 
-    def select(self, ann_id: int | None) -> Slice2D | None:
-        """Make ``ann_id`` the active annotation (drawn highlighted); returns what to redraw."""
+    def select(self, ann_id: int | None) -> str:
+        """Make ``ann_id`` the active annotation (drawn highlighted: a colour-table change)."""
         if ann_id is not None:
             self.doc.get(ann_id)
-        previous, self.active = self.overlay.highlight, ann_id
+        self.active = ann_id
         self.overlay.highlight = ann_id
-        boxes = [
-            mask_bbox(self.doc.annotations[i].mask)
-            for i in {previous, ann_id}
-            if i in self.doc.annotations
-        ]
-        boxes = [b for b in boxes if b is not None]
-        window = reduce(union_windows, boxes) if boxes else None
-        if window is not None:
-            self.overlay.refresh(window)
-        return window
+        self.overlay.recolor()
+        return FULL
 
     def delete(self, ann_id: int) -> Slice2D | str | None:
         window = self._changed(self.editor.delete(ann_id))
@@ -228,14 +219,6 @@ class Annotator:
                 # Created, or lost pixels: only then can it have become empty.
                 if not ann.mask.any():
                     self.empty.add(c.id)
-
-
-def union_windows(a: Slice2D, b: Slice2D) -> Slice2D:
-    """The smallest rectangle holding both."""
-    return (
-        slice(min(a[0].start, b[0].start), max(a[0].stop, b[0].stop)),
-        slice(min(a[1].start, b[1].start), max(a[1].stop, b[1].stop)),
-    )
 
 
 def superpixel_boxes(superpixels: np.ndarray) -> np.ndarray:

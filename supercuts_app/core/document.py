@@ -160,11 +160,18 @@ class _Recorder:
                 continue
             shape = (window[0].stop - window[0].start, window[1].stop - window[1].start)
             old = crop if crop is not None else np.zeros(shape, bool)
-            new = ann.mask[window].copy() if ann is not None else np.zeros(shape, bool)
-            if before == after and np.array_equal(old, new):
-                continue
-            top_left = (window[0].start, window[1].start)
-            changes.append(AnnotationChange(ann_id, before, after, top_left, old, new))
+            new = ann.mask[window] if ann is not None else np.zeros(shape, bool)
+            box = mask_bbox(old != new)
+            if box is None:
+                if before == after:
+                    continue
+                box = (slice(0, 0), slice(0, 0))
+            # Only the rectangle that really changed is kept: an object that lost a corner to a
+            # large region costs that corner, in undo memory and in redraws.
+            top_left = (window[0].start + box[0].start, window[1].start + box[1].start)
+            changes.append(
+                AnnotationChange(ann_id, before, after, top_left, _own(old, box), _own(new, box))
+            )
         return Edit(name, tuple(changes)) if changes else None
 
 
@@ -479,11 +486,22 @@ class ImageAnnotations:
             for other in self.annotations.values():
                 if other.id == obj.id or other.parent_id == obj.id:
                     continue
-                taken = other.mask[window] & gain
-                if taken.any():
-                    rec.touch(other.id, window)
-                    other.mask[window] &= ~gain
+                box = mask_bbox(other.mask[window] & gain)
+                if box is not None:
+                    # Undo keeps only the rectangle this object loses, not the whole window.
+                    inner = (
+                        slice(window[0].start + box[0].start, window[0].start + box[0].stop),
+                        slice(window[1].start + box[1].start, window[1].start + box[1].stop),
+                    )
+                    rec.touch(other.id, inner)
+                    other.mask[inner] &= ~gain[box]
         obj.mask[window] |= gain
+
+
+def _own(array: np.ndarray, box: Slice2D) -> np.ndarray:
+    """``array[box]`` as an array of its own (a view would keep all of ``array`` alive)."""
+    crop = array[box]
+    return array if crop.shape == array.shape and array.base is None else crop.copy(order="F")
 
 
 def _order(a: Annotation) -> tuple[int, int]:

@@ -48,3 +48,11 @@ def brush_crop(
     for p in local:
         cv2.circle(out, p, r, 1, thickness=-1)
     return out.astype(bool), (slice(y0, y1), slice(x0, x1))
+
+
+def union_box(a: Slice2D, b: Slice2D) -> Slice2D:
+    """The smallest rectangle holding both."""
+    return (
+        slice(min(a[0].start, b[0].start), max(a[0].stop, b[0].stop)),
+        slice(min(a[1].start, b[1].start), max(a[1].stop, b[1].stop)),
+    )

@@ -1,9 +1,11 @@
-"""The mask layer of the window as an RGBA image, updated only where an edit changed pixels.
+"""The mask layer of the window: an owner map and colour tables, updated only where edits land.
 
 Each pixel shows its topmost object in that object's colour, or, inside a part, the part class's
 colour hatched with the object's colour, so parts read as parts of their object. The layer keeps
-an owner map (which annotation colours each pixel) and recomputes owner and colour only in the
-rectangle an edit touched: a click costs time in proportion to the region, not to the image.
+an *owner map* (which annotation colours each pixel, as a slot number that stays fixed while the
+annotation exists) and two small colour tables indexed by slot. An edit recomputes the owner only
+at the pixels it changed; selecting, highlighting or recolouring only rebuilds the tables. The
+window draws ``tables[owner]`` for the part in view, so nothing here is proportional to the image.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from __future__ import annotations
 import numpy as np
 
 from .categories import PALETTE, RGB
-from .document import Edit, ImageAnnotations, Slice2D
+from .document import Annotation, Edit, ImageAnnotations, Slice2D
+from .masks import union_box
 
 FILL_ALPHA = 150
+HIGHLIGHT_ALPHA = 215
 HATCH_PERIOD = 8  # pixels between hatching stripes in parts
 
 
@@ -28,6 +32,11 @@ def part_shade(color: RGB, part_index: int) -> RGB:
     step = 0.35 + 0.15 * (part_index // 2 % 3)
     target = 255.0 if part_index % 2 == 0 else 0.0
     return tuple(int(v) for v in np.round(c + (target - c) * step))  # type: ignore[return-value]
+
+
+def hatch_stripes(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Where the hatching of parts is drawn, for grid ``rows`` x ``cols`` (broadcast)."""
+    return (rows[:, None] + cols[None, :]) % HATCH_PERIOD < 2
 
 
 def edit_window(edit: Edit, shape: tuple[int, int]) -> Slice2D | None:
@@ -47,21 +56,38 @@ def edit_window(edit: Edit, shape: tuple[int, int]) -> Slice2D | None:
 
 
 class MaskOverlay:
-    """RGBA (H, W, 4) rendering of an :class:`ImageAnnotations`, kept in step incrementally.
+    """Owner map and colour tables of an :class:`ImageAnnotations`, kept in step incrementally.
 
-    Call :meth:`refresh` after any edit with the window :func:`edit_window` gives (or None for a
-    full redraw, e.g. after a reorder or recolour); it returns the window that changed.
+    Attributes
+    ----------
+    owner : ndarray
+        (H, W) slot of the annotation drawn at each pixel (0: none).
+    fill, hatch : ndarray
+        (slots, 4) uint8 RGBA per slot: the fill colour, and the colour of the hatching
+        stripes (:func:`hatch_stripes`; equal to ``fill`` for objects).
+
+    Call :meth:`refresh_edit` after an edit, :meth:`refresh` with a window (or None for all)
+    after changes of order or visibility, and :meth:`recolor` after changes of colour or
+    highlight only.
     """
 
     def __init__(self, doc: ImageAnnotations, *, hidden: set[int] | None = None) -> None:
         self.doc = doc
         self.hidden: set[int] = set(hidden or ())
         self.highlight: int | None = None
-        self.rgba = np.zeros((*doc.shape, 4), np.uint8)
-        yy = np.arange(doc.shape[0], dtype=np.int32)[:, None]
-        xx = np.arange(doc.shape[1], dtype=np.int32)[None, :]
-        self._stripes = (yy + xx) % HATCH_PERIOD < 2  # made once: redraws only slice it
+        # Column-major like the masks, so that combining them streams through memory.
+        self.owner = np.zeros(doc.shape, np.uint16, order="F")
+        self._slots: dict[int, int] = {}
+        self.fill = np.zeros((1, 4), np.uint8)
+        self.hatch = np.zeros((1, 4), np.uint8)
         self.refresh(None)
+
+    @property
+    def rgba(self) -> np.ndarray:
+        """(H, W, 4) uint8 rendering of the whole image (for pictures and tests)."""
+        h, w = self.doc.shape
+        stripes = hatch_stripes(np.arange(h), np.arange(w))
+        return np.where(stripes[..., None], self.hatch[self.owner], self.fill[self.owner])
 
     def colors(self) -> dict[int, tuple[RGB, bool]]:
         """Annotation id -> (colour, is_part) as listed in the panels: objects in their own
@@ -75,78 +101,120 @@ class MaskOverlay:
                 out[part.id] = (color or part_shade(object_color(obj.id), part.id), True)
         return out
 
+    def recolor(self) -> None:
+        """Rebuild the colour tables (highlight, class colours); no pixel changes."""
+        colors = self.colors()
+        for ann_id in colors:
+            self._slot(ann_id)
+        fill = np.zeros((len(self._slots) + 1, 4), np.uint8)
+        hatch = np.zeros_like(fill)
+        for ann_id, (color, is_part) in colors.items():
+            if ann_id in self.hidden:
+                continue
+            slot = self._slots[ann_id]
+            alpha = HIGHLIGHT_ALPHA if ann_id == self.highlight else FILL_ALPHA
+            fill[slot] = (*color, alpha)
+            # Parts are hatched with their object's colour: the class and the owner both show.
+            parent = self.doc.annotations[ann_id].parent_id
+            hatch[slot] = (*(object_color(parent) if is_part else color), alpha)
+        self.fill, self.hatch = fill, hatch
+
     def refresh(
         self,
         window: Slice2D | None,
         *,
-        only: set[int] | None = None,
+        boxes: dict[int, Slice2D] | None = None,
         pixels: np.ndarray | None = None,
     ) -> Slice2D:
-        """Redraw ``window`` (everything when None); returns the redrawn window.
+        """Recompute the owner in ``window`` (everything when None) and the colour tables;
+        returns the window.
 
-        With ``pixels`` (a bool mask of the window) only those pixels are redrawn, and ``only``
-        names the annotations that can own them (:meth:`refresh_edit` knows both).
+        With ``pixels`` (a bool mask of the window) only those pixels change, and ``boxes``
+        names the annotations that can own them, each with the rectangle where it can
+        (:meth:`refresh_edit` knows both).
         """
+        self.recolor()
         if window is None:
             window = (slice(0, self.doc.shape[0]), slice(0, self.doc.shape[1]))
         ys, xs = window
-        h, w = ys.stop - ys.start, xs.stop - xs.start
-        if h <= 0 or w <= 0:
+        if ys.stop <= ys.start or xs.stop <= xs.start:
             return window
-        colors = self.colors()
-        # Owner per pixel: 0 none, else 1 + position in `drawn` (objects then their parts, so
-        # later entries, i.e. higher objects and parts, win).
+        owner = self.owner[window]
+        if pixels is None:
+            owner[...] = 0
+        else:
+            np.copyto(owner, 0, where=pixels)
+        # Later annotations in drawing order (higher objects, then parts over their object)
+        # overwrite earlier ones; a conditional copy needs no temporary per annotation.
+        for ann in self._drawn():
+            box = window if boxes is None else boxes.get(ann.id)
+            if box is None:
+                continue
+            where = ann.mask[box]
+            if pixels is not None:
+                where = where & pixels[_shift(box, window)]
+            np.copyto(self.owner[box], self.owner.dtype.type(self._slots[ann.id]), where=where)
+        return window
+
+    def refresh_edit(self, edit: Edit) -> Slice2D | None:
+        """Update what ``edit`` changed: only its changed pixels, and only from the annotations
+        that can own them (with overlap allowed, or when the order changed, the whole
+        rectangle from all annotations)."""
+        window = edit_window(edit, self.doc.shape)
+        if window is None:
+            self.recolor()
+            return None
+        if self.doc.allow_overlap or any(c.before != c.after for c in edit.changes):
+            return self.refresh(window)
+        ys, xs = window
+        touched = np.zeros((ys.stop - ys.start, xs.stop - xs.start), bool, order="F")
+        # Without overlap, a pixel an edit changed is owned afterwards by an annotation that
+        # changed there, or by the object of a part that changed there.
+        boxes: dict[int, Slice2D] = {}
+        for c in edit.changes:
+            if c.mask_after is None or not c.mask_after.size:
+                continue
+            hh, ww = c.mask_after.shape
+            box = (
+                slice(c.top_left[0], c.top_left[0] + hh),
+                slice(c.top_left[1], c.top_left[1] + ww),
+            )
+            np.bitwise_or(
+                touched[_shift(box, window)],
+                c.mask_before != c.mask_after,
+                out=touched[_shift(box, window)],
+            )
+            owners = (
+                [c.id]
+                if c.after is None or c.after.parent_id is None
+                else [c.id, c.after.parent_id]
+            )
+            for ann_id in owners:
+                boxes[ann_id] = union_box(boxes[ann_id], box) if ann_id in boxes else box
+        return self.refresh(window, boxes=boxes, pixels=touched)
+
+    def _drawn(self) -> list[Annotation]:
+        """Visible annotations in drawing order."""
         drawn = []
         for obj in self.doc.objects():
             if obj.id in self.hidden:
                 continue
             drawn.append(obj)
             drawn.extend(p for p in self.doc.parts_of(obj.id) if p.id not in self.hidden)
-        # Column-major like the masks, so combining them streams through memory.
-        owner = np.zeros((h, w), np.uint16 if len(drawn) < 65535 else np.int32, order="F")
-        for n, ann in enumerate(drawn, start=1):
-            if only is None or ann.id in only:
-                # Multiplying is branch-free and much faster than boolean-mask assignment.
-                np.maximum(owner, ann.mask[window] * owner.dtype.type(n), out=owner)
-        lut = np.zeros((len(drawn) + 1, 4), np.uint8)
-        hatch_lut = np.zeros_like(lut)
-        for n, ann in enumerate(drawn, start=1):
-            color, is_part = colors[ann.id]
-            alpha = 215 if ann.id == self.highlight else FILL_ALPHA
-            lut[n] = (*color, alpha)
-            # Parts are hatched with their object's colour: the class and the owner both show.
-            stripe = object_color(ann.parent_id) if is_part else color
-            hatch_lut[n] = (*stripe, alpha)
-        stripes = self._stripes[window]
-        # One 32-bit lookup per pixel instead of four 8-bit ones.
-        lut32, hatch32 = lut.view(np.uint32)[:, 0], hatch_lut.view(np.uint32)[:, 0]
-        rgba32 = self.rgba.view(np.uint32)[..., 0]
-        if pixels is None:
-            rgba32[window] = np.where(stripes, hatch32[owner], lut32[owner])
-            return window
-        o = owner[pixels]
-        sub = rgba32[window]
-        sub[pixels] = np.where(stripes[pixels], hatch32[o], lut32[o])
-        return window
+        return drawn
 
-    def refresh_edit(self, edit: Edit) -> Slice2D | None:
-        """Redraw what ``edit`` changed: only its changed pixels and the annotations that can
-        own them (its own and their objects; with overlap allowed, the whole rectangle)."""
-        window = edit_window(edit, self.doc.shape)
-        if window is None:
-            return None
-        if self.doc.allow_overlap or any(c.before != c.after for c in edit.changes):
-            return self.refresh(window)
-        ys, xs = window
-        touched = np.zeros((ys.stop - ys.start, xs.stop - xs.start), bool)
-        candidates = set()
-        for c in edit.changes:
-            if c.mask_after is None:
-                continue
-            y, x = c.top_left[0] - ys.start, c.top_left[1] - xs.start
-            hh, ww = c.mask_after.shape
-            touched[y : y + hh, x : x + ww] |= c.mask_before != c.mask_after
-            candidates.add(c.id)
-            if c.after is not None and c.after.parent_id is not None:
-                candidates.add(c.after.parent_id)
-        return self.refresh(window, only=candidates, pixels=touched)
+    def _slot(self, ann_id: int) -> int:
+        slot = self._slots.get(ann_id)
+        if slot is None:
+            slot = self._slots[ann_id] = len(self._slots) + 1
+            if slot > np.iinfo(self.owner.dtype).max:
+                self.owner = self.owner.astype(np.int32, order="F")
+        return slot
+
+
+def _shift(box: Slice2D, window: Slice2D) -> Slice2D:
+    """``box`` in the coordinates of ``window``'s crop."""
+    return (
+        slice(box[0].start - window[0].start, box[0].stop - window[0].start),
+        slice(box[1].start - window[1].start, box[1].stop - window[1].start),
+    )

@@ -12,7 +12,8 @@ from PySide6.QtCore import QPointF, Qt, Signal
 
 from ..core.document import Slice2D
 from ..core.render import BOUNDARY_RGB
-from .tiles import CachedImageItem, PooledIndexImage, TiledImage
+from .tiles import CachedImageItem, PooledIndexImage
+from .viewport import ViewportImage
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
@@ -67,8 +68,9 @@ class ImageCanvas(pg.GraphicsView):
         self.view.addItem(self.photo)
         self.boundary_layer = PooledIndexImage(self.view, z=10)
         self.boundaries = self.boundary_layer.item
-        self.masks = TiledImage(self.view, z=20)
-        self.hover = TiledImage(self.view, z=30)
+        self.masks = ViewportImage(self.view, z=20)
+        self.hover = ViewportImage(self.view, z=30)
+        self._overlay = None
         self.brush_cursor = pg.CircleROI([0, 0], [1, 1], movable=False, pen=pg.mkPen("w"))
         for handle in self.brush_cursor.getHandles():
             self.brush_cursor.removeHandle(handle)
@@ -87,7 +89,7 @@ class ImageCanvas(pg.GraphicsView):
         """Show a new (H, W, 3) uint8 photo, clear the other layers and fit it in view."""
         self.photo.setImage(image, levels=(0, 255), autoLevels=False)
         self.boundary_layer.set_image(None)
-        self.masks.set_image(None)
+        self.set_masks(None)
         self.hover.set_image(None)
         self._shape = image.shape[:2]
         self.fit()
@@ -120,16 +122,29 @@ class ImageCanvas(pg.GraphicsView):
     def toggle_boundaries(self) -> None:
         self.set_boundaries_visible(not self.boundaries.isVisible())
 
-    def set_masks(self, rgba: np.ndarray | None) -> None:
-        """Show a new mask layer (from :class:`~supercuts_app.core.overlay.MaskOverlay`)."""
-        self.masks.set_image(rgba)
+    def set_masks(self, overlay) -> None:
+        """Show the mask layer of a :class:`~supercuts_app.core.overlay.MaskOverlay` (its
+        ``owner`` map through its ``fill`` and ``hatch`` tables); None clears it."""
+        self._overlay = overlay
+        if overlay is None:
+            self.masks.set_image(None)
+            return
+        self.masks.set_image(overlay.owner, overlay.fill, overlay.hatch)
 
-    def update_masks(self, window: Slice2D | None) -> int:
-        """Re-render the mask layer where it changed; returns the tiles redrawn."""
-        return self.masks.update(window)
+    def update_masks(self, window: Slice2D | None) -> None:
+        """The overlay changed in ``window`` (None: anywhere, or its colours): draw it again
+        when that part is in view."""
+        o = self._overlay
+        if o is None:
+            return
+        if self.masks.index is not o.owner:  # the owner map grew a wider type
+            self.masks.set_image(o.owner, o.fill, o.hatch)
+            return
+        # Tables change only in rows of the changed annotations, so pixels elsewhere look the same.
+        self.masks.set_tables(o.fill, o.hatch, window=window)
 
     def set_mask_opacity(self, opacity: float) -> None:
-        self.masks.set_opacity(opacity)
+        self.masks.setOpacity(opacity)
 
     def set_superpixels(self, ids: np.ndarray | None, count: int = 0) -> None:
         """The superpixel id map (``count`` ids) behind hover highlighting, drawn through a
@@ -137,21 +152,19 @@ class ImageCanvas(pg.GraphicsView):
         if ids is None:
             self.hover.set_image(None)
             return
-        self.hover.set_image(ids, lut=np.zeros((count, 4), np.uint8))
+        self.hover.set_image(ids, np.zeros((count, 4), np.uint8))
 
-    def highlight(self, selected: np.ndarray, window: Slice2D | None, *, split=None) -> int:
+    def highlight(self, selected: np.ndarray, window: Slice2D | None = None, *, split=None) -> None:
         """Tint the superpixels where ``selected`` (K,) is True; ``split`` (K,) ints colour the
-        finer regions of a Shift+click in alternating shades. Only tiles meeting ``window`` are
-        redrawn."""
-        if self.hover.array is None:
-            return 0
+        finer regions of a Shift+click in alternating shades. (``window``, where the tint
+        changed, is not needed: only the part in view is drawn.)"""
+        if self.hover.index is None:
+            return
         lut = np.zeros((selected.size, 4), np.uint8)
         lut[selected] = HOVER_RGBA
         if split is not None:
-            shade = np.array(SPLIT_RGBA, np.uint8)
-            odd = (split % 2 == 1) & selected
-            lut[odd] = shade
-        return self.hover.set_lookup(lut, window)
+            lut[(split % 2 == 1) & selected] = SPLIT_RGBA
+        self.hover.set_tables(lut)
 
     def show_brush(self, y: float, x: float, radius: float, visible: bool = True) -> None:
         r = max(radius, 0.5)

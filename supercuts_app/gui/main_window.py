@@ -208,7 +208,7 @@ class MainWindow(QMainWindow):
         self.opened, self.current, self.segmentation = opened, opened.loaded, None
         pixels = opened.loaded.pixels
         self.canvas.set_image(pixels)
-        self.canvas.set_masks(opened.annotator.overlay.rgba)
+        self.canvas.set_masks(opened.annotator.overlay)
         self.canvas.set_mask_opacity(self.opacity.value() / 100)
         self.tools.set_annotator(opened.annotator)
         self.levels.set_counts([])
@@ -361,9 +361,8 @@ class MainWindow(QMainWindow):
     def _select_annotation(self, ann_id: int | None) -> None:
         if self.annotator is None:
             return
-        window = self.annotator.select(ann_id)
-        if window is not None:
-            self.canvas.update_masks(window)
+        self.annotator.select(ann_id)
+        self.canvas.update_masks(None)
 
     def _set_visible(self, ann_id: int, visible: bool) -> None:
         if self.annotator is not None:

@@ -12,8 +12,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 
-from ..core.annotator import Annotator, union_windows
+from ..core.annotator import Annotator
 from ..core.document import DocumentError, Slice2D
+from ..core.masks import union_box
 from .canvas import ImageCanvas
 
 CLICK, BRUSH, ERASE = "click", "brush", "erase"
@@ -22,7 +23,7 @@ CLICK, BRUSH, ERASE = "click", "brush", "erase"
 def _union(a: Slice2D | None, b: Slice2D | None) -> Slice2D | None:
     if a is None or b is None:
         return a or b
-    return union_windows(a, b)
+    return union_box(a, b)
 
 
 class ToolController(QObject):

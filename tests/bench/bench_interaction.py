@@ -66,7 +66,7 @@ def bench(size: tuple[int, int], repeat: int) -> dict:
         canvas.resize(1280, 800)
         canvas.set_image(image)
         canvas.set_contours(shown.ucm, tree.n_levels, 0)
-        canvas.set_masks(annotator.overlay.rgba)
+        canvas.set_masks(annotator.overlay)
         canvas.set_superpixels(tree.superpixels, tree.tables.shape[1])
         _render(canvas)
         app.processEvents()

@@ -52,7 +52,8 @@ def test_folder_opens_as_a_project_and_clicks_are_saved_at_once(qtbot, window, f
     window.tools.click(10, 10, RIGHT, NONE)
     removed = stored_masks(folder)[obj]
     assert 0 < removed < 96 * 128
-    assert window.canvas.masks.array[10, 10, 3] == 0 and window.canvas.masks.array[80, 100, 3] > 0
+    masks = window.canvas.masks
+    assert masks.rgba_at(10, 10)[3] == 0 and masks.rgba_at(80, 100)[3] > 0
     qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert stored_masks(folder)[obj] == 96 * 128
     qtbot.keyClick(
@@ -95,7 +96,7 @@ def test_shift_click_split_view_and_level_keys(qtbot, window):
     window.tools.click(10, 10, LEFT, SHIFT)
     split = window.annotator.split
     assert split is not None and split.fine_level < top
-    assert window.canvas.hover.lut[:, 3].any()  # the finer regions are shown
+    assert window.canvas.hover.fill[:, 3].any()  # the finer regions are shown
     window.tools.click(10, 10, LEFT, NONE)
     fine = window.annotator.tree.mask_of(split.fine_level, window.annotator.target_at(10, 10)[1])
     assert window.annotator.doc.get(window.annotator.active).mask.sum() == fine.sum()
@@ -109,7 +110,7 @@ def test_next_and_previous_image_and_hover(qtbot, window):
         qtbot.keyClick(window.canvas, Qt.Key.Key_D)
     assert window.image_id != first and window.current.path.name == "b_disk.png"
     window.tools.hover(60, 80)
-    assert window.canvas.hover.lut[:, 3].any()
+    assert window.canvas.hover.fill[:, 3].any()
     with qtbot.waitSignal(window.segmentation_shown, timeout=60_000):
         qtbot.keyClick(window.canvas, Qt.Key.Key_A)
     assert window.image_id == first
