@@ -75,8 +75,8 @@ class MaskOverlay:
         self.doc = doc
         self.hidden: set[int] = set(hidden or ())
         self.highlight: int | None = None
-        # Column-major like the masks, so that combining them streams through memory.
-        self.owner = np.zeros(doc.shape, np.uint16, order="F")
+        # Row-major, unlike the masks: the window reads it along rows to draw it.
+        self.owner = np.zeros(doc.shape, np.uint16)
         self._slots: dict[int, int] = {}
         self.fill = np.zeros((1, 4), np.uint8)
         self.hatch = np.zeros((1, 4), np.uint8)
@@ -208,7 +208,7 @@ class MaskOverlay:
         if slot is None:
             slot = self._slots[ann_id] = len(self._slots) + 1
             if slot > np.iinfo(self.owner.dtype).max:
-                self.owner = self.owner.astype(np.int32, order="F")
+                self.owner = self.owner.astype(np.int32)
         return slot
 
 

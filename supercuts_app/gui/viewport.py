@@ -151,21 +151,13 @@ class ViewportImage(QGraphicsObject):
     def _render(self, y0: int, y1: int, x0: int, x1: int, step: int):
         self.renders += 1
         index = self.index[y0:y1:step, x0:x1:step]
-        row, col = y0 // step, x0 // step
-        # A column-major map is read along its columns (twice as fast) into a transposed
-        # picture, which the painter transposes back.
-        transposed = self.index.flags.f_contiguous and not self.index.flags.c_contiguous
-        if transposed:
-            index, row, col = index.T, col, row
         pixels = self._fill.take(index)
         if self._hatch is not None and (self._hatch != self._fill).any():
-            stripes = self._stripes(index.shape, row, col)
+            stripes = self._stripes(index.shape, y0 // step, x0 // step)
             np.copyto(pixels, self._hatch.take(index), where=stripes)
-        pixels = np.ascontiguousarray(pixels)
         hh, ww = pixels.shape
         image = QImage(pixels.data, ww, hh, ww * 4, QImage.Format.Format_ARGB32_Premultiplied)
-        if transposed:  # picture (u, v) -> image (x0 + step * v, y0 + step * u)
-            transform = QTransform(0, step, step, 0, x0, y0)
-        else:
-            transform = QTransform(step, 0, 0, step, x0, y0)
+        # An axis-aligned scale: the raster painter's fast path (a transposing transform costs
+        # more to draw than rendering the picture).
+        transform = QTransform(step, 0, 0, step, x0, y0)
         return image, transform, pixels
