@@ -264,9 +264,12 @@ def _cmd_eval_superpixels(ns: argparse.Namespace) -> int:
 
 
 def _run_gui(args: list[str]) -> int:
-    if len(args) > 1:
+    # --self-test (not in --help: the packaged app's smoke test) quits once the image is shown.
+    self_test = "--self-test" in args
+    args = [a for a in args if a != "--self-test"]
+    if len(args) > 1 or any(a.startswith("-") for a in args):
         print("supercuts: give at most one image to open (see supercuts --help)", file=sys.stderr)
         return 2
     from .gui.app import run_app
 
-    return run_app(args[0] if args else None)
+    return run_app(args[0] if args else None, self_test=self_test)

@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
     image_shown = Signal(object)  # LoadedImage
     segmentation_shown = Signal(object)  # ShownSegmentation
     project_opened = Signal(object)  # Project
+    failed = Signal(str)  # a message shown for a failed background job
 
     def __init__(self, *, method: str = "ssn", n_segments: int | None = None) -> None:
         super().__init__()
@@ -468,6 +469,7 @@ class MainWindow(QMainWindow):
         # open() does not block: the window stays usable while the message is shown.
         self.error_box = QMessageBox(QMessageBox.Icon.Warning, "SuperCuts", message, parent=self)
         self.error_box.open()
+        self.failed.emit(message)
 
     def _set_busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)

@@ -50,21 +50,25 @@ class Job(QRunnable):
                 *self.args, progress=self._progress, cancel=self._cancel.is_set, **self.kwargs
             )
         except Cancelled:
-            self.signals.cancelled.emit()
+            self._emit(self.signals.cancelled)
         except Exception as exc:  # a failing job must never take the app down
             message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             traceback.print_exc()
-            self.signals.failed.emit(message)
+            self._emit(self.signals.failed, message)
         else:
             if self._cancel.is_set():
-                self.signals.cancelled.emit()
+                self._emit(self.signals.cancelled)
             else:
-                self.signals.result.emit(value)
+                self._emit(self.signals.result, value)
         finally:
-            try:
-                self.signals.finished.emit()
-            except RuntimeError:
-                pass  # the app quit while this job ran: nobody is left to tell
+            self._emit(self.signals.finished)
+
+    @staticmethod
+    def _emit(signal, *args: Any) -> None:
+        try:
+            signal.emit(*args)
+        except RuntimeError:
+            pass  # the app quit while this job ran: nobody is left to tell
 
     def _progress(self, stage: str, fraction: float) -> None:
         self.signals.progress.emit(stage, float(fraction))
