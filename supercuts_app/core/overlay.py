@@ -119,57 +119,37 @@ class MaskOverlay:
             hatch[slot] = (*(object_color(parent) if is_part else color), alpha)
         self.fill, self.hatch = fill, hatch
 
-    def refresh(
-        self,
-        window: Slice2D | None,
-        *,
-        boxes: dict[int, Slice2D] | None = None,
-        pixels: np.ndarray | None = None,
-    ) -> Slice2D:
-        """Recompute the owner in ``window`` (everything when None) and the colour tables;
-        returns the window.
-
-        With ``pixels`` (a bool mask of the window) only those pixels change, and ``boxes``
-        names the annotations that can own them, each with the rectangle where it can
-        (:meth:`refresh_edit` knows both).
-        """
+    def refresh(self, window: Slice2D | None) -> Slice2D:
+        """Recompute the owner in ``window`` (everything when None) from every visible
+        annotation, and the colour tables; returns the window."""
         self.recolor()
         if window is None:
             window = (slice(0, self.doc.shape[0]), slice(0, self.doc.shape[1]))
         ys, xs = window
         if ys.stop <= ys.start or xs.stop <= xs.start:
             return window
-        owner = self.owner[window]
-        if pixels is None:
-            owner[...] = 0
-        else:
-            np.copyto(owner, 0, where=pixels)
+        self.owner[window] = 0
         # Later annotations in drawing order (higher objects, then parts over their object)
         # overwrite earlier ones; a conditional copy needs no temporary per annotation.
         for ann in self._drawn():
-            box = window if boxes is None else boxes.get(ann.id)
-            if box is None:
-                continue
-            where = ann.mask[box]
-            if pixels is not None:
-                where = where & pixels[_shift(box, window)]
-            np.copyto(self.owner[box], self.owner.dtype.type(self._slots[ann.id]), where=where)
+            self._paint(ann, window)
         return window
 
     def refresh_edit(self, edit: Edit) -> Slice2D | None:
-        """Update what ``edit`` changed: only its changed pixels, and only from the annotations
-        that can own them (with overlap allowed, or when the order changed, the whole
-        rectangle from all annotations)."""
+        """Update what ``edit`` changed, touching only the rectangles where annotations changed
+        (with overlap allowed, or when the order changed: the whole rectangle, from every
+        annotation)."""
         window = edit_window(edit, self.doc.shape)
         if window is None:
             self.recolor()
             return None
         if self.doc.allow_overlap or any(c.before != c.after for c in edit.changes):
             return self.refresh(window)
-        ys, xs = window
-        touched = np.zeros((ys.stop - ys.start, xs.stop - xs.start), bool, order="F")
+        self.recolor()
         # Without overlap, a pixel an edit changed is owned afterwards by an annotation that
-        # changed there, or by the object of a part that changed there.
+        # changed there or by its object, or by nobody. So within each changed annotation's
+        # rectangle: it, its object and the object's parts give up their pixels there, then
+        # paint the pixels they now have, in drawing order.
         boxes: dict[int, Slice2D] = {}
         for c in edit.changes:
             if c.mask_after is None or not c.mask_after.size:
@@ -179,19 +159,21 @@ class MaskOverlay:
                 slice(c.top_left[0], c.top_left[0] + hh),
                 slice(c.top_left[1], c.top_left[1] + ww),
             )
-            np.bitwise_or(
-                touched[_shift(box, window)],
-                c.mask_before != c.mask_after,
-                out=touched[_shift(box, window)],
-            )
-            owners = (
-                [c.id]
-                if c.after is None or c.after.parent_id is None
-                else [c.id, c.after.parent_id]
-            )
-            for ann_id in owners:
+            obj = c.id if c.after is None or c.after.parent_id is None else c.after.parent_id
+            for ann_id in {c.id, obj, *(p.id for p in self.doc.parts_of(obj))}:
                 boxes[ann_id] = union_box(boxes[ann_id], box) if ann_id in boxes else box
-        return self.refresh(window, boxes=boxes, pixels=touched)
+        for ann_id, box in boxes.items():
+            slot = self._slots.get(ann_id)
+            if slot is not None:
+                owner = self.owner[box]
+                np.copyto(owner, 0, where=owner == slot)
+        for ann in self._drawn():
+            if ann.id in boxes:
+                self._paint(ann, boxes[ann.id])
+        return window
+
+    def _paint(self, ann: Annotation, box: Slice2D) -> None:
+        np.copyto(self.owner[box], self.owner.dtype.type(self._slots[ann.id]), where=ann.mask[box])
 
     def _drawn(self) -> list[Annotation]:
         """Visible annotations in drawing order."""
@@ -210,11 +192,3 @@ class MaskOverlay:
             if slot > np.iinfo(self.owner.dtype).max:
                 self.owner = self.owner.astype(np.int32)
         return slot
-
-
-def _shift(box: Slice2D, window: Slice2D) -> Slice2D:
-    """``box`` in the coordinates of ``window``'s crop."""
-    return (
-        slice(box[0].start - window[0].start, box[0].stop - window[0].start),
-        slice(box[1].start - window[1].start, box[1].stop - window[1].start),
-    )

@@ -19,7 +19,7 @@ def test_incremental_redraw_matches_full_redraw_after_random_edits():
     overlay = MaskOverlay(doc)
     a, b = cats.find("a").id, cats.find("b").id
     parts = {a: [p.id for p in cats.parts_of(a)], b: [p.id for p in cats.parts_of(b)]}
-    for step in range(120):
+    for step in range(300):
         objects = doc.objects()
         choice = rng.integers(6)
         if choice == 0 or not objects:
@@ -37,7 +37,12 @@ def test_incremental_redraw_matches_full_redraw_after_random_edits():
             overlay.refresh_edit(edit) if any(
                 c.mask_after is not None for c in edit.changes
             ) else overlay.refresh(None)
-        np.testing.assert_array_equal(overlay.rgba, MaskOverlay(doc).rgba, err_msg=f"step {step}")
+        if step % 25 == 24 and doc.annotations:  # hide or show one: a full redraw
+            ann_id = list(doc.annotations)[rng.integers(len(doc.annotations))]
+            overlay.hidden ^= {ann_id}
+            overlay.refresh(None)
+        fresh = MaskOverlay(doc, hidden=overlay.hidden)
+        np.testing.assert_array_equal(overlay.rgba, fresh.rgba, err_msg=f"step {step}")
     assert (overlay.rgba[..., 3] == FILL_ALPHA).any()
 
 
