@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, Qt, Signal
 
 from ..core.document import Slice2D
 from ..core.render import BOUNDARY_RGB
-from .tiles import CachedImageItem, PooledIndexImage
+from .image_items import CachedImageItem, PooledIndexImage
 from .viewport import ViewportImage
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)

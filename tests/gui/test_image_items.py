@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from supercuts_app.gui.canvas import ImageCanvas
-from supercuts_app.gui.tiles import max_pool
+from supercuts_app.gui.image_items import max_pool
 
 
 @pytest.mark.parametrize("factor", [1, 2, 3, 5])
