@@ -29,6 +29,14 @@ class CachedImageItem(pg.ImageItem):
             self.qimage = self.qimage.convertToFormat(target)
 
 
+def screen_step(pixel_size: tuple[float, float]) -> int:
+    """Image pixels per drawn pixel for a view showing ``pixel_size`` image pixels per screen
+    pixel: the nearest whole number (at 1.5 and more, every other pixel is enough to draw)."""
+    if not all(v > 0 for v in pixel_size):
+        return 1
+    return max(1, round(min(pixel_size)))
+
+
 def max_pool(array: np.ndarray, factor: int) -> np.ndarray:
     """Maximum over ``factor`` x ``factor`` blocks (the last ones may be partial)."""
     if factor <= 1:
@@ -71,7 +79,7 @@ class PooledIndexImage:
         if self.array is None:
             return
         size = self.view.viewPixelSize()
-        factor = max(1, int(min(size))) if all(v > 0 for v in size) else 1
+        factor = screen_step(size)
         if factor == self._factor:
             return
         self._factor = factor

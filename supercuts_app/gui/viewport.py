@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QGraphicsObject
 
 from ..core.document import Slice2D
 from ..core.overlay import HATCH_PERIOD, hatch_stripes
+from .image_items import screen_step
 
 
 def premultiplied_argb(table: np.ndarray) -> np.ndarray:
@@ -125,7 +126,7 @@ class ViewportImage(QGraphicsObject):
         h, w = self.index.shape
         rect = self.view.viewRect()
         px = self.view.viewPixelSize()
-        step = max(1, int(min(px))) if all(v > 0 for v in px) else 1
+        step = screen_step(px)
         y0 = max(0, math.floor(rect.top()) // step * step)
         x0 = max(0, math.floor(rect.left()) // step * step)
         y1, x1 = min(h, math.ceil(rect.bottom()) + 1), min(w, math.ceil(rect.right()) + 1)
