@@ -23,6 +23,8 @@ def add_parser(train_sub: argparse._SubParsersAction) -> None:
     ts.add_argument("--crop", type=positive_int, default=160, help="training crop side (px)")
     ts.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate (cosine decay)")
     ts.add_argument("--compactness", type=float, default=0.02, help="weight of the position term")
+    ts.add_argument("--embed-dims", type=positive_int, default=10, help="learned pixel features")
+    ts.add_argument("--hidden", type=positive_int, default=64, help="head's hidden channels")
     ts.add_argument("--limit", type=positive_int, default=None, help="first N train images")
     ts.add_argument("--val-limit", type=positive_int, default=20, help="val images per epoch")
     ts.add_argument(
@@ -66,6 +68,8 @@ def cmd_train_ssn(ns: argparse.Namespace) -> int:
         crop=ns.crop,
         lr=ns.lr,
         compactness=ns.compactness,
+        embed_dims=ns.embed_dims,
+        hidden=ns.hidden,
         limit=ns.limit,
         val_limit=ns.val_limit,
         inference_pos_scale=ns.pos_scale,

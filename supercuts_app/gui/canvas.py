@@ -154,10 +154,10 @@ class ImageCanvas(pg.GraphicsView):
             return
         self.hover.set_image(ids, np.zeros((count, 4), np.uint8))
 
-    def highlight(self, selected: np.ndarray, window: Slice2D | None = None, *, split=None) -> None:
+    def highlight(self, selected: np.ndarray, *, split: np.ndarray | None = None) -> None:
         """Tint the superpixels where ``selected`` (K,) is True; ``split`` (K,) ints colour the
-        finer regions of a Shift+click in alternating shades. (``window``, where the tint
-        changed, is not needed: only the part in view is drawn.)"""
+        finer regions of a Shift+click in alternating shades (a table change: only the part in
+        view is drawn again)."""
         if self.hover.index is None:
             return
         lut = np.zeros((selected.size, 4), np.uint8)

@@ -13,17 +13,10 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 
 from ..core.annotator import Annotator
-from ..core.document import DocumentError, Slice2D
-from ..core.masks import union_box
+from ..core.document import DocumentError
 from .canvas import ImageCanvas
 
 CLICK, BRUSH, ERASE = "click", "brush", "erase"
-
-
-def _union(a: Slice2D | None, b: Slice2D | None) -> Slice2D | None:
-    if a is None or b is None:
-        return a or b
-    return union_box(a, b)
 
 
 class ToolController(QObject):
@@ -40,7 +33,6 @@ class ToolController(QObject):
         self.mode = CLICK
         self.radius = 8.0
         self._hover: tuple[int, int] | None = None
-        self._hover_window: Slice2D | None = None
         self._stroke: list[tuple[float, float]] = []
         self._stroke_button = Qt.MouseButton.LeftButton
         self._preview = pg.PlotCurveItem()
@@ -52,7 +44,7 @@ class ToolController(QObject):
 
     def set_annotator(self, annotator: Annotator | None) -> None:
         self.annotator = annotator
-        self._hover = self._hover_window = None
+        self._hover = None
 
     def set_mode(self, mode: str) -> None:
         self.mode = mode
@@ -84,18 +76,15 @@ class ToolController(QObject):
             return
         k = a.tree.tables.shape[1]
         selected = np.zeros(k, bool)
-        window = None
         if target is not None:
             selected |= a.selection(*target)
-            window = a.region_window(*target)
         split = None
         if a.split is not None:
             inside = a.selection(a.split.level, a.split.region)
             selected |= inside
             split = np.where(inside, a.tree.tables[a.split.fine_level], 0)
-            window = _union(window, a.region_window(a.split.level, a.split.region))
-        self.canvas.highlight(selected, _union(window, self._hover_window), split=split)
-        self._hover, self._hover_window = target, window
+        self.canvas.highlight(selected, split=split)
+        self._hover = target
 
     def clear_hover(self) -> None:
         if self.annotator is not None and self.annotator.tree is not None:

@@ -59,7 +59,10 @@ class ViewportImage(QGraphicsObject):
 
     # -- content --------------------------------------------------------------------------------
     def set_image(
-        self, index: np.ndarray | None, fill: np.ndarray | None = None, hatch=None
+        self,
+        index: np.ndarray | None,
+        fill: np.ndarray | None = None,
+        hatch: np.ndarray | None = None,
     ) -> None:
         """Show ``index`` with RGBA tables ``fill`` (and ``hatch``); None clears the layer."""
         self.prepareGeometryChange()

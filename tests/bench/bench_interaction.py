@@ -81,7 +81,7 @@ def bench(size: tuple[int, int], repeat: int) -> dict:
             canvas.set_level(level)
             annotator.level = level
             target = annotator.target_at(y, x)
-            canvas.highlight(annotator.selection(*target), annotator.region_window(*target))
+            canvas.highlight(annotator.selection(*target))
             _render(canvas)
             t1 = time.perf_counter()
             window = annotator.click(y, x, remove=bool(i % 2))
