@@ -121,6 +121,10 @@ def test_train_ssn_command(tiny_train, tmp_path, capsys):
     assert main([*args[:5], str(fixed), *args[6:], "--pos-scale", "1.7"]) == 0
     pos, colour = (float(v.detach()) for v in SSNHead.load(fixed).scales())
     assert pos == pytest.approx(1.7) and colour == pytest.approx(learned[1])
+    # A wider head: the saved file says so and loads as such.
+    wide = tmp_path / "wide.pt"
+    assert main([*args[:5], str(wide), *args[6:], "--embed-dims", "6", "--hidden", "24"]) == 0
+    assert SSNHead.load(wide).embed_dims == 6
     bad = ["train", "ssn", "--data", str(tmp_path / "none"), "--out", str(out)]
     assert main(bad) == 2
     assert main([*args, "--pos-scale", "0"]) == 2
