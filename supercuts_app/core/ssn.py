@@ -114,25 +114,56 @@ def soft_slic(
     centroids = F.adaptive_avg_pool2d(pixel_features, (rows, cols)).reshape(b, c, k)
     neighbours, valid = _neighbour_cells(h, w, rows, cols, pixel_features.device)
     # Without autograd, the same arithmetic runs in reused buffers (no large temporaries).
-    inference = not (torch.is_grad_enabled() and pixel_features.requires_grad)
-    assign = _assign_inplace if inference else _assign
-    update = _update_inplace if inference else _update
-    for _ in range(n_iter):
-        q = assign(f, centroids, neighbours, valid)
-        centroids = update(f, q, neighbours, k)
-    q = assign(f, centroids, neighbours, valid)
+    if torch.is_grad_enabled() and pixel_features.requires_grad:
+        for _ in range(n_iter):
+            q = _assign(f, centroids, neighbours, valid)
+            centroids = _update(f, q, neighbours, k)
+        q = _assign(f, centroids, neighbours, valid)
+    else:
+        grid = _GridIndex.of(h, w, rows, cols, pixel_features.device)
+        for _ in range(n_iter):
+            q = _assign_inplace(f, centroids, grid, valid)
+            centroids = _update_inplace(f, q, neighbours, k)
+        q = _assign_inplace(f, centroids, grid, valid)
     return SoftAssignment(q=q, neighbours=neighbours, centroids=centroids, grid=(rows, cols))
 
 
-def _assign_inplace(f, centroids, neighbours, valid) -> torch.Tensor:
-    """:func:`_assign` for inference: the same operations, in buffers reused for all 9 cells."""
+@dataclass(frozen=True)
+class _GridIndex:
+    """Per neighbour offset, the (clamped) grid row of every image row and grid column of every
+    image column: a pixel's candidate centre is ``centre[row[y], col[x]]``."""
+
+    shape: tuple[int, int, int, int]  # H, W, rows, cols
+    rows: list[torch.Tensor]  # 9 x (H,)
+    cols: list[torch.Tensor]  # 9 x (W,)
+
+    @classmethod
+    def of(cls, height: int, width: int, rows: int, cols: int, device) -> _GridIndex:
+        cy = torch.arange(height, device=device) * rows // height
+        cx = torch.arange(width, device=device) * cols // width
+        return cls(
+            (height, width, rows, cols),
+            [(cy + dy).clamp(0, rows - 1) for dy, _ in _OFFSETS],
+            [(cx + dx).clamp(0, cols - 1) for _, dx in _OFFSETS],
+        )
+
+
+def _assign_inplace(f, centroids, grid: _GridIndex, valid) -> torch.Tensor:
+    """:func:`_assign` for inference: the same operations, in buffers reused for all 9 cells.
+
+    Each candidate centre is fetched in two steps, along grid columns for the image's columns
+    (a small table) and then whole image rows at once: the same values as one gather per pixel,
+    copied as contiguous rows."""
     b, c, n = f.shape
+    h, w, rows, cols = grid.shape
+    cells = centroids.view(b, c, rows, cols)
     logits = f.new_empty(b, len(_OFFSETS), n)
-    gathered = f.new_empty(b, c, n)
+    gathered = f.new_empty(b, c, h, w)
     diff = f.new_empty(b, c, n)
     for d in range(len(_OFFSETS)):
-        torch.index_select(centroids, 2, neighbours[d], out=gathered)
-        torch.sub(f, gathered, out=diff)
+        by_column = torch.index_select(cells, 3, grid.cols[d])  # (B, C, rows, W)
+        torch.index_select(by_column, 2, grid.rows[d], out=gathered)
+        torch.sub(f, gathered.view(b, c, n), out=diff)
         diff.mul_(diff)
         torch.sum(diff, dim=1, out=logits[:, d])
     logits.neg_()

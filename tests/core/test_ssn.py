@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from supercuts_app.core.ssn import SSNParams, grid_shape, soft_slic, ssn_superpixels
@@ -30,11 +31,13 @@ def test_gradients_reach_the_pixel_features():
     assert feats.grad.abs().sum() > 0
 
 
-def test_inference_buffers_compute_exactly_what_training_computes():
-    feats = torch.randn(2, 6, 40, 52)
-    trained = soft_slic(feats.clone().requires_grad_(True), 5, 6, n_iter=4)
+@pytest.mark.parametrize("shape, grid", [((40, 52), (5, 6)), ((37, 61), (7, 4)), ((9, 50), (1, 8))])
+def test_inference_buffers_compute_exactly_what_training_computes(shape, grid):
+    # Inference fetches candidate centres row by row, training gathers them per pixel.
+    feats = torch.randn(2, 6, *shape)
+    trained = soft_slic(feats.clone().requires_grad_(True), *grid, n_iter=4)
     with torch.no_grad():
-        inferred = soft_slic(feats, 5, 6, n_iter=4)
+        inferred = soft_slic(feats, *grid, n_iter=4)
     assert torch.equal(trained.q.detach(), inferred.q)
     assert torch.equal(trained.centroids.detach(), inferred.centroids)
 
