@@ -16,15 +16,16 @@ Rules kept by every operation:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
 
 from .categories import CategorySet
+from .edits import AnnotationChange, AnnotationMeta, Edit, History
 from .masks import Slice2D, brush_crop, brush_mask, mask_bbox
 
-__all__ = [  # the mask helpers are part of this module's interface too
+__all__ = [  # the edit commands and mask helpers are part of this module's interface too
     "Annotation",
     "AnnotationChange",
     "AnnotationMeta",
@@ -60,76 +61,6 @@ class Annotation:
     @property
     def meta(self) -> AnnotationMeta:
         return AnnotationMeta(self.category_id, self.parent_id, self.z)
-
-
-@dataclass(frozen=True)
-class AnnotationMeta:
-    """Everything about an annotation except its mask."""
-
-    category_id: int
-    parent_id: int | None
-    z: int
-
-
-@dataclass(frozen=True)
-class AnnotationChange:
-    """One annotation's state before and after an edit (None: it did not exist)."""
-
-    id: int
-    before: AnnotationMeta | None
-    after: AnnotationMeta | None
-    top_left: tuple[int, int] = (0, 0)
-    mask_before: np.ndarray | None = None
-    mask_after: np.ndarray | None = None
-
-    def inverse(self) -> AnnotationChange:
-        return AnnotationChange(
-            self.id, self.after, self.before, self.top_left, self.mask_after, self.mask_before
-        )
-
-
-@dataclass(frozen=True)
-class Edit:
-    """A command: a named set of annotation changes that can be applied and reverted."""
-
-    name: str
-    changes: tuple[AnnotationChange, ...]
-
-    @property
-    def ids(self) -> list[int]:
-        return [c.id for c in self.changes]
-
-    def inverse(self) -> Edit:
-        return Edit(self.name, tuple(c.inverse() for c in reversed(self.changes)))
-
-
-@dataclass
-class History:
-    """Unlimited undo and redo stacks of edits."""
-
-    done: list[Edit] = field(default_factory=list)
-    undone: list[Edit] = field(default_factory=list)
-
-    def push(self, edit: Edit) -> None:
-        self.done.append(edit)
-        self.undone.clear()
-
-    def can_undo(self) -> bool:
-        return bool(self.done)
-
-    def can_redo(self) -> bool:
-        return bool(self.undone)
-
-    def pop_undo(self) -> Edit:
-        """The edit to revert (moved to the redo stack)."""
-        edit = self.done.pop()
-        self.undone.append(edit)
-        return edit
-
-    def pop_redo(self) -> Edit:
-        edit = self.undone.pop()
-        self.done.append(edit)
-        return edit
 
 
 class _Recorder:
