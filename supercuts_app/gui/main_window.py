@@ -18,8 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
-    QPushButton,
     QSlider,
 )
 
@@ -40,6 +38,7 @@ from .loading import (
     segmentation_for_window,
 )
 from .panels import ClassPanel, ImagePanel, ObjectPanel
+from .status import StatusArea
 from .suggestions import SuggestionController
 from .tools import BRUSH, CLICK, ERASE, ToolController
 from .worker import Job, Worker
@@ -78,12 +77,14 @@ class MainWindow(QMainWindow):
         self._listed_count = 0
         self._build_toolbar()
         self._build_docks()
-        self._build_status_bar()
+        self.status = StatusArea(self.statusBar(), self.cancel)
+        # The message and the done counts are written by the panels and file actions too.
+        self.status_label, self.done_label = self.status.label, self.status.done
         self.actions_by_slot = build_actions(self)
         self._build_recent_menu()
         self.tools.changed.connect(self._apply_change)
         self.tools.message.connect(self.statusBar().showMessage)
-        self.worker.busy_changed.connect(self._set_busy)
+        self.worker.busy_changed.connect(self.status.set_busy)
         self._restore_settings()
 
     # -- building -----------------------------------------------------------------------------
@@ -128,22 +129,6 @@ class MainWindow(QMainWindow):
         self.classes.rename_requested.connect(lambda cid: file_actions.rename_class(self, cid))
         self.classes.remove_requested.connect(lambda cid: file_actions.remove_class(self, cid))
         self.images.image_chosen.connect(self.show_image)
-
-    def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.status_label = QLabel("Open an image or a folder (Ctrl+O, Ctrl+Shift+O)")
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 100)
-        self.progress.setMaximumWidth(180)
-        self.progress.setVisible(False)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setVisible(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        self.done_label = QLabel("")
-        bar.addWidget(self.status_label, 1)
-        bar.addPermanentWidget(self.done_label)
-        bar.addPermanentWidget(self.progress)
-        bar.addPermanentWidget(self.cancel_button)
 
     def _build_recent_menu(self) -> None:
         file_menu = self.actions_by_slot["ask_open_image"].associatedObjects()[0]
@@ -265,7 +250,7 @@ class MainWindow(QMainWindow):
             self.backbone_name,
             on_result=lambda _: None,
             on_failed=lambda _: None,
-            on_progress=lambda stage, f: self._show_progress(f"next image: {stage}", f),
+            on_progress=lambda stage, f: self.status.show_progress(f"next image: {stage}", f),
         )
         self._precompute = (nxt, job)
 
@@ -444,7 +429,7 @@ class MainWindow(QMainWindow):
             fn,
             *args,
             on_result=on_result,
-            on_progress=self._show_progress,
+            on_progress=self.status.show_progress,
             on_failed=self._show_failure,
             **kwargs,
         )
@@ -460,22 +445,12 @@ class MainWindow(QMainWindow):
             self._precompute[1].cancel()
             self._precompute = None
 
-    def _show_progress(self, stage: str, fraction: float) -> None:
-        self.progress.setValue(round(fraction * 100))
-        self.progress.setFormat(f"{stage} %p%")
-
     def _show_failure(self, message: str) -> None:
         self.status_label.setText("Failed: " + message)
         # open() does not block: the window stays usable while the message is shown.
         self.error_box = QMessageBox(QMessageBox.Icon.Warning, "SuperCuts", message, parent=self)
         self.error_box.open()
         self.failed.emit(message)
-
-    def _set_busy(self, busy: bool) -> None:
-        self.progress.setVisible(busy)
-        self.cancel_button.setVisible(busy)
-        if busy:
-            self.progress.setValue(0)
 
     # -- settings -----------------------------------------------------------------------------
     def _restore_settings(self) -> None:
