@@ -43,8 +43,7 @@ def main() -> int:
     window.resize(1280, 800)
     window.show()
     failures: list[str] = []
-    original = window._show_failure
-    window._show_failure = lambda message: (failures.append(message), original(message))
+    window.failed.connect(failures.append)
     window.open_path(args.folder)
     rng = random.Random(args.seed)
     counts: dict[str, int] = {}

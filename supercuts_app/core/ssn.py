@@ -74,13 +74,22 @@ def grid_shape(height: int, width: int, n_segments: int) -> tuple[int, int]:
     return min(rows, height), min(cols, width)
 
 
+def _cell_rows_cols(
+    height: int, width: int, rows: int, cols: int, device
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Grid row of every image row (H,) and grid column of every image column (W,)."""
+    cy = torch.arange(height, device=device) * rows // height
+    cx = torch.arange(width, device=device) * cols // width
+    return cy, cx
+
+
 def _neighbour_cells(
     height: int, width: int, rows: int, cols: int, device: torch.device
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(9, N) candidate cell per pixel and (9, N) bool mask of those inside the grid."""
-    cy = (torch.arange(height, device=device) * rows // height).view(-1, 1).expand(height, width)
-    cx = (torch.arange(width, device=device) * cols // width).view(1, -1).expand(height, width)
-    cy, cx = cy.reshape(-1), cx.reshape(-1)
+    cy, cx = _cell_rows_cols(height, width, rows, cols, device)
+    cy = cy.view(-1, 1).expand(height, width).reshape(-1)
+    cx = cx.view(1, -1).expand(height, width).reshape(-1)
     idx, valid = [], []
     for dy, dx in _OFFSETS:
         ny, nx = cy + dy, cx + dx
@@ -139,8 +148,7 @@ class _GridIndex:
 
     @classmethod
     def of(cls, height: int, width: int, rows: int, cols: int, device) -> _GridIndex:
-        cy = torch.arange(height, device=device) * rows // height
-        cx = torch.arange(width, device=device) * cols // width
+        cy, cx = _cell_rows_cols(height, width, rows, cols, device)
         return cls(
             (height, width, rows, cols),
             [(cy + dy).clamp(0, rows - 1) for dy, _ in _OFFSETS],
