@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from .document import DocumentError, Edit, Slice2D, mask_bbox
 from .hierarchy import MergeHierarchy
 from .overlay import MaskOverlay, edit_window
 from .project import ImageEditor
+from .region_index import RegionIndex
 
 FULL = "full"  # a redraw of the whole mask layer (colours or order changed)
 
@@ -44,23 +44,23 @@ class Annotator:
         self.overlay = MaskOverlay(self.doc)
         # Which annotations have no pixels (the panels grey them out); kept up to date from each
         # edit's changed rectangles so that the GUI thread never scans whole masks to know.
-        self.empty = {a.id for a in self.doc.annotations.values() if not a.mask.any()}
+        self.empty = {a.id for a in self.doc.annotations.values() if a.is_empty()}
         self.tree: MergeHierarchy | None = None
         self.level = 0
         self.active: int | None = None
         self.split: SplitView | None = None
-        self._sp_boxes: np.ndarray | None = None
+        self.regions: RegionIndex | None = None
 
     # -- segmentation ---------------------------------------------------------------------------
-    def set_tree(self, tree: MergeHierarchy | None, boxes: np.ndarray | None = None) -> None:
+    def set_tree(self, tree: MergeHierarchy | None, regions: RegionIndex | None = None) -> None:
         """Use a hierarchy for clicks (None: only the brush works).
 
-        ``boxes`` are its :func:`superpixel_boxes` when already computed (the window computes
-        them in its worker: they read every pixel)."""
+        ``regions`` is its :class:`RegionIndex` when already built (the window builds it in its
+        worker: it reads every pixel)."""
         self.tree, self.split = tree, None
-        if tree is not None and boxes is None:
-            boxes = superpixel_boxes(tree.superpixels)
-        self._sp_boxes = boxes
+        if tree is not None and regions is None:
+            regions = RegionIndex.from_tree(tree)
+        self.regions = regions
         if tree is not None:
             self.level = min(self.level, tree.n_levels - 1)
 
@@ -76,12 +76,8 @@ class Annotator:
         return self.level, self.tree.region_at(self.level, yi, xi)
 
     def region_window(self, level: int, region: int) -> Slice2D:
-        """Bounding rectangle of a region (from per-superpixel boxes; no pixel scan)."""
-        members = self.tree.superpixels_of(level, region)
-        b = self._sp_boxes[members]
-        return slice(int(b[:, 0].min()), int(b[:, 1].max())), slice(
-            int(b[:, 2].min()), int(b[:, 3].max())
-        )
+        """Bounding rectangle of a region (no pixel scan)."""
+        return self.regions.window(level, region)
 
     def selection(self, level: int, region: int) -> np.ndarray:
         """(K,) bool: the superpixels of a region (for the hover lookup table)."""
@@ -116,7 +112,7 @@ class Annotator:
         if target is None or self.active is None:
             return None
         window = self.region_window(*target)
-        mask = self.tree.mask_of(*target, window=window)
+        mask = self.regions.mask(*target, window)
         op = self.editor.remove if remove else self.editor.add
         return self._changed(op(self.active, mask, window))
 
@@ -217,15 +213,5 @@ class Annotator:
                 self.empty.discard(c.id)
             elif c.before is None or (c.mask_before is not None and c.mask_before.any()):
                 # Created, or lost pixels: only then can it have become empty.
-                if not ann.mask.any():
+                if ann.is_empty():
                     self.empty.add(c.id)
-
-
-def superpixel_boxes(superpixels: np.ndarray) -> np.ndarray:
-    """(K, 4) [y0, y1, x0, x1) box of every superpixel."""
-    boxes = ndimage.find_objects(superpixels + 1)
-    out = np.zeros((len(boxes), 4), np.int64)
-    for i, b in enumerate(boxes):
-        if b is not None:
-            out[i] = (b[0].start, b[0].stop, b[1].start, b[1].stop)
-    return out

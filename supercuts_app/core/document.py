@@ -16,14 +16,16 @@ Rules kept by every operation:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import ndimage
 
 from .categories import CategorySet
 from .edits import AnnotationChange, AnnotationMeta, Edit, History
-from .masks import Slice2D, brush_crop, brush_mask, mask_bbox
+from .masks import Slice2D, brush_crop, brush_mask, intersect_box, mask_bbox, union_box
+
+_NOWHERE: Slice2D = (slice(0, 0), slice(0, 0))
 
 __all__ = [  # the edit commands and mask helpers are part of this module's interface too
     "Annotation",
@@ -53,10 +55,33 @@ class Annotation:
     mask: np.ndarray
     parent_id: int | None = None
     z: int = 0
+    # A rectangle holding every pixel of ``mask`` (maybe more), so that an edit elsewhere skips
+    # this annotation without reading its mask. The document grows it wherever it adds pixels.
+    _bounds: Slice2D | None = field(default=None, init=False, repr=False)
 
     @property
     def is_part(self) -> bool:
         return self.parent_id is not None
+
+    def bounds(self) -> Slice2D:
+        """A rectangle that holds the mask's pixels (empty slices when it has none known)."""
+        if self._bounds is None:
+            self._bounds = mask_bbox(self.mask) or _NOWHERE
+        return self._bounds
+
+    def is_empty(self) -> bool:
+        """Whether the mask has no pixels (read inside :meth:`bounds` only, which then become
+        empty too, so that later edits skip this annotation)."""
+        box = self.bounds()
+        if box != _NOWHERE and self.mask[box].any():
+            return False
+        self._bounds = _NOWHERE
+        return True
+
+    def grow_bounds(self, window: Slice2D) -> None:
+        """Note that pixels inside ``window`` may have been added."""
+        if self._bounds is not None:
+            self._bounds = window if self._bounds == _NOWHERE else union_box(self._bounds, window)
 
     @property
     def meta(self) -> AnnotationMeta:
@@ -69,19 +94,33 @@ class _Recorder:
     def __init__(self, doc: ImageAnnotations) -> None:
         self.doc = doc
         self.saved: dict[int, tuple[AnnotationMeta | None, Slice2D | None, np.ndarray | None]] = {}
+        self.replaced: dict[int, AnnotationChange] = {}
 
     def touch(self, ann_id: int, window: Slice2D | None) -> None:
+        """Remember the annotation's state inside ``window`` before it is changed there."""
+        assert ann_id not in self.replaced, "an annotation is recorded one way in one edit"
         if ann_id in self.saved:
             return
         ann = self.doc.annotations.get(ann_id)
         if ann is None:
             self.saved[ann_id] = (None, window, None)
         else:
-            crop = ann.mask[window].copy() if window is not None else None
+            crop = ann.mask[window].copy(order="K") if window is not None else None
             self.saved[ann_id] = (ann.meta, window, crop)
 
+    def replace(self, ann: Annotation, where: Slice2D, new: np.ndarray) -> None:
+        """Set ``ann``'s mask to ``new`` at ``where``, the rectangle where it really changes.
+
+        The change needs no comparison of before and after, unlike :meth:`touch`."""
+        assert ann.id not in self.saved and ann.id not in self.replaced
+        before = ann.mask[where].copy(order="K")
+        ann.mask[where] = new
+        ann.grow_bounds(where)
+        top_left = (where[0].start, where[1].start)
+        self.replaced[ann.id] = AnnotationChange(ann.id, ann.meta, ann.meta, top_left, before, new)
+
     def edit(self, name: str) -> Edit | None:
-        changes = []
+        changes = list(self.replaced.values())
         for ann_id, (before, window, crop) in self.saved.items():
             ann = self.doc.annotations.get(ann_id)
             after = ann.meta if ann is not None else None
@@ -197,16 +236,18 @@ class ImageAnnotations:
             return None
         rec = _Recorder(self)
         gain = np.asfortranarray(mask) & ~ann.mask[window]
-        owner = self.annotations[ann.parent_id] if ann.is_part else ann
-        self._grow_object(rec, owner, gain, window)
-        if ann.is_part:
+        if not ann.is_part:
+            self._grow_object(rec, ann, gain, window)
+        else:
+            owner = self.annotations[ann.parent_id]
+            self._grow_object(rec, owner, gain & ~owner.mask[window], window)
             rec.touch(ann.id, window)
             if not self.allow_overlap:
                 for sibling in self.parts_of(owner.id):
                     if sibling.id != ann.id:
-                        rec.touch(sibling.id, window)
-                        sibling.mask[window] &= ~gain
+                        _take_away(rec, sibling, gain, window)
             ann.mask[window] |= gain
+            ann.grow_bounds(window)
         return rec.edit(name)
 
     def remove(
@@ -228,8 +269,7 @@ class ImageAnnotations:
         lost = np.asfortranarray(mask)
         targets = [ann] if ann.is_part else [ann, *self.parts_of(ann.id)]
         for t in targets:
-            rec.touch(t.id, window)
-            t.mask[window] &= ~lost
+            _take_away(rec, t, lost, window)
         return rec.edit(name)
 
     def paint(
@@ -327,7 +367,7 @@ class ImageAnnotations:
         rec = _Recorder(self)
         window = mask_bbox(part.mask)
         rec.touch(part.id, window)
-        pixels = part.mask[window].copy() if window is not None else None
+        pixels = part.mask[window].copy(order="K") if window is not None else None
         part.parent_id, part.category_id = target.id, match.id
         part.z = max((p.z for p in self.parts_of(target.id) if p.id != part.id), default=-1) + 1
         if window is not None:
@@ -336,8 +376,7 @@ class ImageAnnotations:
             if not self.allow_overlap:
                 for sibling in self.parts_of(target.id):
                     if sibling.id != part.id:
-                        rec.touch(sibling.id, window)
-                        sibling.mask[window] &= ~pixels
+                        _take_away(rec, sibling, pixels, window)
             part.mask[window] = pixels
         return rec.edit("move part")
 
@@ -361,6 +400,7 @@ class ImageAnnotations:
                 y, x = change.top_left
                 h, w = change.mask_after.shape
                 ann.mask[y : y + h, x : x + w] = change.mask_after
+                ann.grow_bounds((slice(y, y + h), slice(x, x + w)))
 
     def revert(self, edit: Edit) -> None:
         """Bring every annotation the edit touches back to its ``before`` state."""
@@ -372,6 +412,7 @@ class ImageAnnotations:
         return np.zeros(self.shape, bool, order="F")
 
     def _create(self, ann: Annotation) -> Edit:
+        ann.bounds()  # empty: known without reading the mask from now on
         self.annotations[ann.id] = ann
         return Edit("new", (AnnotationChange(ann.id, None, ann.meta),))
 
@@ -411,22 +452,35 @@ class ImageAnnotations:
     def _grow_object(
         self, rec: _Recorder, obj: Annotation, gain: np.ndarray, window: Slice2D
     ) -> None:
-        """Add ``gain`` (a crop at ``window``) to ``obj``, taking it from other objects."""
-        rec.touch(obj.id, window)
+        """Add ``gain`` (a crop at ``window``, none of it in ``obj`` yet) to ``obj``, taking it
+        from other objects."""
+        box = mask_bbox(gain)
+        if box is None:
+            return
         if not self.allow_overlap:
             for other in self.annotations.values():
-                if other.id == obj.id or other.parent_id == obj.id:
-                    continue
-                box = mask_bbox(other.mask[window] & gain)
-                if box is not None:
-                    # Undo keeps only the rectangle this object loses, not the whole window.
-                    inner = (
-                        slice(window[0].start + box[0].start, window[0].start + box[0].stop),
-                        slice(window[1].start + box[1].start, window[1].start + box[1].stop),
-                    )
-                    rec.touch(other.id, inner)
-                    other.mask[inner] &= ~gain[box]
-        obj.mask[window] |= gain
+                if other.id != obj.id and other.parent_id != obj.id:
+                    _take_away(rec, other, gain, window)
+        where = _shift(box, window[0].start, window[1].start)
+        rec.replace(obj, where, obj.mask[where] | gain[box])
+
+
+def _take_away(rec: _Recorder, ann: Annotation, pixels: np.ndarray, window: Slice2D) -> None:
+    """Remove ``pixels`` (a crop at ``window``) from ``ann``, reading only where it may have
+    pixels; undo keeps only the rectangle it loses."""
+    where = intersect_box(window, ann.bounds())
+    if where is None:
+        return
+    hit = ann.mask[where] & pixels[_shift(where, -window[0].start, -window[1].start)]
+    box = mask_bbox(hit)
+    if box is None:
+        return
+    lost = _shift(box, where[0].start, where[1].start)
+    rec.replace(ann, lost, ann.mask[lost] ^ hit[box])  # ``hit`` is in the mask: flipping clears it
+
+
+def _shift(box: Slice2D, dy: int, dx: int) -> Slice2D:
+    return slice(box[0].start + dy, box[0].stop + dy), slice(box[1].start + dx, box[1].stop + dx)
 
 
 def _own(array: np.ndarray, box: Slice2D) -> np.ndarray:

@@ -56,3 +56,10 @@ def union_box(a: Slice2D, b: Slice2D) -> Slice2D:
         slice(min(a[0].start, b[0].start), max(a[0].stop, b[0].stop)),
         slice(min(a[1].start, b[1].start), max(a[1].stop, b[1].stop)),
     )
+
+
+def intersect_box(a: Slice2D, b: Slice2D) -> Slice2D | None:
+    """The rectangle both hold (None when they do not meet)."""
+    ys = slice(max(a[0].start, b[0].start), min(a[0].stop, b[0].stop))
+    xs = slice(max(a[1].start, b[1].start), min(a[1].stop, b[1].stop))
+    return (ys, xs) if ys.start < ys.stop and xs.start < xs.stop else None

@@ -75,8 +75,9 @@ class MaskOverlay:
         self.doc = doc
         self.hidden: set[int] = set(hidden or ())
         self.highlight: int | None = None
-        # Row-major, unlike the masks: the window reads it along rows to draw it.
-        self.owner = np.zeros(doc.shape, np.uint16)
+        # Column-major like the masks: painting a mask into it then runs along memory in both
+        # (mixing layouts costs 4x); drawing reads only the part in view, so its order matters less.
+        self.owner = np.zeros(doc.shape, np.uint16, order="F")
         self._slots: dict[int, int] = {}
         self.fill = np.zeros((1, 4), np.uint8)
         self.hatch = np.zeros((1, 4), np.uint8)

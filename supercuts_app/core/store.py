@@ -27,6 +27,7 @@ from .document import Annotation, AnnotationMeta
 APPLICATION_ID = 0x53437574  # "SCut": marks the SQLite file as a SuperCuts project
 SCHEMA_VERSION = 1
 _SQLITE_HEADER = b"SQLite format 3\x00"
+_MANY_RUNS = 20_000
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -81,11 +82,29 @@ class ImageRecord:
         return (self.height, self.width)
 
 
-def encode_mask(mask: np.ndarray) -> dict:
+def encode_mask(mask: np.ndarray, columns: slice | None = None) -> dict:
     """COCO compressed RLE of a (H, W) bool mask (``counts`` as bytes).
 
-    Column-major masks (as the document keeps them) are encoded without a copy."""
-    return mask_utils.encode(np.asfortranarray(mask).view(np.uint8))
+    Column-major masks (as the document keeps them) are encoded without a copy. ``columns``
+    (``slice(x0, x1)``, no step) may say that the mask is empty outside those columns; then
+    only they are read, so a small object on a large image encodes in proportion to itself.
+    """
+    h, w = mask.shape
+    columns = slice(0, w) if columns is None else columns
+    # Column-major runs: the band of columns is one stretch of the flattened mask.
+    band = np.asfortranarray(mask[:, columns]).ravel(order="F")
+    offset = columns.start * h
+    changes = np.flatnonzero(band[1:] != band[:-1]) + (1 + offset)
+    if changes.size > _MANY_RUNS:
+        # The run lengths pass through a Python list below; pycocotools' own loop is faster
+        # for masks of very many runs (noise, stripes).
+        return mask_utils.encode(np.asfortranarray(mask).view(np.uint8))
+    first = [offset] if band.size and band[0] else []
+    last = [offset + band.size] if band.size and band[-1] else []
+    counts = np.diff(np.concatenate(([0], first, changes, last, [h * w])))
+    if counts.size > 1 and counts[-1] == 0:  # a run that ends on the last pixel
+        counts = counts[:-1]
+    return mask_utils.frPyObjects({"counts": counts.tolist(), "size": [h, w]}, h, w)
 
 
 def decode_mask(rle: dict) -> np.ndarray:
@@ -247,7 +266,7 @@ class ProjectStore:
         for ann_id in deleted:
             conn.execute("DELETE FROM annotations WHERE id = ?", (ann_id,))
         for a in present:
-            self.write_rle(conn, image_id, a.id, a.meta, encode_mask(a.mask))
+            self.write_rle(conn, image_id, a.id, a.meta, encode_mask(a.mask, a.bounds()[1]))
 
     def write_rle(
         self, conn: sqlite3.Connection, image_id: int, ann_id: int, meta: AnnotationMeta, rle: dict

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.annotator import Annotator, superpixel_boxes
+from ..core.annotator import Annotator
 from ..core.pipeline import LoadedImage, ShownSegmentation, open_image, segmentation_for_display
 from ..core.project import Project
+from ..core.region_index import RegionIndex
 from ..core.tasks import CancelFn, ProgressFn, check_cancelled, report
 
 
@@ -47,10 +48,11 @@ def load_annotated_image(
 @dataclass
 class WindowSegmentation:
     """A segmentation plus what the window derives from every pixel of it, computed here in the
-    worker rather than on the GUI thread: per-superpixel boxes and the hover layer's id image."""
+    worker rather than on the GUI thread: the index of region masks and the hover layer's id
+    image."""
 
     shown: ShownSegmentation
-    boxes: np.ndarray
+    regions: RegionIndex
     hover_ids: np.ndarray
 
 
@@ -59,7 +61,7 @@ def segmentation_for_window(image: np.ndarray, **options) -> WindowSegmentation:
     shown = segmentation_for_display(image, **options)
     sp = shown.tree.superpixels
     ids = sp.astype(np.uint16 if sp.max() < 65535 else np.int32)
-    return WindowSegmentation(shown, superpixel_boxes(sp), ids)
+    return WindowSegmentation(shown, RegionIndex.from_tree(shown.tree), ids)
 
 
 @dataclass

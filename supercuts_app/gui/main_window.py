@@ -221,7 +221,7 @@ class MainWindow(QMainWindow):
         shown = seg.shown
         self.segmentation = shown
         level = min(self.levels.level, shown.tree.n_levels - 1)
-        self.opened.annotator.set_tree(shown.tree, seg.boxes)
+        self.opened.annotator.set_tree(shown.tree, seg.regions)
         self.opened.annotator.level = level
         self.canvas.set_superpixels(seg.hover_ids, shown.tree.tables.shape[1])
         self.levels.set_counts(shown.tree.region_counts, level)

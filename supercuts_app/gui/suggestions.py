@@ -48,7 +48,7 @@ class SuggestionController(QObject):
             return
         ann = a.doc.get(a.active)
         obj = a.doc.get(ann.parent_id) if ann.is_part else ann
-        if not obj.mask.any():
+        if obj.is_empty():
             w.statusBar().showMessage("The selected object is still empty", 6000)
             return
         self._ask(obj.mask.copy(), obj.id)

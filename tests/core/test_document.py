@@ -203,6 +203,20 @@ def test_undo_redo_restores_exact_states():
         assert snapshot(doc) == after
 
 
+def test_an_object_emptied_and_restored_by_undo_still_gives_up_its_pixels():
+    doc = make_doc()
+    person, _, dog, _ = ids(doc)
+    a = doc.new_object(person).ids[0]
+    doc.add(a, box(2, 6, 2, 6))
+    emptied = doc.remove(a, box(0, 20, 0, 30))
+    assert doc.get(a).is_empty()  # its bounds are now empty: edits skip it
+    doc.revert(emptied)
+    b = doc.new_object(dog).ids[0]
+    edit = doc.add(b, box(0, 20, 0, 30))
+    assert not doc.get(a).mask.any() and doc.get(b).mask.all()
+    assert {c.id for c in edit.changes} == {a, b}
+
+
 def test_no_change_gives_no_edit_and_bad_masks_are_refused():
     doc = make_doc()
     obj = doc.new_object(ids(doc)[0]).ids[0]
@@ -226,6 +240,12 @@ def check_rules(doc: ImageAnnotations) -> None:
             assert not (p.mask & q.mask).any(), "sibling parts overlap"
     for o, q in itertools.combinations(objects, 2):
         assert not (o.mask & q.mask).any(), "objects overlap"
+    for a in doc.annotations.values():
+        # Edits skip annotations by their bounds: these must hold every pixel of the mask.
+        outside = a.mask.copy()
+        outside[a.bounds()] = False
+        assert not outside.any(), "pixels outside the annotation's bounds"
+        assert a.is_empty() == (not a.mask.any())
 
 
 OPERATIONS = st.lists(

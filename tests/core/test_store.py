@@ -14,11 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from pycocotools import mask as mask_utils
 
 from supercuts_app.core import store as store_module
 from supercuts_app.core.categories import schema_from_data
 from supercuts_app.core.project import Project, find_project
-from supercuts_app.core.store import ProjectFileError, ProjectStore
+from supercuts_app.core.store import ProjectFileError, ProjectStore, decode_mask, encode_mask
 
 
 @pytest.fixture
@@ -33,6 +34,27 @@ def new_project(folder: Path) -> Project:
     project = Project.create(folder / "p.supercuts", cats)
     project.add_images([folder / "a.png", folder / "b.jpg"])
     return project
+
+
+def test_encoding_reads_only_the_given_columns_and_equals_pycocotools(monkeypatch):
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        h, w = (int(v) for v in rng.integers(1, 9, 2))
+        mask = rng.random((h, w)) < rng.random()
+        x0 = int(rng.integers(0, w + 1))
+        x1 = int(rng.integers(x0, w + 1))
+        mask[:, :x0] = mask[:, x1:] = False
+        expected = mask_utils.encode(np.asfortranarray(mask).view(np.uint8))
+        for m in (mask, np.asfortranarray(mask)):
+            assert encode_mask(m) == expected
+            assert encode_mask(m, slice(x0, x1)) == expected
+        np.testing.assert_array_equal(decode_mask(encode_mask(mask, slice(x0, x1))), mask)
+    # Masks of very many runs go to pycocotools' encoder, with the same result.
+    monkeypatch.setattr(store_module, "_MANY_RUNS", 3)
+    stripes = np.zeros((6, 5), bool)
+    stripes[::2, 1:4] = True
+    expected = mask_utils.encode(np.asfortranarray(stripes).view(np.uint8))
+    assert encode_mask(stripes, slice(1, 4)) == expected
 
 
 def test_every_edit_and_undo_is_on_disk_at_once(project_dir: Path):
