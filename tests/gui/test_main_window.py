@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -83,4 +85,9 @@ def test_run_app_opens_the_bundled_sample(qtbot, monkeypatch):
     assert app_module.run_app() == 0
     window, path = opened[0]
     assert path == sample_image_path() and path.is_file()
+    # The worker's first job settles the libraries (see test_app); here it runs after the
+    # stubbed event loop returned, so this test undoes it itself.
+    assert window.worker.wait(120_000)
+    assert gc.get_freeze_count() > 0
+    gc.unfreeze()
     window.close()
