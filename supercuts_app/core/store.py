@@ -112,7 +112,8 @@ def decode_mask(rle: dict) -> np.ndarray:
     with warnings.catch_warnings():
         # pycocotools' Cython decoder trips numpy 2's __array__(copy=...) deprecation; harmless.
         warnings.filterwarnings("ignore", "__array__ implementation", DeprecationWarning)
-        return mask_utils.decode(rle).astype(bool)
+        # pycocotools writes 0 and 1 only: a bool view is exact and saves a 1-byte-per-pixel copy.
+        return mask_utils.decode(rle).view(bool)
 
 
 def rle_bbox_area(rle: dict) -> tuple[list[int], int]:
