@@ -135,7 +135,7 @@ class _Recorder:
             if box is None:
                 if before == after:
                     continue
-                box = (slice(0, 0), slice(0, 0))
+                box = _NOWHERE
             # Only the rectangle that really changed is kept: an object that lost a corner to a
             # large region costs that corner, in undo memory and in redraws.
             top_left = (window[0].start + box[0].start, window[1].start + box[1].start)
@@ -289,9 +289,9 @@ class ImageAnnotations:
     def fill_holes(self, ann_id: int) -> Edit | None:
         """Add every hole (background enclosed by the mask) to an object or part."""
         ann = self.get(ann_id)
-        window = mask_bbox(ann.mask)
-        if window is None:
+        if ann.is_empty():
             return None
+        window = ann.bounds()
         holes = ndimage.binary_fill_holes(ann.mask[window]) & ~ann.mask[window]
         return self.add(ann_id, holes, name="fill holes", window=window)
 
@@ -301,7 +301,7 @@ class ImageAnnotations:
         rec = _Recorder(self)
         targets = [ann] if ann.is_part else [*self.parts_of(ann.id), ann]
         for t in targets:
-            rec.touch(t.id, mask_bbox(t.mask) or (slice(0, 0), slice(0, 0)))
+            rec.touch(t.id, t.bounds())
         for t in targets:
             del self.annotations[t.id]
         return rec.edit("delete") or Edit("delete", ())
@@ -365,7 +365,7 @@ class ImageAnnotations:
             cls = self.categories.get(target.category_id).name
             raise DocumentError(f"class {cls!r} has no part class {name!r} for part {part_id}")
         rec = _Recorder(self)
-        window = mask_bbox(part.mask)
+        window = None if part.is_empty() else part.bounds()
         rec.touch(part.id, window)
         pixels = part.mask[window].copy(order="K") if window is not None else None
         part.parent_id, part.category_id = target.id, match.id
@@ -396,11 +396,10 @@ class ImageAnnotations:
                 change.after.parent_id,
                 change.after.z,
             )
-            if change.mask_after is not None:
-                y, x = change.top_left
-                h, w = change.mask_after.shape
-                ann.mask[y : y + h, x : x + w] = change.mask_after
-                ann.grow_bounds((slice(y, y + h), slice(x, x + w)))
+            box = change.box
+            if box is not None:
+                ann.mask[box] = change.mask_after
+                ann.grow_bounds(box)
 
     def revert(self, edit: Edit) -> None:
         """Bring every annotation the edit touches back to its ``before`` state."""
@@ -442,12 +441,7 @@ class ImageAnnotations:
         box = mask_bbox(mask)
         if box is None:
             return mask, None
-        (by, bx) = box
-        inner = (
-            slice(ys.start + by.start, ys.start + by.stop),
-            slice(xs.start + bx.start, xs.start + bx.stop),
-        )
-        return mask[box], inner
+        return mask[box], _shift(box, ys.start, xs.start)
 
     def _grow_object(
         self, rec: _Recorder, obj: Annotation, gain: np.ndarray, window: Slice2D

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .masks import Slice2D
+
 
 @dataclass(frozen=True)
 class AnnotationMeta:
@@ -31,6 +33,14 @@ class AnnotationChange:
     top_left: tuple[int, int] = (0, 0)
     mask_before: np.ndarray | None = None
     mask_after: np.ndarray | None = None
+
+    @property
+    def box(self) -> Slice2D | None:
+        """The rectangle whose pixels the change holds (None: metadata only)."""
+        if self.mask_after is None:
+            return None
+        (y, x), (h, w) = self.top_left, self.mask_after.shape
+        return slice(y, y + h), slice(x, x + w)
 
     def inverse(self) -> AnnotationChange:
         return AnnotationChange(

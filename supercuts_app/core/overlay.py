@@ -10,6 +10,8 @@ window draws ``tables[owner]`` for the part in view, so nothing here is proporti
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .categories import PALETTE, RGB
@@ -41,18 +43,13 @@ def hatch_stripes(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
 
 def edit_window(edit: Edit, shape: tuple[int, int]) -> Slice2D | None:
     """The rectangle of pixels an edit may have changed (None: only metadata)."""
-    boxes = [
-        (c.top_left[0], c.top_left[1], *c.mask_after.shape)
-        for c in edit.changes
-        if c.mask_after is not None and c.mask_after.size
-    ]
+    boxes = [c.box for c in edit.changes if c.box is not None and c.mask_after.size]
     if not boxes:
         return None
-    y0 = min(b[0] for b in boxes)
-    x0 = min(b[1] for b in boxes)
-    y1 = max(b[0] + b[2] for b in boxes)
-    x1 = max(b[1] + b[3] for b in boxes)
-    return slice(max(0, y0), min(shape[0], y1)), slice(max(0, x0), min(shape[1], x1))
+    ys, xs = functools.reduce(union_box, boxes)
+    return slice(max(0, ys.start), min(shape[0], ys.stop)), slice(
+        max(0, xs.start), min(shape[1], xs.stop)
+    )
 
 
 class MaskOverlay:
@@ -153,13 +150,9 @@ class MaskOverlay:
         # paint the pixels they now have, in drawing order.
         boxes: dict[int, Slice2D] = {}
         for c in edit.changes:
-            if c.mask_after is None or not c.mask_after.size:
+            box = c.box
+            if box is None or not c.mask_after.size:
                 continue
-            hh, ww = c.mask_after.shape
-            box = (
-                slice(c.top_left[0], c.top_left[0] + hh),
-                slice(c.top_left[1], c.top_left[1] + ww),
-            )
             obj = c.id if c.after is None or c.after.parent_id is None else c.after.parent_id
             for ann_id in {c.id, obj, *(p.id for p in self.doc.parts_of(obj))}:
                 boxes[ann_id] = union_box(boxes[ann_id], box) if ann_id in boxes else box
