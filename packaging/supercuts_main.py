@@ -3,7 +3,7 @@
 import multiprocessing
 import sys
 
-from supercuts_app.cli import main
+from supercuts_app.cli.main import main
 
 if __name__ == "__main__":
     # Dask's local workers start processes: the frozen executable must act as one when asked.

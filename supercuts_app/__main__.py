@@ -1,3 +1,3 @@
-from supercuts_app.cli import main
+from supercuts_app.cli.main import main
 
 raise SystemExit(main())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile  # noqa: E402
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Computed segmentations go to a throw-away cache, never the user's.
@@ -13,12 +13,12 @@ os.environ["SUPERCUTS_DATA_DIR"] = tempfile.mkdtemp(prefix="supercuts-test-data-
 # QSettings (window geometry, recent files) go to a throw-away config folder.
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="supercuts-test-config-")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import scipy.io  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy as np
+import pytest
+import scipy.io
+from PIL import Image
 
-from supercuts_app.core.metrics import label_boundaries  # noqa: E402
+from supercuts_app.segmentation.superpixels import label_boundaries
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +46,7 @@ def disk_image() -> np.ndarray:
 @pytest.fixture(scope="session")
 def backbone():
     """The default backbone with its shipped weights, built once."""
-    from supercuts_app.core.features import cached_backbone
+    from supercuts_app.segmentation.features import cached_backbone
 
     return cached_backbone()
 

@@ -1,0 +1,3 @@
+"""Measuring SuperCuts with the field's metrics: superpixels, hierarchies, proposals and a
+simulated annotator.
+"""

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.cache import SegmentationCache
-from ..core.hierarchy import MergeHierarchy
-from ..core.io import load_image
-from ..core.pipeline import hierarchy_for_image
-from ..core.superpixels import compute_superpixels
+from supercuts_app.base.images import load_image
+from supercuts_app.segmentation.cache import SegmentationCache
+from supercuts_app.segmentation.hierarchy import MergeHierarchy
+from supercuts_app.segmentation.segment import hierarchy_for_image
+from supercuts_app.segmentation.superpixels import compute_superpixels
+
 from .clicks import RobotRun, colour_hierarchy, robot_annotate, summarize_runs
 
 METHODS = ("supercuts", "slic-colour")
@@ -43,7 +44,7 @@ def hierarchies(
 
 def bsds_targets(root, split: str, limit: int | None, annotations: str, min_share: float = 0.01):
     """(image path, [(target name, mask, within)]) of BSDS500 regions over ``min_share``."""
-    from .bsds import iter_split
+    from supercuts_app.datasets.bsds import iter_split
 
     for item in iter_split(root, split, limit=limit):
         humans = item.humans()
@@ -60,7 +61,7 @@ def bsds_targets(root, split: str, limit: int | None, annotations: str, min_shar
 
 def ccp_targets(root, limit: int | None):
     """(image path, targets): the person, then each part inside the person's mask."""
-    from .ccp import iter_ccp
+    from supercuts_app.datasets.ccp import iter_ccp
 
     for item in iter_ccp(root, limit=limit):
         person = item.person

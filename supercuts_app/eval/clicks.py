@@ -20,8 +20,13 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from ..core.hierarchy import MergeHierarchy, geometric_counts, greedy_merge, level_tables
-from ..core.region_graph import edge_features, region_graph
+from supercuts_app.segmentation.hierarchy import (
+    MergeHierarchy,
+    geometric_counts,
+    greedy_merge,
+    level_tables,
+)
+from supercuts_app.segmentation.region_graph import edge_features, region_graph
 
 THRESHOLDS = (0.85, 0.90)
 

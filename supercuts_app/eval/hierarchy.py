@@ -12,13 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.features import Backbone
-from ..core.hierarchy import EdgeModel, build_hierarchy
-from ..core.hierarchy_metrics import evaluate_image, summarize
-from ..core.io import load_image
-from ..core.region_graph import deep_region_graph
-from ..core.superpixels import compute_superpixels
-from .bsds import iter_split
+from supercuts_app.base.images import load_image
+from supercuts_app.datasets.bsds import iter_split
+from supercuts_app.segmentation.features import Backbone
+from supercuts_app.segmentation.hierarchy import EdgeModel, build_hierarchy
+from supercuts_app.segmentation.region_graph import deep_region_graph
+from supercuts_app.segmentation.superpixels import compute_superpixels
+
+from .hierarchy_metrics import evaluate_image, summarize
 
 # Heights of the merge tree lie in [0, 1]; below 0.05 nearly every superpixel is its own region
 # and above 0.85 nearly every image is one region, and the fine cuts are the costly ones to score.
@@ -50,7 +51,7 @@ def evaluate_hierarchies(
     """Score each hierarchy config on a BSDS500 split; superpixels are computed once per image.
 
     ``exact_matching`` uses a maximum matching over all boundary pixel pairs (slower; see
-    :func:`supercuts_app.core.hierarchy_metrics.match_boundaries`).
+    :func:`supercuts_app.eval.hierarchy_metrics.match_boundaries`).
 
     Returns one dict per config: its name, the BSDS summary (``boundary`` and ``covering`` ODS
     and OIS) and the thresholds.

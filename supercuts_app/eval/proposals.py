@@ -17,18 +17,18 @@ from collections.abc import Callable
 import numpy as np
 from scipy.cluster.vq import kmeans2
 
-from ..core.cache import SegmentationCache
-from ..core.features import cached_backbone
-from ..core.hierarchy import MergeHierarchy
-from ..core.io import load_image
-from ..core.pipeline import hierarchy_for_image
-from ..core.proposals import (
+from supercuts_app.base.images import load_image
+from supercuts_app.segmentation.cache import SegmentationCache
+from supercuts_app.segmentation.features import cached_backbone
+from supercuts_app.segmentation.hierarchy import MergeHierarchy
+from supercuts_app.segmentation.proposals import (
     hierarchy_regions,
     propose_objects,
     propose_parts,
     superpixel_features,
 )
-from ..core.ssn import lab_image
+from supercuts_app.segmentation.segment import hierarchy_for_image
+from supercuts_app.segmentation.ssn import lab_image
 
 
 def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -82,7 +82,7 @@ def evaluate_object_proposals(
     on_image: Callable[[int], None] | None = None,
 ) -> dict:
     """Best-overlap IoU of top-1 / top-5 proposals and of the baseline, per human region."""
-    from .bsds import iter_split
+    from supercuts_app.datasets.bsds import iter_split
 
     backbone = cached_backbone()
     rows = []
@@ -123,7 +123,7 @@ def evaluate_part_proposals(
     on_image: Callable[[int], None] | None = None,
 ) -> dict:
     """Best-overlap IoU per CCP part: spectral parts (k known / eigengap) and colour k-means."""
-    from .ccp import iter_ccp
+    from supercuts_app.datasets.ccp import iter_ccp
 
     backbone = cached_backbone()
     rows = []

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.io import load_image
-from ..core.metrics import superpixel_scores
-from ..core.superpixels import compute_superpixels
-from .bsds import iter_split
+from supercuts_app.base.images import load_image
+from supercuts_app.datasets.bsds import iter_split
+from supercuts_app.segmentation.superpixels import compute_superpixels
+
+from .metrics import superpixel_scores
 
 METRIC_NAMES = ("segments", "asa", "boundary_recall", "undersegmentation_error", "seconds")
 
@@ -32,13 +33,13 @@ def evaluate_superpixels(
     Parameters
     ----------
     root : str or Path
-        BSDS500 folder (see :func:`supercuts_app.eval.bsds.find_data_dir`).
+        BSDS500 folder (see :func:`supercuts_app.datasets.bsds.find_data_dir`).
     split, method, n_segments, limit
         What to evaluate.
     on_image : callable, optional
         Called as ``on_image(done, total)`` after each image.
     **superpixel_options
-        Passed to :func:`supercuts_app.core.superpixels.compute_superpixels`.
+        Passed to :func:`supercuts_app.segmentation.superpixels.compute_superpixels`.
 
     Returns
     -------

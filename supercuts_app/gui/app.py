@@ -10,7 +10,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from ..core.resources import resource_path, sample_image_path
+from supercuts_app.base.resources import resource_path, sample_image_path
+
 from .main_window import MainWindow
 
 SELF_TEST_TIMEOUT_MS = 180_000

@@ -10,8 +10,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 
-from ..core.document import Slice2D
-from ..core.render import BOUNDARY_RGB
+from supercuts_app.base.boxes import Slice2D
+from supercuts_app.formats.render import BOUNDARY_RGB
+
 from .image_items import CachedImageItem, PooledIndexImage
 from .viewport import ViewportImage
 
@@ -29,7 +30,7 @@ class InteractiveViewBox(pg.ViewBox):
         super().__init__(lockAspect=True, invertY=True, enableMenu=False)
         self.canvas = canvas
 
-    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802 - Qt naming
+    def mouseDragEvent(self, ev, axis=None) -> None:
         pan = ev.button() == Qt.MouseButton.MiddleButton or (
             ev.button() == Qt.MouseButton.LeftButton and self.canvas.space_held
         )
@@ -43,7 +44,7 @@ class InteractiveViewBox(pg.ViewBox):
         stage = "start" if ev.isStart() else "finish" if ev.isFinish() else "move"
         self.canvas.dragged.emit(stage, point.y(), point.x(), ev.button())
 
-    def mouseClickEvent(self, ev) -> None:  # noqa: N802 - Qt naming
+    def mouseClickEvent(self, ev) -> None:
         ev.accept()
         point = self.mapToView(ev.pos())
         self.canvas.clicked.emit(point.y(), point.x(), ev.button(), ev.modifiers())
@@ -123,7 +124,7 @@ class ImageCanvas(pg.GraphicsView):
         self.set_boundaries_visible(not self.boundaries.isVisible())
 
     def set_masks(self, overlay) -> None:
-        """Show the mask layer of a :class:`~supercuts_app.core.overlay.MaskOverlay` (its
+        """Show the mask layer of a :class:`~supercuts_app.annotation.overlay.MaskOverlay` (its
         ``owner`` map through its ``fill`` and ``hatch`` tables); None clears it."""
         self._overlay = overlay
         if overlay is None:
@@ -183,12 +184,12 @@ class ImageCanvas(pg.GraphicsView):
         point = self.view.mapSceneToView(pos)
         self.hovered.emit(point.y(), point.x())
 
-    def keyPressEvent(self, ev) -> None:  # noqa: N802 - Qt naming
+    def keyPressEvent(self, ev) -> None:
         if ev.key() == Qt.Key.Key_Space and not ev.isAutoRepeat():
             self.space_held = True
         super().keyPressEvent(ev)
 
-    def keyReleaseEvent(self, ev) -> None:  # noqa: N802 - Qt naming
+    def keyReleaseEvent(self, ev) -> None:
         if ev.key() == Qt.Key.Key_Space and not ev.isAutoRepeat():
             self.space_held = False
         super().keyReleaseEvent(ev)

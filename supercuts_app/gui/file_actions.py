@@ -11,14 +11,16 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
-from ..core.categories import CategoryError, load_schema
-from ..core.coco import export_coco, import_coco, load_coco_file
-from ..core.document import DocumentError
-from ..core.io import IMAGE_SUFFIXES, load_image, write_bytes_atomic
-from ..core.mask_export import export_masks
-from ..core.pipeline import hierarchy_for_image
-from ..core.project import PROJECT_SUFFIX
-from ..core.store import ProjectFileError
+from supercuts_app.annotation.categories import CategoryError, load_schema
+from supercuts_app.annotation.document import DocumentError
+from supercuts_app.base.files import write_bytes_atomic
+from supercuts_app.base.images import IMAGE_SUFFIXES, load_image
+from supercuts_app.formats.coco_export import export_coco, import_coco, load_coco_file
+from supercuts_app.formats.mask_png import export_masks
+from supercuts_app.segmentation.segment import hierarchy_for_image
+from supercuts_app.storage.project import PROJECT_SUFFIX
+from supercuts_app.storage.store import ProjectFileError
+
 from .panels import ask_text
 
 MAX_RECENT = 8
@@ -28,7 +30,7 @@ def precompute_image(
     path, method: str, n_segments: int, cache, backbone_name=None, *, progress=None, cancel=None
 ):
     """Worker job: compute (or find) an image's segmentation in the cache."""
-    from ..core.features import DEFAULT_BACKBONE, cached_backbone
+    from supercuts_app.segmentation.features import DEFAULT_BACKBONE, cached_backbone
 
     image = load_image(path)
     backbone = cached_backbone(backbone_name or DEFAULT_BACKBONE)

@@ -21,22 +21,23 @@ from PySide6.QtWidgets import (
     QSlider,
 )
 
-from ..core.annotator import FULL
-from ..core.cache import SegmentationCache
-from ..core.document import DocumentError
-from ..core.pipeline import LoadedImage, ShownSegmentation
-from ..core.project import Project
-from ..core.workspace import open_workspace
-from . import file_actions
+from supercuts_app.annotation.document import DocumentError
+from supercuts_app.gui import file_actions
+from supercuts_app.segmentation.cache import SegmentationCache
+from supercuts_app.segmentation.segment import (
+    LoadedImage,
+    ShownSegmentation,
+    WindowSegmentation,
+    segmentation_for_window,
+)
+from supercuts_app.session.annotator import FULL
+from supercuts_app.session.opening import OpenedImage, load_annotated_image
+from supercuts_app.storage.project import Project
+from supercuts_app.storage.workspace import open_workspace
+
 from .actions import ShortcutsDialog, build_actions
 from .canvas import ImageCanvas
 from .level_slider import LevelSlider
-from .loading import (
-    OpenedImage,
-    WindowSegmentation,
-    load_annotated_image,
-    segmentation_for_window,
-)
 from .panels import ClassPanel, ImagePanel, ObjectPanel
 from .status import StatusArea
 from .suggestions import SuggestionController
@@ -462,7 +463,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         self.opacity.setValue(int(self.settings.value("opacity", 60)))
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+    def closeEvent(self, event) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         self.settings.setValue("opacity", self.opacity.value())

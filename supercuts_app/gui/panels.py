@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QTreeWidgetItem,
 )
 
-from ..core.categories import RGB, CategorySet
-from ..core.document import ImageAnnotations
-from ..core.store import ImageRecord
+from supercuts_app.annotation.categories import RGB, CategorySet
+from supercuts_app.annotation.document import ImageAnnotations
+from supercuts_app.storage.store import ImageRecord
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -129,7 +129,7 @@ class ObjectPanel(QTreeWidget):
         menu.addAction("Delete", lambda: self.delete_requested.emit(ann_id))
         menu.exec(self.viewport().mapToGlobal(pos))
 
-    def dropEvent(self, event) -> None:  # noqa: N802 - Qt naming
+    def dropEvent(self, event) -> None:
         # Only "part onto another object" is meaningful; the tree is rebuilt from the document.
         source = self.currentItem()
         target = self.itemAt(event.position().toPoint())

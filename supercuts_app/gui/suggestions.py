@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
 
-from .loading import Suggestion, suggest
+from supercuts_app.segmentation.suggestions import Suggestion, suggest
 
 CURRENT_PEN = pg.mkPen((0, 255, 255), width=3, style=Qt.PenStyle.DashLine)
 OTHER_PEN = pg.mkPen((255, 255, 255, 160), width=1.5, style=Qt.PenStyle.DashLine)

@@ -1,6 +1,6 @@
 """Pointer tools: region clicking (with hover and Shift+click splitting), brush and eraser.
 
-The tool controller turns canvas events into :class:`~supercuts_app.core.annotator.Annotator`
+The tool controller turns canvas events into :class:`~supercuts_app.session.annotator.Annotator`
 calls and tells the window what to redraw; it never touches pixels itself beyond the hover
 lookup table.
 """
@@ -12,8 +12,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 
-from ..core.annotator import Annotator
-from ..core.document import DocumentError
+from supercuts_app.annotation.document import DocumentError
+from supercuts_app.session.annotator import Annotator
+
 from .canvas import ImageCanvas
 
 CLICK, BRUSH, ERASE = "click", "brush", "erase"

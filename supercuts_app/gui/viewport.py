@@ -17,8 +17,9 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter, QTransform
 from PySide6.QtWidgets import QGraphicsObject
 
-from ..core.document import Slice2D
-from ..core.overlay import HATCH_PERIOD, hatch_stripes
+from supercuts_app.annotation.overlay import HATCH_PERIOD, hatch_stripes
+from supercuts_app.base.boxes import Slice2D
+
 from .image_items import screen_step
 
 
@@ -32,7 +33,8 @@ def premultiplied_argb(table: np.ndarray) -> np.ndarray:
 
 class ViewportImage(QGraphicsObject):
     """(H, W) integer ``index`` drawn as ``fill[index]``, or with ``hatch`` as well, as
-    ``hatch[index]`` on the diagonal stripes of :func:`~supercuts_app.core.overlay.hatch_stripes`.
+    ``hatch[index]`` on the diagonal stripes of
+    :func:`~supercuts_app.annotation.overlay.hatch_stripes`.
 
     Parameters
     ----------
@@ -102,7 +104,7 @@ class ViewportImage(QGraphicsObject):
         return tuple(int(v) for v in (self.hatch if stripe else self.fill)[value])
 
     # -- QGraphicsItem --------------------------------------------------------------------------
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt naming
+    def boundingRect(self) -> QRectF:
         if self.index is None:
             return QRectF()
         h, w = self.index.shape

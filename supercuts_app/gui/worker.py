@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from ..core.tasks import Cancelled
+from supercuts_app.base.tasks import Cancelled
 
 
 class JobSignals(QObject):

@@ -1,0 +1,1 @@
+"""Training SuperCuts' own models (SSN head, edge model) on BSDS500."""

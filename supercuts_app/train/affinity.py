@@ -17,18 +17,18 @@ import numpy as np
 import torch
 from scipy.cluster.hierarchy import cut_tree
 
-from ..core.features import Backbone
-from ..core.hierarchy import DEFAULT_REGION_WEIGHT, EdgeModel, build_hierarchy
-from ..core.io import load_image
-from ..core.region_graph import (
+from supercuts_app.base.images import load_image
+from supercuts_app.datasets.bsds import iter_split
+from supercuts_app.segmentation.features import Backbone
+from supercuts_app.segmentation.hierarchy import DEFAULT_REGION_WEIGHT, EdgeModel, build_hierarchy
+from supercuts_app.segmentation.region_graph import (
     border_cue_maps,
     edge_features,
     region_deep_features,
     region_graph,
     superpixel_deep_features,
 )
-from ..core.superpixels import compute_superpixels
-from ..eval.bsds import iter_split
+from supercuts_app.segmentation.superpixels import compute_superpixels
 
 
 @dataclass

@@ -20,12 +20,19 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..core.features import Backbone
-from ..core.io import load_image
-from ..core.ssn import SSNParams, _update, grid_shape, lab_image, position_channels, soft_slic
-from ..core.ssn_head import SSNHead, stacked_maps
-from ..core.superpixels import working_image
-from ..eval.bsds import iter_split
+from supercuts_app.base.images import load_image
+from supercuts_app.datasets.bsds import iter_split
+from supercuts_app.segmentation.features import Backbone
+from supercuts_app.segmentation.ssn import (
+    SSNParams,
+    _update,
+    grid_shape,
+    lab_image,
+    position_channels,
+    soft_slic,
+)
+from supercuts_app.segmentation.ssn_head import SSNHead, stacked_maps
+from supercuts_app.segmentation.superpixels import working_image
 
 
 @dataclass
@@ -236,7 +243,7 @@ def train_ssn(
         history.append(row)
         log(
             " ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items())
-        )  # noqa: E501
+        )
         score = scores.get("asa", 0.0) + scores.get("boundary_recall", 0.0)
         if best is None or score > best["score"] or not scores:
             best = {"epoch": epoch + 1, "score": score, **scores}

@@ -24,8 +24,8 @@ def _median(times: list[float]) -> float:
 
 
 def bench(shape: tuple[int, int], repeat: int) -> dict:
-    from supercuts_app.core.categories import schema_from_data
-    from supercuts_app.core.project import Project
+    from supercuts_app.annotation.categories import schema_from_data
+    from supercuts_app.storage.project import Project
 
     h, w = shape
     rng = np.random.default_rng(0)

@@ -33,14 +33,14 @@ def main() -> None:
     args = parser.parse_args()
     from skimage import data
 
-    from supercuts_app.core.features import cached_backbone
-    from supercuts_app.core.hierarchy import build_hierarchy, default_edge_model
-    from supercuts_app.core.region_graph import (
+    from supercuts_app.segmentation.features import cached_backbone
+    from supercuts_app.segmentation.hierarchy import build_hierarchy, default_edge_model
+    from supercuts_app.segmentation.region_graph import (
         border_cue_maps,
         region_graph,
         superpixel_deep_features,
     )
-    from supercuts_app.core.superpixels import compute_superpixels
+    from supercuts_app.segmentation.superpixels import compute_superpixels
 
     backbone = cached_backbone()
     model = default_edge_model()

@@ -29,8 +29,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import numpy as np
 
 
 def _render(canvas) -> None:
@@ -43,12 +43,12 @@ def bench(size: tuple[int, int], repeat: int) -> dict:
     from PySide6.QtWidgets import QApplication
     from skimage import data
 
-    from supercuts_app.core.annotator import FULL, Annotator
-    from supercuts_app.core.categories import schema_from_data
-    from supercuts_app.core.pipeline import segmentation_for_display
-    from supercuts_app.core.project import Project
+    from supercuts_app.annotation.categories import schema_from_data
     from supercuts_app.gui.app import settle_heavy_imports
     from supercuts_app.gui.canvas import ImageCanvas
+    from supercuts_app.segmentation.segment import segmentation_for_display
+    from supercuts_app.session.annotator import FULL, Annotator
+    from supercuts_app.storage.project import Project
 
     app = QApplication.instance() or QApplication([])
     w, h = size

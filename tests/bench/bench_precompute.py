@@ -45,8 +45,8 @@ def make_images(folder: Path, count: int) -> list[Path]:
 
 
 def run_serial(paths, settings, root: Path) -> float:
-    from supercuts_app.core.batch import precompute_serial
-    from supercuts_app.core.cache import SegmentationCache
+    from supercuts_app.batch.precompute import precompute_serial
+    from supercuts_app.segmentation.cache import SegmentationCache
 
     precompute_serial(paths[:1], settings, SegmentationCache(root / "warm"))  # backbone built
     t0 = time.perf_counter()
@@ -57,8 +57,8 @@ def run_serial(paths, settings, root: Path) -> float:
 def run_dask(paths, settings, root: Path, workers: int) -> tuple[float, float]:
     from dask.distributed import Client, LocalCluster
 
-    from supercuts_app.core.batch import precompute_image, precompute_on_dask
-    from supercuts_app.core.cache import SegmentationCache
+    from supercuts_app.batch.precompute import precompute_image, precompute_on_dask
+    from supercuts_app.segmentation.cache import SegmentationCache
 
     t0 = time.perf_counter()
     with (
@@ -79,7 +79,7 @@ def run_dask(paths, settings, root: Path, workers: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    from supercuts_app.core.batch import PrecomputeSettings
+    from supercuts_app.batch.precompute import PrecomputeSettings
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--images", type=int, default=24)

@@ -20,9 +20,9 @@ METHODS = ["slic", "ssn"]
 CHILD = r"""
 import json, resource, statistics, sys, time
 import numpy as np
-from supercuts_app.core.features import cached_backbone
-from supercuts_app.core.io import load_image
-from supercuts_app.core.superpixels import compute_superpixels
+from supercuts_app.segmentation.features import cached_backbone
+from supercuts_app.base.images import load_image
+from supercuts_app.segmentation.superpixels import compute_superpixels
 
 path, method, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
 backbone = cached_backbone() if method == "ssn" else None

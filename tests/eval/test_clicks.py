@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from supercuts_app.cli import main
-from supercuts_app.core.hierarchy import MergeHierarchy, level_tables
+from supercuts_app.cli.main import main
 from supercuts_app.eval.clicks import RobotRun, colour_hierarchy, robot_annotate, summarize_runs
+from supercuts_app.segmentation.hierarchy import MergeHierarchy, level_tables
 
 
 def grid_tree() -> MergeHierarchy:

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from supercuts_app.cli import main
-from supercuts_app.eval.bsds import DatasetError, iter_split
+from supercuts_app.cli.main import main
+from supercuts_app.datasets.bsds import DatasetError, iter_split
 from supercuts_app.eval.superpixels import evaluate_superpixels
 
 

@@ -7,9 +7,9 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from supercuts_app.core.project import Project
 from supercuts_app.gui.actions import SHORTCUTS, ShortcutsDialog
 from supercuts_app.gui.main_window import MainWindow
+from supercuts_app.storage.project import Project
 
 LEFT, RIGHT = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton
 NONE, SHIFT = Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier

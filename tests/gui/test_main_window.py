@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from supercuts_app.core.resources import sample_image_path
+from supercuts_app.base.resources import sample_image_path
 from supercuts_app.gui.main_window import MainWindow
 
 

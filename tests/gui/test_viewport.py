@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 
-from supercuts_app.core.overlay import hatch_stripes
+from supercuts_app.annotation.overlay import hatch_stripes
 from supercuts_app.gui.canvas import ImageCanvas
 from supercuts_app.gui.viewport import premultiplied_argb
 

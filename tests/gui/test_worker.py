@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from supercuts_app.core.tasks import check_cancelled
+from supercuts_app.base.tasks import check_cancelled
 from supercuts_app.gui.worker import Worker
 
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from supercuts_app.cli import main
-from supercuts_app.core.features import create_backbone
-from supercuts_app.core.ssn_head import HeadError, SSNHead, check_head
-from supercuts_app.core.superpixels import compute_superpixels
+from supercuts_app.cli.main import main
+from supercuts_app.segmentation.features import create_backbone
+from supercuts_app.segmentation.ssn_head import HeadError, SSNHead, check_head
+from supercuts_app.segmentation.superpixels import compute_superpixels
 from supercuts_app.train.ssn import (
     SSNTrainConfig,
     cells_for_crop,

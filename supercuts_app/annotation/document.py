@@ -1,0 +1,489 @@
+"""Objects and parts of one image, the operations that edit them, and undo/redo.
+
+Every operation returns an :class:`Edit`, a command object holding, per touched annotation, its
+metadata before and after and the changed rectangle of its mask before and after. Applying or
+reverting an edit is therefore exact and cheap, the store persists exactly the touched
+annotations, and the undo history is unlimited without keeping whole masks per step.
+
+Rules kept by every operation:
+
+- a part's mask is inside its object's mask (adding to a part grows its object; removing from an
+  object removes from its parts);
+- unless ``allow_overlap``, no pixel belongs to two objects, nor to two parts of one object
+  (adding pixels to one takes them from the others).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import ndimage
+
+from supercuts_app.base.boxes import Slice2D, intersect_box, mask_bbox, union_box
+
+from .categories import CategorySet
+from .edits import AnnotationChange, AnnotationMeta, Edit, History
+from .masks import brush_crop, brush_mask
+
+_NOWHERE: Slice2D = (slice(0, 0), slice(0, 0))
+
+__all__ = [  # the edit commands and mask helpers are part of this module's interface too
+    "Annotation",
+    "AnnotationChange",
+    "AnnotationMeta",
+    "DocumentError",
+    "Edit",
+    "History",
+    "ImageAnnotations",
+    "Slice2D",
+    "brush_crop",
+    "brush_mask",
+    "mask_bbox",
+]
+
+
+class DocumentError(ValueError):
+    """An operation that the rules forbid; the message says which annotation and why."""
+
+
+@dataclass(eq=False)
+class Annotation:
+    """One object (``parent_id`` None) or part (``parent_id`` = its object's id)."""
+
+    id: int
+    category_id: int
+    mask: np.ndarray
+    parent_id: int | None = None
+    z: int = 0
+    # A rectangle holding every pixel of ``mask`` (maybe more), so that an edit elsewhere skips
+    # this annotation without reading its mask. The document grows it wherever it adds pixels.
+    _bounds: Slice2D | None = field(default=None, init=False, repr=False)
+
+    @property
+    def is_part(self) -> bool:
+        return self.parent_id is not None
+
+    def bounds(self) -> Slice2D:
+        """A rectangle that holds the mask's pixels (empty slices when it has none known)."""
+        if self._bounds is None:
+            self._bounds = mask_bbox(self.mask) or _NOWHERE
+        return self._bounds
+
+    def is_empty(self) -> bool:
+        """Whether the mask has no pixels (read inside :meth:`bounds` only, which then become
+        empty too, so that later edits skip this annotation)."""
+        box = self.bounds()
+        if box != _NOWHERE and self.mask[box].any():
+            return False
+        self._bounds = _NOWHERE
+        return True
+
+    def grow_bounds(self, window: Slice2D) -> None:
+        """Note that pixels inside ``window`` may have been added."""
+        if self._bounds is not None:
+            self._bounds = window if self._bounds == _NOWHERE else union_box(self._bounds, window)
+
+    @property
+    def meta(self) -> AnnotationMeta:
+        return AnnotationMeta(self.category_id, self.parent_id, self.z)
+
+
+class _Recorder:
+    """Collects the state of annotations before an operation and builds its :class:`Edit`."""
+
+    def __init__(self, doc: ImageAnnotations) -> None:
+        self.doc = doc
+        self.saved: dict[int, tuple[AnnotationMeta | None, Slice2D | None, np.ndarray | None]] = {}
+        self.replaced: dict[int, AnnotationChange] = {}
+
+    def touch(self, ann_id: int, window: Slice2D | None) -> None:
+        """Remember the annotation's state inside ``window`` before it is changed there."""
+        assert ann_id not in self.replaced, "an annotation is recorded one way in one edit"
+        if ann_id in self.saved:
+            return
+        ann = self.doc.annotations.get(ann_id)
+        if ann is None:
+            self.saved[ann_id] = (None, window, None)
+        else:
+            crop = ann.mask[window].copy(order="K") if window is not None else None
+            self.saved[ann_id] = (ann.meta, window, crop)
+
+    def replace(self, ann: Annotation, where: Slice2D, new: np.ndarray) -> None:
+        """Set ``ann``'s mask to ``new`` at ``where``, the rectangle where it really changes.
+
+        The change needs no comparison of before and after, unlike :meth:`touch`."""
+        assert ann.id not in self.saved and ann.id not in self.replaced
+        before = ann.mask[where].copy(order="K")
+        ann.mask[where] = new
+        ann.grow_bounds(where)
+        top_left = (where[0].start, where[1].start)
+        self.replaced[ann.id] = AnnotationChange(ann.id, ann.meta, ann.meta, top_left, before, new)
+
+    def edit(self, name: str) -> Edit | None:
+        changes = list(self.replaced.values())
+        for ann_id, (before, window, crop) in self.saved.items():
+            ann = self.doc.annotations.get(ann_id)
+            after = ann.meta if ann is not None else None
+            if window is None:
+                if before != after:
+                    changes.append(AnnotationChange(ann_id, before, after))
+                continue
+            shape = (window[0].stop - window[0].start, window[1].stop - window[1].start)
+            old = crop if crop is not None else np.zeros(shape, bool)
+            new = ann.mask[window] if ann is not None else np.zeros(shape, bool)
+            box = mask_bbox(old != new)
+            if box is None:
+                if before == after:
+                    continue
+                box = _NOWHERE
+            # Only the rectangle that really changed is kept: an object that lost a corner to a
+            # large region costs that corner, in undo memory and in redraws.
+            top_left = (window[0].start + box[0].start, window[1].start + box[1].start)
+            changes.append(
+                AnnotationChange(ann_id, before, after, top_left, _own(old, box), _own(new, box))
+            )
+        return Edit(name, tuple(changes)) if changes else None
+
+
+class ImageAnnotations:
+    """All objects and parts of one image and the operations on them.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        (H, W) of the image.
+    categories : CategorySet
+        The project's classes (objects must use object classes; parts a part class of their
+        object's class).
+    annotations : iterable of Annotation
+        Existing annotations (masks (H, W) bool).
+    new_id : callable
+        Returns a fresh, project-unique annotation id.
+    allow_overlap : bool
+        Let objects (and parts of one object) share pixels.
+    """
+
+    def __init__(
+        self,
+        shape: tuple[int, int],
+        categories: CategorySet,
+        annotations: Iterable[Annotation] = (),
+        *,
+        new_id: Callable[[], int],
+        allow_overlap: bool = False,
+    ) -> None:
+        self.shape = (int(shape[0]), int(shape[1]))
+        self.categories = categories
+        self.annotations: dict[int, Annotation] = {a.id: a for a in annotations}
+        self.new_id = new_id
+        self.allow_overlap = allow_overlap
+
+    # -- queries ---------------------------------------------------------------------------
+    def get(self, ann_id: int) -> Annotation:
+        try:
+            return self.annotations[ann_id]
+        except KeyError:
+            raise DocumentError(f"no annotation with id {ann_id} in this image") from None
+
+    def objects(self) -> list[Annotation]:
+        """Objects from bottom to top (drawing order)."""
+        return sorted((a for a in self.annotations.values() if not a.is_part), key=_order)
+
+    def parts_of(self, object_id: int) -> list[Annotation]:
+        return sorted(
+            (a for a in self.annotations.values() if a.parent_id == object_id), key=_order
+        )
+
+    def annotation_at(self, y: int, x: int) -> Annotation | None:
+        """The topmost part, else the topmost object, covering pixel (y, x)."""
+        for obj in reversed(self.objects()):
+            if obj.mask[y, x]:
+                for part in reversed(self.parts_of(obj.id)):
+                    if part.mask[y, x]:
+                        return part
+                return obj
+        return None
+
+    # -- operations (each returns the applied Edit, or None when nothing changed) --------------
+    def new_object(self, category_id: int) -> Edit:
+        """An empty object of an object class, on top of the others."""
+        if self.categories.get(category_id).is_part:
+            raise DocumentError(f"{self.categories.get(category_id).name!r} is a part class")
+        z = max((o.z for o in self.objects()), default=-1) + 1
+        return self._create(Annotation(self.new_id(), category_id, self._empty(), None, z))
+
+    def new_part(self, object_id: int, category_id: int) -> Edit:
+        """An empty part of ``object_id``, of one of its class's part classes."""
+        obj = self._object(object_id)
+        self._check_part_class(obj, category_id)
+        z = max((p.z for p in self.parts_of(object_id)), default=-1) + 1
+        return self._create(Annotation(self.new_id(), category_id, self._empty(), object_id, z))
+
+    def add(
+        self,
+        ann_id: int,
+        mask: np.ndarray,
+        name: str = "add region",
+        *,
+        window: Slice2D | None = None,
+    ) -> Edit | None:
+        """Add the pixels of ``mask`` (H, W) bool to an object or part.
+
+        With ``window``, ``mask`` is only that rectangle's crop (the rest is False)."""
+        ann = self.get(ann_id)
+        mask, window = self._crop(mask, window)
+        if window is None:
+            return None
+        rec = _Recorder(self)
+        gain = np.asfortranarray(mask) & ~ann.mask[window]
+        if not ann.is_part:
+            self._grow_object(rec, ann, gain, window)
+        else:
+            owner = self.annotations[ann.parent_id]
+            self._grow_object(rec, owner, gain & ~owner.mask[window], window)
+            rec.touch(ann.id, window)
+            if not self.allow_overlap:
+                for sibling in self.parts_of(owner.id):
+                    if sibling.id != ann.id:
+                        _take_away(rec, sibling, gain, window)
+            ann.mask[window] |= gain
+            ann.grow_bounds(window)
+        return rec.edit(name)
+
+    def remove(
+        self,
+        ann_id: int,
+        mask: np.ndarray,
+        name: str = "remove region",
+        *,
+        window: Slice2D | None = None,
+    ) -> Edit | None:
+        """Remove the pixels of ``mask`` from an object (and its parts) or from a part.
+
+        With ``window``, ``mask`` is only that rectangle's crop."""
+        ann = self.get(ann_id)
+        mask, window = self._crop(mask, window)
+        if window is None:
+            return None
+        rec = _Recorder(self)
+        lost = np.asfortranarray(mask)
+        targets = [ann] if ann.is_part else [ann, *self.parts_of(ann.id)]
+        for t in targets:
+            _take_away(rec, t, lost, window)
+        return rec.edit(name)
+
+    def paint(
+        self, ann_id: int, points: Sequence[tuple[float, float]], radius: float
+    ) -> Edit | None:
+        """Brush stroke through ``points`` (x, y) adding to an object or part."""
+        crop, window = brush_crop(self.shape, points, radius)
+        return self.add(ann_id, crop, name="paint", window=window)
+
+    def erase(
+        self, ann_id: int, points: Sequence[tuple[float, float]], radius: float
+    ) -> Edit | None:
+        """Eraser stroke removing from an object (and its parts) or a part."""
+        crop, window = brush_crop(self.shape, points, radius)
+        return self.remove(ann_id, crop, name="erase", window=window)
+
+    def fill_holes(self, ann_id: int) -> Edit | None:
+        """Add every hole (background enclosed by the mask) to an object or part."""
+        ann = self.get(ann_id)
+        if ann.is_empty():
+            return None
+        window = ann.bounds()
+        holes = ndimage.binary_fill_holes(ann.mask[window]) & ~ann.mask[window]
+        return self.add(ann_id, holes, name="fill holes", window=window)
+
+    def delete(self, ann_id: int) -> Edit:
+        """Delete an object with its parts, or one part."""
+        ann = self.get(ann_id)
+        rec = _Recorder(self)
+        targets = [ann] if ann.is_part else [*self.parts_of(ann.id), ann]
+        for t in targets:
+            rec.touch(t.id, t.bounds())
+        for t in targets:
+            del self.annotations[t.id]
+        return rec.edit("delete") or Edit("delete", ())
+
+    def relabel(self, ann_id: int, category_id: int) -> Edit | None:
+        """Change the class of an object or part.
+
+        An object's parts move to the new class's part classes of the same name; a part class
+        missing there is an error naming it.
+        """
+        ann = self.get(ann_id)
+        rec = _Recorder(self)
+        if ann.is_part:
+            self._check_part_class(self.annotations[ann.parent_id], category_id)
+            rec.touch(ann.id, None)
+            ann.category_id = category_id
+            return rec.edit("relabel")
+        if self.categories.get(category_id).is_part:
+            raise DocumentError(f"{self.categories.get(category_id).name!r} is a part class")
+        mapping = {}
+        for part in self.parts_of(ann.id):
+            name = self.categories.get(part.category_id).name
+            match = self.categories.find(name, category_id)
+            if match is None:
+                new_name = self.categories.get(category_id).name
+                raise DocumentError(
+                    f"part {part.id} is a {name!r}; class {new_name!r} has no such part class"
+                )
+            mapping[part.id] = match.id
+        rec.touch(ann.id, None)
+        ann.category_id = category_id
+        for pid, cid in mapping.items():
+            rec.touch(pid, None)
+            self.annotations[pid].category_id = cid
+        return rec.edit("relabel")
+
+    def reorder(self, ann_id: int, position: int) -> Edit | None:
+        """Move an object among objects (or a part among its siblings) to ``position``
+        (0 = bottom)."""
+        ann = self.get(ann_id)
+        group = self.parts_of(ann.parent_id) if ann.is_part else self.objects()
+        group.remove(ann)
+        group.insert(max(0, min(position, len(group))), ann)
+        rec = _Recorder(self)
+        for z, a in enumerate(group):
+            rec.touch(a.id, None)
+            a.z = z
+        return rec.edit("reorder")
+
+    def move_part(self, part_id: int, object_id: int) -> Edit | None:
+        """Make a part belong to another object; the object grows to hold the part's pixels."""
+        part = self.get(part_id)
+        if not part.is_part:
+            raise DocumentError(f"annotation {part_id} is an object, not a part")
+        target = self._object(object_id)
+        if target.id == part.parent_id:
+            return None
+        name = self.categories.get(part.category_id).name
+        match = self.categories.find(name, target.category_id)
+        if match is None:
+            cls = self.categories.get(target.category_id).name
+            raise DocumentError(f"class {cls!r} has no part class {name!r} for part {part_id}")
+        rec = _Recorder(self)
+        window = None if part.is_empty() else part.bounds()
+        rec.touch(part.id, window)
+        pixels = part.mask[window].copy(order="K") if window is not None else None
+        part.parent_id, part.category_id = target.id, match.id
+        part.z = max((p.z for p in self.parts_of(target.id) if p.id != part.id), default=-1) + 1
+        if window is not None:
+            part.mask[window] = False
+            self._grow_object(rec, target, pixels & ~target.mask[window], window)
+            if not self.allow_overlap:
+                for sibling in self.parts_of(target.id):
+                    if sibling.id != part.id:
+                        _take_away(rec, sibling, pixels, window)
+            part.mask[window] = pixels
+        return rec.edit("move part")
+
+    # -- applying recorded edits (undo / redo / replay) ----------------------------------------
+    def apply(self, edit: Edit) -> None:
+        """Bring every annotation the edit touches to its ``after`` state."""
+        for change in edit.changes:
+            if change.after is None:
+                self.annotations.pop(change.id, None)
+                continue
+            ann = self.annotations.get(change.id)
+            if ann is None:
+                ann = Annotation(change.id, change.after.category_id, self._empty())
+                self.annotations[change.id] = ann
+            ann.category_id, ann.parent_id, ann.z = (
+                change.after.category_id,
+                change.after.parent_id,
+                change.after.z,
+            )
+            box = change.box
+            if box is not None:
+                ann.mask[box] = change.mask_after
+                ann.grow_bounds(box)
+
+    def revert(self, edit: Edit) -> None:
+        """Bring every annotation the edit touches back to its ``before`` state."""
+        self.apply(edit.inverse())
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _empty(self) -> np.ndarray:
+        # Column-major, as COCO RLE runs go: saving an edit then encodes without a copy.
+        return np.zeros(self.shape, bool, order="F")
+
+    def _create(self, ann: Annotation) -> Edit:
+        ann.bounds()  # empty: known without reading the mask from now on
+        self.annotations[ann.id] = ann
+        return Edit("new", (AnnotationChange(ann.id, None, ann.meta),))
+
+    def _object(self, object_id: int) -> Annotation:
+        obj = self.get(object_id)
+        if obj.is_part:
+            raise DocumentError(f"annotation {object_id} is a part, not an object")
+        return obj
+
+    def _check_part_class(self, obj: Annotation, category_id: int) -> None:
+        cat = self.categories.get(category_id)
+        if cat.parent_id != obj.category_id:
+            owner = self.categories.get(obj.category_id).name
+            raise DocumentError(f"{cat.name!r} is not a part class of {owner!r}")
+
+    def _crop(self, mask: np.ndarray, window: Slice2D | None) -> tuple[np.ndarray, Slice2D | None]:
+        """The tightest crop of a full mask, or of a ``window`` crop, and where it lies."""
+        if window is None:
+            if mask.shape != self.shape:
+                raise DocumentError(f"mask of shape {mask.shape} on an image of shape {self.shape}")
+            window = (slice(0, self.shape[0]), slice(0, self.shape[1]))
+        ys, xs = window
+        inside = 0 <= ys.start <= ys.stop <= self.shape[0] and 0 <= xs.start <= xs.stop
+        inside = inside and xs.stop <= self.shape[1]
+        if not inside or mask.shape != (ys.stop - ys.start, xs.stop - xs.start):
+            raise DocumentError(f"mask of shape {mask.shape} does not fit the window {window}")
+        box = mask_bbox(mask)
+        if box is None:
+            return mask, None
+        return mask[box], _shift(box, ys.start, xs.start)
+
+    def _grow_object(
+        self, rec: _Recorder, obj: Annotation, gain: np.ndarray, window: Slice2D
+    ) -> None:
+        """Add ``gain`` (a crop at ``window``, none of it in ``obj`` yet) to ``obj``, taking it
+        from other objects."""
+        box = mask_bbox(gain)
+        if box is None:
+            return
+        if not self.allow_overlap:
+            for other in self.annotations.values():
+                if other.id != obj.id and other.parent_id != obj.id:
+                    _take_away(rec, other, gain, window)
+        where = _shift(box, window[0].start, window[1].start)
+        rec.replace(obj, where, obj.mask[where] | gain[box])
+
+
+def _take_away(rec: _Recorder, ann: Annotation, pixels: np.ndarray, window: Slice2D) -> None:
+    """Remove ``pixels`` (a crop at ``window``) from ``ann``, reading only where it may have
+    pixels; undo keeps only the rectangle it loses."""
+    where = intersect_box(window, ann.bounds())
+    if where is None:
+        return
+    hit = ann.mask[where] & pixels[_shift(where, -window[0].start, -window[1].start)]
+    box = mask_bbox(hit)
+    if box is None:
+        return
+    lost = _shift(box, where[0].start, where[1].start)
+    rec.replace(ann, lost, ann.mask[lost] ^ hit[box])  # ``hit`` is in the mask: flipping clears it
+
+
+def _shift(box: Slice2D, dy: int, dx: int) -> Slice2D:
+    return slice(box[0].start + dy, box[0].stop + dy), slice(box[1].start + dx, box[1].stop + dx)
+
+
+def _own(array: np.ndarray, box: Slice2D) -> np.ndarray:
+    """``array[box]`` as an array of its own (a view would keep all of ``array`` alive)."""
+    crop = array[box]
+    return array if crop.shape == array.shape and array.base is None else crop.copy(order="F")
+
+
+def _order(a: Annotation) -> tuple[int, int]:
+    return (a.z, a.id)

@@ -1,0 +1,87 @@
+"""Small helpers on boolean masks: bounding boxes and brush strokes, whole or cropped."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+from pycocotools import mask as mask_utils
+
+from supercuts_app.base.boxes import Slice2D
+
+
+def brush_mask(
+    shape: tuple[int, int], points: Sequence[tuple[float, float]], radius: float
+) -> np.ndarray:
+    """Pixels covered by a round brush of ``radius`` dragged through ``points`` (x, y)."""
+    crop, window = brush_crop(shape, points, radius)
+    out = np.zeros(shape, bool)
+    out[window] = crop
+    return out
+
+
+def brush_crop(
+    shape: tuple[int, int], points: Sequence[tuple[float, float]], radius: float
+) -> tuple[np.ndarray, Slice2D]:
+    """:func:`brush_mask` drawn only in the stroke's bounding rectangle: (crop, window)."""
+    pts = [(round(x), round(y)) for x, y in points]
+    r = max(0, round(radius))
+    if not pts:
+        return np.zeros((0, 0), bool), (slice(0, 0), slice(0, 0))
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    y0, y1 = max(0, min(ys) - r), min(shape[0], max(ys) + r + 1)
+    x0, x1 = max(0, min(xs) - r), min(shape[1], max(xs) + r + 1)
+    y1, x1 = max(y0, y1), max(x0, x1)
+    out = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    local = [(x - x0, y - y0) for x, y in pts]
+    for p, q in zip(local, local[1:] or local, strict=False):
+        cv2.line(out, p, q, 1, thickness=2 * r + 1)
+    for p in local:
+        cv2.circle(out, p, r, 1, thickness=-1)
+    return out.astype(bool), (slice(y0, y1), slice(x0, x1))
+
+
+_MANY_RUNS = 20_000
+
+
+def encode_mask(mask: np.ndarray, columns: slice | None = None) -> dict:
+    """COCO compressed RLE of a (H, W) bool mask (``counts`` as bytes).
+
+    Column-major masks (as the document keeps them) are encoded without a copy. ``columns``
+    (``slice(x0, x1)``, no step) may say that the mask is empty outside those columns; then
+    only they are read, so a small object on a large image encodes in proportion to itself.
+    """
+    h, w = mask.shape
+    columns = slice(0, w) if columns is None else columns
+    # Column-major runs: the band of columns is one stretch of the flattened mask.
+    band = np.asfortranarray(mask[:, columns]).ravel(order="F")
+    offset = columns.start * h
+    changes = np.flatnonzero(band[1:] != band[:-1]) + (1 + offset)
+    if changes.size > _MANY_RUNS:
+        # The run lengths pass through a Python list below; pycocotools' own loop is faster
+        # for masks of very many runs (noise, stripes).
+        return mask_utils.encode(np.asfortranarray(mask).view(np.uint8))
+    first = [offset] if band.size and band[0] else []
+    last = [offset + band.size] if band.size and band[-1] else []
+    counts = np.diff(np.concatenate(([0], first, changes, last, [h * w])))
+    if counts.size > 1 and counts[-1] == 0:  # a run that ends on the last pixel
+        counts = counts[:-1]
+    return mask_utils.frPyObjects({"counts": counts.tolist(), "size": [h, w]}, h, w)
+
+
+def decode_mask(rle: dict) -> np.ndarray:
+    """(H, W) bool mask of a COCO RLE."""
+    with warnings.catch_warnings():
+        # pycocotools' Cython decoder trips numpy 2's __array__(copy=...) deprecation; harmless.
+        warnings.filterwarnings("ignore", "__array__ implementation", DeprecationWarning)
+        # pycocotools writes 0 and 1 only: a bool view is exact and saves a 1-byte-per-pixel copy.
+        return mask_utils.decode(rle).view(bool)
+
+
+def rle_bbox_area(rle: dict) -> tuple[list[int], int]:
+    """COCO ``bbox`` [x, y, w, h] (whole pixels) and ``area`` of a mask's RLE."""
+    area = int(mask_utils.area(rle))
+    bbox = [int(round(v)) for v in mask_utils.toBbox(rle)] if area else [0, 0, 0, 0]
+    return bbox, area

@@ -1,0 +1,1 @@
+"""Precomputing segmentations for many images, serially or on dask.distributed."""

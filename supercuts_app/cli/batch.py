@@ -1,0 +1,170 @@
+"""``supercuts precompute``: fill the segmentation cache for a folder or project, on Dask."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from .common import CLIError, expand_inputs, positive_int
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register the ``precompute`` subcommand."""
+    pc = sub.add_parser(
+        "precompute",
+        help="compute superpixels and hierarchies of many images into the cache (Dask)",
+    )
+    pc.add_argument(
+        "inputs", nargs="+", metavar="FOLDER_OR_PROJECT", help="image folders, images or projects"
+    )
+    pc.add_argument(
+        "--workers", type=int, default=2, metavar="N", help="local worker processes (0: no Dask)"
+    )
+    pc.add_argument(
+        "--threads", type=positive_int, default=1, metavar="T", help="torch threads per worker"
+    )
+    pc.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="use a running Dask scheduler"
+    )
+    pc.add_argument("--method", default="ssn", choices=("ssn", "slic"))
+    pc.add_argument("--n-segments", type=positive_int, default=600, metavar="K")
+    pc.add_argument("--backbone", default=None, help="timm backbone name (default: Lite0)")
+    pc.add_argument("--cache", default=None, metavar="DIR", help="cache folder (default: app's)")
+    pc.set_defaults(func=cmd_precompute)
+
+
+def image_paths(inputs: list[str]) -> list[Path]:
+    """Images of folders and files, and the images of ``.supercuts`` projects."""
+    from supercuts_app.storage.project import PROJECT_SUFFIX, Project
+    from supercuts_app.storage.store import ProjectFileError
+
+    paths: list[Path] = []
+    plain: list[str] = []
+    for text in inputs:
+        if text.endswith(PROJECT_SUFFIX):
+            try:
+                project = Project.open(text, readonly=True)
+            except ProjectFileError as exc:
+                raise CLIError(str(exc)) from None
+            try:
+                paths.extend(project.image_path(r) for r in project.images())
+            finally:
+                project.close()
+        else:
+            plain.append(text)
+    if plain:
+        for p in map(Path, plain):
+            if not p.exists():
+                raise CLIError(f"{p}: no such file or folder")
+        paths.extend(expand_inputs(plain))
+    # The same image twice would only be computed twice.
+    return list(dict.fromkeys(p.resolve() for p in paths))
+
+
+def cmd_precompute(ns: argparse.Namespace) -> int:
+    from supercuts_app.batch.precompute import (
+        FAILED,
+        PrecomputeSettings,
+        precompute_on_dask,
+        precompute_serial,
+        summarize,
+    )
+    from supercuts_app.segmentation.cache import SegmentationCache
+
+    if ns.workers < 0:
+        raise CLIError("--workers must be 0 or more")
+    paths = image_paths(ns.inputs)
+    if not paths:
+        raise CLIError("no images to precompute")
+    settings = PrecomputeSettings(
+        method=ns.method, n_segments=ns.n_segments, backbone=ns.backbone, threads=ns.threads
+    )
+    cache = SegmentationCache(ns.cache)
+    if cache.root.exists() and not cache.root.is_dir():
+        raise CLIError(f"--cache {cache.root} exists and is not a folder")
+    outcomes: list = []
+    if ns.scheduler is None and ns.workers == 0:
+        stopped = _run(
+            paths, outcomes, lambda tick: precompute_serial(paths, settings, cache, tick), cache
+        )
+    else:
+        # Connect (or start the local cluster) before the progress bar: a wrong address is a
+        # one-line error, not a bar that never moves.
+        with dask_client(ns.scheduler, ns.workers) as client:
+            stopped = _run(
+                paths,
+                outcomes,
+                lambda tick: precompute_on_dask(client, paths, settings, cache, tick),
+                cache,
+            )
+    if stopped:
+        counts = summarize(outcomes)
+        print(
+            f"supercuts: stopped; {counts['done']} computed and stored, "
+            f"{len(paths) - len(outcomes)} left for the next run",
+            file=sys.stderr,
+        )
+        return 130
+    counts = summarize(outcomes)
+    print(
+        f"{counts['done']} computed, {counts['skipped']} already cached, "
+        f"{counts['failed']} failed; cache: {cache.root}"
+    )
+    failed = [o for o in outcomes if o.status == FAILED]
+    for o in failed:
+        print(f"supercuts: {o.path}: {o.error}", file=sys.stderr)
+    return 2 if failed else 0
+
+
+def _run(paths: list[Path], outcomes: list, work, cache) -> bool:
+    """Run ``work(tick)`` under a progress bar with rate and ETA; True when Ctrl+C stopped it.
+
+    A cache that cannot be written stops the run with one line (what was stored stays)."""
+    from tqdm import tqdm
+
+    from supercuts_app.batch.precompute import summarize
+
+    with tqdm(total=len(paths), desc="precompute", unit="img", dynamic_ncols=True) as bar:
+
+        def tick(outcome) -> None:
+            outcomes.append(outcome)
+            bar.set_postfix(summarize(outcomes), refresh=False)
+            bar.update()
+
+        try:
+            work(tick)
+        except KeyboardInterrupt:
+            return True
+        except OSError as exc:
+            raise CLIError(f"cannot write the cache {cache.root}: {exc.strerror or exc}") from None
+    return False
+
+
+@contextmanager
+def dask_client(scheduler: str | None, workers: int):
+    """A client of the given scheduler, or of a new LocalCluster closed on exit."""
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="5s")
+        except (OSError, TimeoutError) as exc:
+            raise CLIError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
+        with client:
+            yield client
+        return
+    # One thread per worker process: torch and numpy would otherwise fight over the cores.
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client

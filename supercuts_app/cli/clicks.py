@@ -1,0 +1,63 @@
+"""``supercuts eval clicks``: clicks per object by a simulated annotator, against a baseline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .common import eval_dataset_size, positive_int
+
+
+def add_parser(ev_sub: argparse._SubParsersAction) -> None:
+    """Register ``eval clicks``."""
+    ec = ev_sub.add_parser(
+        "clicks", help="NoC@85/90 of a click robot: SuperCuts against SLIC + colour merging"
+    )
+    ec.add_argument("--data", required=True, help="BSDS500 folder, or the CCP folder")
+    ec.add_argument("--dataset", default="bsds", choices=("bsds", "ccp"))
+    ec.add_argument("--split", default="val", choices=("train", "val"), help="BSDS500 split")
+    ec.add_argument("--limit", type=positive_int, default=None, help="first N images only")
+    ec.add_argument("--max-clicks", type=positive_int, default=20)
+    ec.add_argument(
+        "--annotations",
+        default="first",
+        choices=("first", "all"),
+        help="BSDS500: regions of the first human's segmentation, or of every human's",
+    )
+    ec.add_argument("--n-segments", type=positive_int, default=600, metavar="K")
+    ec.add_argument("--json", default=None, metavar="OUT", help="summaries and per-target rows")
+    ec.set_defaults(func=cmd_eval_clicks)
+
+
+def cmd_eval_clicks(ns: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from supercuts_app.base.files import write_bytes_atomic
+    from supercuts_app.eval.click_benchmark import (
+        bsds_targets,
+        ccp_targets,
+        evaluate_clicks,
+        format_table,
+    )
+    from supercuts_app.segmentation.cache import SegmentationCache
+
+    total = eval_dataset_size(ns)
+    if ns.dataset == "bsds":
+        targets = bsds_targets(ns.data, ns.split, ns.limit, ns.annotations)
+    else:
+        targets = ccp_targets(ns.data, ns.limit)
+    with tqdm(desc="click robot", total=total, unit="img", file=sys.stderr) as bar:
+        result = evaluate_clicks(
+            targets,
+            n_segments=ns.n_segments,
+            max_clicks=ns.max_clicks,
+            cache=SegmentationCache(),
+            on_image=lambda n: bar.update(1),
+        )
+    result["dataset"] = ns.dataset
+    result["annotations"] = ns.annotations if ns.dataset == "bsds" else "person and parts"
+    print(format_table(result))
+    if ns.json:
+        write_bytes_atomic(ns.json, json.dumps(result, indent=1).encode())
+    return 0

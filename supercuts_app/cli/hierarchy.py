@@ -1,0 +1,153 @@
+"""Subcommands for the hierarchy: ``hierarchy``, ``train affinity`` and ``eval hierarchy``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .common import (
+    CLIError,
+    backbone_from,
+    check_training_paths,
+    expand_inputs,
+    load_edge_model,
+    run_per_image,
+    split_size,
+)
+
+
+def cmd_hierarchy(ns: argparse.Namespace) -> int:
+    """``supercuts hierarchy``: levels (.npz) and contour maps (.png) per image."""
+    import io
+
+    import numpy as np
+
+    from supercuts_app.base.files import write_bytes_atomic, write_png_atomic
+    from supercuts_app.segmentation.cache import SegmentationCache
+    from supercuts_app.segmentation.segment import hierarchy_for_image
+
+    inputs = expand_inputs(ns.inputs)
+    out = Path(ns.out)
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out {out} exists and is not a folder")
+    model = load_edge_model(ns.edge_model)
+    backbone = backbone_from(ns)
+    cache = None if ns.no_cache else SegmentationCache()
+
+    def process(path: Path, image) -> str:
+        _, tree = hierarchy_for_image(
+            image,
+            method=ns.method,
+            n_segments=ns.n_segments,
+            backbone=backbone,
+            edge_model=model,
+            spectral_weight=ns.spectral_weight,
+            region_weight=ns.region_weight,
+            cache=cache,
+        )
+        dtype = np.uint16 if tree.region_counts[0] <= 65535 else np.int32
+        stack = np.stack([tree.labels_at(lv).astype(dtype) for lv in range(tree.n_levels)])
+        buf = io.BytesIO()
+        np.savez_compressed(buf, labels=stack, region_counts=np.array(tree.region_counts))
+        out.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(out / f"{path.stem}.npz", buf.getvalue())
+        write_png_atomic(out / f"{path.stem}_ucm.png", tree.ucm())
+        counts = " > ".join(map(str, tree.region_counts))
+        return f"{path}: {tree.n_levels} levels ({counts}) -> {out}"
+
+    return run_per_image(inputs, process, desc="hierarchy", max_pixels=ns.max_pixels)
+
+
+def cmd_train_affinity(ns: argparse.Namespace) -> int:
+    """``supercuts train affinity``: fit and save the edge model."""
+    from tqdm import tqdm
+
+    from supercuts_app.segmentation.features import cached_backbone
+    from supercuts_app.train.affinity import edge_samples, fit_edge_model, weighted_bce
+
+    check_training_paths(ns)
+    from supercuts_app.segmentation.hierarchy import DEFAULT_REGION_WEIGHT
+
+    hierarchy_model = load_edge_model(ns.hierarchy_model)
+    region_weight = (
+        DEFAULT_REGION_WEIGHT if ns.hierarchy_region_weight is None else ns.hierarchy_region_weight
+    )
+    backbone = cached_backbone()
+    samples = {}
+    for split in ("train", "val"):
+        bar = tqdm(desc=f"edges {split}", unit="img", file=sys.stderr)
+
+        def tick(done: int, total: int, bar=bar) -> None:
+            bar.total = total
+            bar.update(1)
+
+        samples[split] = edge_samples(
+            ns.data,
+            split,
+            backbone,
+            n_segments=ns.n_segments,
+            limit=ns.limit,
+            region_counts=ns.region_counts,
+            model=hierarchy_model,
+            region_weight=region_weight,
+            on_image=tick,
+        )
+        bar.close()
+    model = fit_edge_model(
+        samples["train"],
+        steps=ns.steps,
+        on_step=lambda step, loss: print(f"step {step}: train loss {loss:.4f}", file=sys.stderr),
+    )
+    model.info = {
+        "backbone": backbone.name,
+        "n_segments": ns.n_segments,
+        "train_edges": int(len(samples["train"].targets)),
+        "val_bce": weighted_bce(model, samples["val"]),
+        "region_counts": list(ns.region_counts),
+        "hierarchy_region_weight": region_weight,
+    }
+    model.save(ns.out)
+    print(f"val weighted BCE {model.info['val_bce']:.4f}; saved {ns.out}")
+    return 0
+
+
+def cmd_eval_hierarchy(ns: argparse.Namespace) -> int:
+    """``supercuts eval hierarchy``: BSDS500 boundary F and covering."""
+    from tqdm import tqdm
+
+    from supercuts_app.base.files import write_bytes_atomic
+    from supercuts_app.eval.hierarchy import (
+        HierarchyConfig,
+        evaluate_hierarchies,
+        format_hierarchy_table,
+    )
+    from supercuts_app.segmentation.features import cached_backbone
+    from supercuts_app.segmentation.hierarchy import DEFAULT_REGION_WEIGHT, DEFAULT_SPECTRAL_WEIGHT
+
+    total = split_size(ns)
+    model = load_edge_model(ns.edge_model)
+    spectral = ns.spectral_weight or [DEFAULT_SPECTRAL_WEIGHT]
+    region = ns.region_weight or [DEFAULT_REGION_WEIGHT]
+    configs = [
+        HierarchyConfig(f"spectral={w:g} region={r:g}", model, w, r)
+        for w in spectral
+        for r in region
+    ]
+    bar = tqdm(desc="hierarchy eval", total=total, unit="img", file=sys.stderr)
+    results = evaluate_hierarchies(
+        ns.data,
+        configs,
+        cached_backbone(),
+        split=ns.split,
+        n_segments=ns.n_segments,
+        limit=ns.limit,
+        exact_matching=ns.exact_matching,
+        on_image=lambda done, n: bar.update(1),
+    )
+    bar.close()
+    print(format_hierarchy_table(results))
+    if ns.json:
+        write_bytes_atomic(ns.json, json.dumps(results, indent=1).encode())
+    return 0

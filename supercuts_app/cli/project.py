@@ -1,0 +1,117 @@
+"""``supercuts export coco|masks`` and ``supercuts import coco``: project files in and out."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from .common import CLIError
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """Register the ``export`` and ``import`` subcommands."""
+    ex = sub.add_parser("export", help="write a project's labels (COCO JSON or label PNGs)")
+    ex_sub = ex.add_subparsers(dest="what", required=True)
+    ec = ex_sub.add_parser("coco", help="COCO instance JSON with parts linked to objects")
+    ec.add_argument("project", metavar="PROJECT", help=".supercuts file or folder holding one")
+    ec.add_argument("--out", required=True, metavar="FILE.json")
+    ec.add_argument("--polygons", action="store_true", help="polygons instead of RLE masks")
+    ec.set_defaults(func=cmd_export_coco)
+    em = ex_sub.add_parser("masks", help="semantic, instance and part PNGs plus legend.json")
+    em.add_argument("project", metavar="PROJECT", help=".supercuts file or folder holding one")
+    em.add_argument("--out", required=True, metavar="DIR")
+    em.set_defaults(func=cmd_export_masks)
+
+    im = sub.add_parser("import", help="add labels from other files to a project")
+    im_sub = im.add_subparsers(dest="what", required=True)
+    ic = im_sub.add_parser("coco", help="COCO JSON (from SuperCuts or other tools)")
+    ic.add_argument("coco", metavar="FILE.json")
+    ic.add_argument("--images", required=True, metavar="DIR", help="folder of the file_names")
+    ic.add_argument("--project", required=True, metavar="PROJECT", help="created when missing")
+    ic.add_argument(
+        "--replace", action="store_true", help="overwrite annotations of images already labelled"
+    )
+    ic.add_argument(
+        "--clip-parts", action="store_true", help="trim part pixels outside their object"
+    )
+    ic.set_defaults(func=cmd_import_coco)
+
+
+@contextmanager
+def _open_project(path: str):
+    from supercuts_app.storage.project import Project
+    from supercuts_app.storage.store import ProjectFileError
+
+    try:
+        project = Project.open(path, readonly=True)
+    except ProjectFileError as exc:
+        raise CLIError(str(exc)) from None
+    try:
+        yield project
+    finally:
+        project.close()
+
+
+def cmd_export_coco(ns: argparse.Namespace) -> int:
+    from supercuts_app.base.files import write_bytes_atomic
+    from supercuts_app.formats.coco_export import export_coco
+
+    out = Path(ns.out)
+    if not out.parent.is_dir():
+        raise CLIError(f"--out {out}: folder {out.parent} does not exist")
+    with _open_project(ns.project) as project:
+        data = export_coco(project, polygons=ns.polygons)
+    try:
+        write_bytes_atomic(out, json.dumps(data).encode())
+    except OSError as exc:
+        raise CLIError(f"--out {out}: cannot write ({exc.strerror})") from None
+    n_parts = sum("parent_id" in a for a in data["annotations"])
+    print(
+        f"{out}: {len(data['images'])} images, {len(data['annotations']) - n_parts} objects, "
+        f"{n_parts} parts, {len(data['categories'])} categories"
+    )
+    return 0
+
+
+def cmd_export_masks(ns: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from supercuts_app.formats.mask_png import export_masks
+    from supercuts_app.storage.store import ProjectFileError
+
+    with _open_project(ns.project) as project:
+        bar = tqdm(total=len(project.images()), desc="masks", unit="img", file=sys.stderr)
+        try:
+            legend = export_masks(project, ns.out, progress=lambda done, total: bar.update(1))
+        except ProjectFileError as exc:
+            raise CLIError(str(exc)) from None
+        finally:
+            bar.close()
+    print(f"{ns.out}: label PNGs for {len(legend['images'])} images and legend.json")
+    return 0
+
+
+def cmd_import_coco(ns: argparse.Namespace) -> int:
+    from supercuts_app.formats.coco_export import CocoError, import_coco, load_coco_file
+    from supercuts_app.storage.project import project_path_for
+    from supercuts_app.storage.store import ProjectFileError
+
+    try:
+        data = load_coco_file(ns.coco)
+        project_path = project_path_for(ns.project)
+        summary = import_coco(
+            data, ns.images, project_path, replace=ns.replace, clip_parts=ns.clip_parts
+        )
+    except (CocoError, ProjectFileError) as exc:
+        raise CLIError(str(exc)) from None
+    verb = "created" if summary.created else "updated"
+    print(
+        f"{summary.project}: {verb}; {summary.images} images, {summary.objects} objects, "
+        f"{summary.parts} parts"
+    )
+    for note in summary.notes:
+        print(f"note: {note}")
+    return 0

@@ -1,1 +1,0 @@
-"""The pure core of SuperCuts: numpy, torch and scipy only, never Qt."""

@@ -1,0 +1,3 @@
+"""Readers of the benchmark datasets on disk (BSDS500, CCP): images and human labels, nothing
+computed.
+"""

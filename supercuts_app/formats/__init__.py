@@ -1,0 +1,3 @@
+"""What leaves or enters a project as files: COCO export and import, mask PNGs, proposal records,
+rendered overlays.
+"""

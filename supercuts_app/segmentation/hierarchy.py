@@ -1,0 +1,456 @@
+"""Nested granularity levels: spectral merging of superpixels into a complete merge tree.
+
+Every edge of the region graph gets a boundary score: a learned local probability that the two
+superpixels lie in different segments (from colour, deep features, border gradient; see
+:class:`EdgeModel`), blended with the distance between the two superpixels in a spectral
+embedding (eigenvectors of the normalised Laplacian of the affinity graph), which carries the
+global picture, as in gPb's spectral component. Regions then merge greedily along their weakest
+shared border (border-length-weighted mean score, as in OWT-UCM), which gives a complete merge
+tree with monotone heights, i.e. an ultrametric. Levels are cuts of that tree at region counts
+falling geometrically from the superpixel count to 1, so the slider feels even, and moving between
+levels is a table lookup.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy import linalg, sparse
+from scipy.cluster.hierarchy import fcluster
+from scipy.sparse.csgraph import laplacian
+
+from .region_graph import (
+    EDGE_FEATURE_NAMES,
+    RegionGraph,
+    RegionStats,
+    edge_features,
+    pair_features,
+)
+
+DEFAULT_SPECTRAL_WEIGHT = 0.0
+"""Share of the spectral distance in an edge's score (chosen on BSDS500 val)."""
+DEFAULT_REGION_WEIGHT = 0.2
+"""Share of the whole-region score in a border's score while merging (chosen on BSDS500 val)."""
+
+
+@dataclass
+class EdgeModel:
+    """A small MLP scoring edges: probability that an edge separates two segments.
+
+    Stored as an ``.npz`` with the feature standardisation (``mean``, ``std``) and the layers
+    (``w1``, ``b1``, ``w2``, ``b2``); evaluated with numpy, trained by ``supercuts train affinity``.
+    """
+
+    mean: np.ndarray
+    std: np.ndarray
+    w1: np.ndarray
+    b1: np.ndarray
+    w2: np.ndarray
+    b2: np.ndarray
+    info: dict = field(default_factory=dict)
+
+    def check_features(self) -> None:
+        """Raise ValueError unless the model reads this version's :data:`EDGE_FEATURE_NAMES`."""
+        n, expected = int(np.shape(self.mean)[0]), len(EDGE_FEATURE_NAMES)
+        if n != expected:
+            raise ValueError(
+                f"edge model reads {n} edge features but this version computes {expected}; "
+                "retrain it with 'supercuts train affinity'"
+            )
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """(E,) boundary probability of each row of ``features``."""
+        x = (features - self.mean) / self.std
+        h = np.maximum(x @ self.w1 + self.b1, 0.0)
+        z = (h @ self.w2 + self.b2).ravel()
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+    def fingerprint(self) -> str:
+        """Hash of the weights (part of the key of cached hierarchies)."""
+        import hashlib
+
+        h = hashlib.blake2b(digest_size=16)
+        for a in (self.mean, self.std, self.w1, self.b1, self.w2, self.b2):
+            h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
+        return h.hexdigest()
+
+    def save(self, path: str | Path) -> None:
+        """Write the model as ``.npz`` (atomically)."""
+        import io as _io
+        import json
+
+        from supercuts_app.base.files import write_bytes_atomic
+
+        buf = _io.BytesIO()
+        np.savez(
+            buf,
+            mean=self.mean,
+            std=self.std,
+            w1=self.w1,
+            b1=self.b1,
+            w2=self.w2,
+            b2=self.b2,
+            info=np.array(json.dumps(self.info)),
+        )
+        write_bytes_atomic(path, buf.getvalue())
+
+    @classmethod
+    def load(cls, path: str | Path) -> EdgeModel:
+        """Read a model written by :meth:`save`."""
+        import json
+
+        with np.load(path, allow_pickle=False) as data:
+            info = json.loads(str(data["info"])) if "info" in data else {}
+            return cls(*(data[k] for k in ("mean", "std", "w1", "b1", "w2", "b2")), info=info)
+
+
+def default_edge_model() -> EdgeModel | None:
+    """The shipped edge model for the default backbone, or None if it is not installed."""
+    from supercuts_app.base.resources import resource_path
+
+    path = resource_path("weights", "edge_model_lite0.npz")
+    return EdgeModel.load(path) if path.is_file() else None
+
+
+def handset_boundary_probability(features: np.ndarray) -> np.ndarray:
+    """Boundary probability from fixed weights (colour, deep and gradient contrast)."""
+    delta_e, cosine, grad = features[:, 3], features[:, 4], features[:, 5]
+    z = 0.08 * delta_e + 8.0 * cosine + 0.05 * grad - 3.0
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def spectral_embedding(
+    graph: RegionGraph, affinity: np.ndarray, *, n_vectors: int = 8
+) -> np.ndarray:
+    """(K, d) embedding from the smallest non-trivial eigenvectors of the normalised Laplacian.
+
+    Each eigenvector is divided by the square root of its eigenvalue, so the smoothest ones (the
+    coarse structure of the image) weigh most.
+    """
+    k = graph.n_nodes
+    d = min(n_vectors, k - 2)
+    if d < 1:
+        return np.zeros((k, 1))
+    i, j = graph.edges[:, 0], graph.edges[:, 1]
+    w = sparse.coo_matrix((affinity, (i, j)), shape=(k, k))
+    w = (w + w.T).tocsr()
+    lap = laplacian(w, normed=True)
+    if k <= 2000:
+        vals, vecs = linalg.eigh(lap.toarray(), subset_by_index=[0, d], driver="evr")
+    else:
+        from scipy.sparse.linalg import eigsh
+
+        vals, vecs = eigsh(lap, k=d + 1, sigma=-1e-3, which="LM")
+        order = np.argsort(vals)
+        vals, vecs = vals[order], vecs[:, order]
+    vals, vecs = vals[1:], vecs[:, 1:]
+    return vecs / np.sqrt(np.maximum(vals, 1e-6))[None, :]
+
+
+def edge_scores(
+    graph: RegionGraph,
+    *,
+    model: EdgeModel | None = None,
+    spectral_weight: float = DEFAULT_SPECTRAL_WEIGHT,
+    n_vectors: int = 8,
+) -> np.ndarray:
+    """(E,) boundary score in [0, 1] of every edge: local probability blended with spectral."""
+    feats = edge_features(graph)
+    local = model.predict(feats) if model is not None else handset_boundary_probability(feats)
+    if spectral_weight <= 0 or graph.n_nodes < 4:
+        return local
+    embedding = spectral_embedding(graph, 1.0 - local + 1e-3, n_vectors=n_vectors)
+    i, j = graph.edges[:, 0], graph.edges[:, 1]
+    dist = np.linalg.norm(embedding[i] - embedding[j], axis=1)
+    # Relative to the largest jump: smooth areas stay near 0 and true cuts near 1.
+    spectral = dist / max(float(dist.max()), 1e-12)
+    return (1.0 - spectral_weight) * local + spectral_weight * spectral
+
+
+def greedy_merge(
+    graph: RegionGraph,
+    scores: np.ndarray,
+    *,
+    model: EdgeModel | None = None,
+    region_weight: float = 0.0,
+) -> np.ndarray:
+    """Merge along the weakest border until one region remains.
+
+    The score between two regions is the border-length-weighted mean of the scores of the
+    superpixel edges between them, optionally blended (``region_weight``) with ``model``'s score
+    of the two merged regions as wholes (their mean colour, deep feature and histograms), which
+    sees contrasts that only show at coarse scales. Heights are kept monotone (never below the
+    previous merge), so the tree is an ultrametric. Returns a scipy linkage matrix (K-1, 4):
+    merged ids, height, size.
+    """
+    k = graph.n_nodes
+    rescore = model is not None and region_weight > 0
+    stats = RegionStats(graph) if rescore else None
+    # neighbours[r][s] = [sum score*length, sum length, sum gradient*length, sum cue*length
+    # for each border cue] of borders r-s: every border statistic is a length-weighted mean.
+    length = graph.border_length
+    sums = [scores * length, length, graph.border_gradient * length]
+    if rescore and graph.border_cues is not None:
+        sums.extend(graph.border_cues.T * length)
+    width = len(sums)
+    neighbours: dict[int, dict[int, list[float]]] = {r: {} for r in range(k)}
+    for (a, b), row in zip(graph.edges.tolist(), np.column_stack(sums).tolist(), strict=True):
+        entry = neighbours[b].get(a)
+        if entry is None:
+            neighbours[a][b] = neighbours[b][a] = row
+        else:  # a repeated pair (not made by region_graph): add up
+            for t in range(width):
+                entry[t] += row[t]
+    # Per region: sum of gradient*length and of length over all its borders ("typical" gradient).
+    typ_gl = np.zeros(2 * k)
+    typ_len = np.zeros(2 * k)
+    np.add.at(
+        typ_gl, graph.edges.ravel(), np.repeat(graph.border_gradient * graph.border_length, 2)
+    )
+    np.add.at(typ_len, graph.edges.ravel(), np.repeat(graph.border_length, 2))
+    # A merge leaves every other region's borders (and so its typical gradient) unchanged.
+    typical = typ_gl / np.maximum(typ_len, 1e-9)
+    heap = [(sw / sl, a, b) for a in range(k) for b, (sw, sl, *_) in neighbours[a].items() if a < b]
+    heapq.heapify(heap)
+    size = {r: 1 for r in range(k)}
+    alive = set(range(k))
+    rows: list[tuple[int, int, float, int]] = []
+    next_id = k
+    last = 0.0
+    while heap and len(alive) > 1:
+        cost, a, b = heapq.heappop(heap)
+        if a not in alive or b not in alive:
+            continue
+        last = max(last, cost)
+        new = next_id
+        next_id += 1
+        inner = neighbours[a][b]
+        typ_gl[new] = typ_gl[a] + typ_gl[b] - 2 * inner[2]
+        typ_len[new] = typ_len[a] + typ_len[b] - 2 * inner[1]
+        typical[new] = typ_gl[new] / max(typ_len[new], 1e-9)
+        merged: dict[int, list[float]] = {}
+        for old in (a, b):
+            for c, entry in neighbours.pop(old).items():
+                neighbours[c].pop(old, None)
+                if c in (a, b):
+                    continue
+                acc = merged.get(c)
+                if acc is None:
+                    merged[c] = entry
+                else:
+                    merged[c] = [x + y for x, y in zip(acc, entry, strict=True)]
+        neighbours[new] = {}
+        for c, entry in merged.items():
+            neighbours[new][c] = entry
+            neighbours[c][new] = entry
+        costs = [entry[0] / entry[1] for entry in merged.values()]
+        if rescore and merged:
+            stats.merge(a, b, new)
+            others = np.fromiter(merged.keys(), dtype=np.intp)
+            entries = np.array(list(merged.values()))
+            feats = pair_features(
+                stats,
+                np.full(len(others), new),
+                others,
+                entries[:, 2] / entries[:, 1],
+                entries[:, 1],
+                typical,
+                entries[:, 3:] / entries[:, 1:2] if width > 3 else None,
+            )
+            whole = model.predict(feats)
+            costs = list((1 - region_weight) * np.asarray(costs) + region_weight * whole)
+        for c, cost_c in zip(merged, costs, strict=True):
+            heapq.heappush(heap, (max(cost_c, last), min(c, new), max(c, new)))
+        alive -= {a, b}
+        alive.add(new)
+        size[new] = size.pop(a) + size.pop(b)
+        rows.append((a, b, last, size[new]))
+    if len(alive) > 1:  # a disconnected graph: join the pieces at the top
+        roots = sorted(alive)
+        top = max(last, 1.0)
+        cur = roots[0]
+        for other in roots[1:]:
+            new = next_id
+            next_id += 1
+            size[new] = size.pop(cur) + size.pop(other)
+            rows.append((cur, other, top, size[new]))
+            cur = new
+    return np.array(rows, dtype=np.float64).reshape(-1, 4)
+
+
+def geometric_counts(n_superpixels: int, *, ratio: float = 1.5) -> list[int]:
+    """Region counts from ``n_superpixels`` down to 1, each about ``ratio`` times smaller."""
+    if n_superpixels <= 1:
+        return [1]
+    steps = max(1, math.ceil(math.log(n_superpixels) / math.log(ratio)))
+    counts = np.round(n_superpixels ** (1.0 - np.arange(steps + 1) / steps)).astype(int)
+    out: list[int] = []
+    for c in counts:
+        if not out or c < out[-1]:
+            out.append(int(c))
+    if out[-1] != 1:
+        out.append(1)
+    return out
+
+
+def level_tables(linkage: np.ndarray, n_leaves: int, counts: list[int]) -> np.ndarray:
+    """(L, K) region id of each leaf when the merge tree is cut at each of ``counts`` regions.
+
+    Replays the merges once, keeping each cluster's leaves (smaller list appended to larger),
+    and numbers the clusters alive at each cut 0..n-1 in order of their smallest leaf.
+    """
+    members: dict[int, list[int]] = {i: [i] for i in range(n_leaves)}
+    tables = np.empty((len(counts), n_leaves), dtype=np.int32)
+    step = 0
+    for row, count in enumerate(counts):
+        while step < n_leaves - count:
+            a, b = int(linkage[step, 0]), int(linkage[step, 1])
+            ma, mb = members.pop(a), members.pop(b)
+            if len(ma) < len(mb):
+                ma, mb = mb, ma
+            ma.extend(mb)
+            members[n_leaves + step] = ma
+            step += 1
+        for region, leaves in enumerate(sorted(members.values(), key=min)):
+            tables[row, leaves] = region
+    return tables
+
+
+@dataclass
+class MergeHierarchy:
+    """Nested segmentations of one image, from superpixels (level 0) to one region.
+
+    Attributes
+    ----------
+    superpixels : numpy.ndarray
+        (H, W) int32 superpixel ids 0..K-1.
+    tables : numpy.ndarray
+        (L, K) int32; ``tables[l, s]`` is the region of superpixel ``s`` at level ``l``,
+        regions numbered 0..n_l-1.
+    linkage : numpy.ndarray
+        (K-1, 4) scipy linkage matrix of the complete merge tree (monotone heights).
+    """
+
+    superpixels: np.ndarray
+    tables: np.ndarray
+    linkage: np.ndarray
+
+    @property
+    def n_levels(self) -> int:
+        return int(self.tables.shape[0])
+
+    @property
+    def region_counts(self) -> list[int]:
+        """Number of regions at each level (strictly decreasing)."""
+        return [int(t.max()) + 1 for t in self.tables]
+
+    def labels_at(self, level: int) -> np.ndarray:
+        """(H, W) region ids at ``level`` (0 = superpixels)."""
+        return self.tables[self._check(level)][self.superpixels]
+
+    def region_at(self, level: int, y: int, x: int) -> int:
+        """Region id under pixel (y, x) at ``level``."""
+        return int(self.tables[self._check(level), self.superpixels[y, x]])
+
+    def superpixels_of(self, level: int, region: int) -> np.ndarray:
+        """Superpixel ids making up ``region`` at ``level``."""
+        return np.nonzero(self.tables[self._check(level)] == region)[0]
+
+    def mask_of(
+        self, level: int, region: int, window: tuple[slice, slice] | None = None
+    ) -> np.ndarray:
+        """(H, W) bool mask of ``region`` at ``level``: what a click adds to an annotation.
+
+        With ``window`` (a rectangle holding the region) only that crop is computed and
+        returned, so a click costs time in proportion to the region, not to the image."""
+        inside = self.tables[self._check(level)] == region
+        return inside[self.superpixels if window is None else self.superpixels[window]]
+
+    def children(self, level: int, region: int) -> list[int]:
+        """Regions of ``level - 1`` whose union is ``region`` (empty at level 0)."""
+        if self._check(level) == 0:
+            return []
+        return np.unique(self.tables[level - 1][self.superpixels_of(level, region)]).tolist()
+
+    def parent(self, level: int, region: int) -> int | None:
+        """Region of ``level + 1`` containing ``region`` (None at the top level)."""
+        if self._check(level) == self.n_levels - 1:
+            return None
+        member = self.superpixels_of(level, region)[0]
+        return int(self.tables[level + 1, member])
+
+    def labels_at_height(self, height: float) -> np.ndarray:
+        """(H, W) regions left after all merges at or below ``height`` (for threshold sweeps)."""
+        k = self.tables.shape[1]
+        if k == 1:
+            return np.zeros_like(self.superpixels)
+        table = fcluster(self.linkage, t=height, criterion="distance") - 1
+        return table[self.superpixels]
+
+    def ucm(self) -> np.ndarray:
+        """(H, W) uint16 ultrametric contour map by level.
+
+        A pixel on a region border holds 1 + the coarsest level at which the regions on its two
+        sides (right or below) still differ; 0 elsewhere.
+        """
+        sp = self.superpixels
+        # The coarsest separating level of each pair is the number of levels where they differ.
+        out = np.zeros(sp.shape, dtype=np.uint16)
+        for shifted, region in (
+            ((slice(None), slice(1, None)), (slice(None), slice(None, -1))),
+            ((slice(1, None), slice(None)), (slice(None, -1), slice(None))),
+        ):
+            a, b = sp[region], sp[shifted]
+            differ = a != b
+            levels = (self.tables[:, a[differ]] != self.tables[:, b[differ]]).sum(axis=0)
+            view = out[region]
+            view[differ] = np.maximum(view[differ], levels.astype(np.uint16))
+        return out
+
+    def _check(self, level: int) -> int:
+        if not 0 <= level < self.n_levels:
+            raise IndexError(f"level {level} outside 0..{self.n_levels - 1}")
+        return level
+
+
+def build_hierarchy(
+    superpixels: np.ndarray,
+    graph: RegionGraph,
+    *,
+    model: EdgeModel | None = None,
+    spectral_weight: float = DEFAULT_SPECTRAL_WEIGHT,
+    region_weight: float = DEFAULT_REGION_WEIGHT,
+    ratio: float = 1.5,
+) -> MergeHierarchy:
+    """Merge tree and levels of a superpixel map given its region graph.
+
+    Parameters
+    ----------
+    superpixels : numpy.ndarray
+        (H, W) ids 0..K-1.
+    graph : RegionGraph
+        From :func:`supercuts_app.segmentation.region_graph.region_graph` on the same labels.
+    model : EdgeModel, optional
+        Learned edge scoring; hand-set weights when None.
+    spectral_weight : float
+        Share of the spectral distance in each edge's score.
+    region_weight : float
+        Share of the model's score of whole merged regions in a border's score (needs ``model``).
+    ratio : float
+        Region count falls by about this factor from one level to the next.
+    """
+    if model is not None:
+        model.check_features()
+    k = graph.n_nodes
+    if k == 1:
+        return MergeHierarchy(
+            superpixels.astype(np.int32), np.zeros((1, 1), np.int32), np.zeros((0, 4))
+        )
+    scores = edge_scores(graph, model=model, spectral_weight=spectral_weight)
+    z = greedy_merge(graph, scores, model=model, region_weight=region_weight)
+    tables = level_tables(z, k, geometric_counts(k, ratio=ratio))
+    return MergeHierarchy(superpixels.astype(np.int32), tables, z)

@@ -1,0 +1,218 @@
+"""What clicks, strokes and keys do to one image's annotations, without any Qt.
+
+The window forwards pointer events here and redraws the rectangle each call returns, so the whole
+interaction (levels, Shift+click splitting, active object or part, undo) is testable headless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from supercuts_app.annotation.document import DocumentError, Edit
+from supercuts_app.annotation.overlay import MaskOverlay, edit_window
+from supercuts_app.base.boxes import Slice2D, mask_bbox
+from supercuts_app.segmentation.hierarchy import MergeHierarchy
+from supercuts_app.segmentation.region_index import RegionIndex
+from supercuts_app.storage.project import ImageEditor
+
+FULL = "full"  # a redraw of the whole mask layer (colours or order changed)
+
+
+@dataclass(frozen=True)
+class SplitView:
+    """A Shift+clicked region shown as its finer regions: clicks inside use ``fine_level``."""
+
+    level: int
+    region: int
+    fine_level: int
+
+
+class Annotator:
+    """Interaction state of the image being annotated.
+
+    Parameters
+    ----------
+    editor : ImageEditor
+        The image's editor (every change is saved and undoable).
+    """
+
+    def __init__(self, editor: ImageEditor) -> None:
+        self.editor = editor
+        self.doc = editor.doc
+        self.overlay = MaskOverlay(self.doc)
+        # Which annotations have no pixels (the panels grey them out); kept up to date from each
+        # edit's changed rectangles so that the GUI thread never scans whole masks to know.
+        self.empty = {a.id for a in self.doc.annotations.values() if a.is_empty()}
+        self.tree: MergeHierarchy | None = None
+        self.level = 0
+        self.active: int | None = None
+        self.split: SplitView | None = None
+        self.regions: RegionIndex | None = None
+
+    # -- segmentation ---------------------------------------------------------------------------
+    def set_tree(self, tree: MergeHierarchy | None, regions: RegionIndex | None = None) -> None:
+        """Use a hierarchy for clicks (None: only the brush works).
+
+        ``regions`` is its :class:`RegionIndex` when already built (the window builds it in its
+        worker: it reads every pixel)."""
+        self.tree, self.split = tree, None
+        if tree is not None and regions is None:
+            regions = RegionIndex.from_tree(tree)
+        self.regions = regions
+        if tree is not None:
+            self.level = min(self.level, tree.n_levels - 1)
+
+    def target_at(self, y: float, x: float) -> tuple[int, int] | None:
+        """(level, region) a click at (y, x) acts on: the current level, or the finer level of a
+        split view when the point is inside the split region."""
+        if self.tree is None or not self._inside(y, x):
+            return None
+        yi, xi = int(y), int(x)
+        if self.split is not None:
+            if self.tree.region_at(self.split.level, yi, xi) == self.split.region:
+                return self.split.fine_level, self.tree.region_at(self.split.fine_level, yi, xi)
+        return self.level, self.tree.region_at(self.level, yi, xi)
+
+    def region_window(self, level: int, region: int) -> Slice2D:
+        """Bounding rectangle of a region (no pixel scan)."""
+        return self.regions.window(level, region)
+
+    def selection(self, level: int, region: int) -> np.ndarray:
+        """(K,) bool: the superpixels of a region (for the hover lookup table)."""
+        return self.tree.tables[level] == region
+
+    def toggle_split(self, y: float, x: float) -> SplitView | None:
+        """Shift+click: show the finer regions inside the clicked one, or leave that view."""
+        if self.tree is None or not self._inside(y, x):
+            return None
+        if self.split is not None:
+            self.split = None
+            return None
+        region = self.tree.region_at(self.level, int(y), int(x))
+        fine = self.level - 1
+        # The first finer level at which the region is more than one piece.
+        while (
+            fine >= 0
+            and len(np.unique(self.tree.tables[fine][self.selection(self.level, region)])) < 2
+        ):
+            fine -= 1
+        if fine < 0:
+            return None
+        self.split = SplitView(self.level, region, fine)
+        return self.split
+
+    # -- editing --------------------------------------------------------------------------------
+    def click(self, y: float, x: float, *, remove: bool = False) -> Slice2D | str | None:
+        """Add (or with ``remove`` take away) the region under (y, x) to the active annotation.
+
+        With nothing active, a left click needs a new object first (returns None)."""
+        target = self.target_at(y, x)
+        if target is None or self.active is None:
+            return None
+        window = self.region_window(*target)
+        mask = self.regions.mask(*target, window)
+        op = self.editor.remove if remove else self.editor.add
+        return self._changed(op(self.active, mask, window))
+
+    def stroke(
+        self, points: Sequence[tuple[float, float]], radius: float, *, erase: bool = False
+    ) -> Slice2D | str | None:
+        """Brush (or eraser) stroke through ``points`` given as (x, y)."""
+        if self.active is None or not points:
+            return None
+        op = self.editor.erase if erase else self.editor.paint
+        return self._changed(op(self.active, points, radius))
+
+    def add_mask(self, mask: np.ndarray) -> Slice2D | str | None:
+        """Add a whole (H, W) mask (an accepted proposal) to the active annotation."""
+        box = mask_bbox(mask)
+        if self.active is None or box is None:
+            return None
+        return self._changed(self.editor.add(self.active, mask[box], box))
+
+    def new_object(self, category_id: int) -> int:
+        self.active = self.editor.new_object(category_id)
+        self.empty.add(self.active)
+        return self.active
+
+    def new_part(self, category_id: int) -> int:
+        """A new part of the active object (or of the active part's object)."""
+        if self.active is None:
+            raise DocumentError("select an object first, then add a part to it")
+        obj = self.doc.get(self.active)
+        parent = obj.parent_id if obj.is_part else obj.id
+        self.active = self.editor.new_part(parent, category_id)
+        self.empty.add(self.active)
+        return self.active
+
+    def select(self, ann_id: int | None) -> str:
+        """Make ``ann_id`` the active annotation (drawn highlighted: a colour-table change)."""
+        if ann_id is not None:
+            self.doc.get(ann_id)
+        self.active = ann_id
+        self.overlay.highlight = ann_id
+        self.overlay.recolor()
+        return FULL
+
+    def delete(self, ann_id: int) -> Slice2D | str | None:
+        window = self._changed(self.editor.delete(ann_id))
+        if self.active not in self.doc.annotations:
+            self.active = None
+        return window
+
+    def fill_holes(self) -> Slice2D | str | None:
+        return None if self.active is None else self._changed(self.editor.fill_holes(self.active))
+
+    def relabel(self, ann_id: int, category_id: int) -> Slice2D | str | None:
+        return self._changed(self.editor.relabel(ann_id, category_id))
+
+    def move_part(self, part_id: int, object_id: int) -> Slice2D | str | None:
+        return self._changed(self.editor.move_part(part_id, object_id), full=True)
+
+    def reorder(self, ann_id: int, position: int) -> Slice2D | str | None:
+        return self._changed(self.editor.reorder(ann_id, position), full=True)
+
+    def undo(self) -> Slice2D | str | None:
+        window = self._changed(self.editor.undo(), full=True)
+        if self.active not in self.doc.annotations:
+            self.active = None
+        return window
+
+    def redo(self) -> Slice2D | str | None:
+        return self._changed(self.editor.redo(), full=True)
+
+    def set_hidden(self, ann_id: int, hidden: bool) -> str:
+        (self.overlay.hidden.add if hidden else self.overlay.hidden.discard)(ann_id)
+        self.overlay.refresh(None)
+        return FULL
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _inside(self, y: float, x: float) -> bool:
+        h, w = self.doc.shape
+        return 0 <= y < h and 0 <= x < w
+
+    def _changed(self, edit: Edit | None, *, full: bool = False) -> Slice2D | str | None:
+        """Bring the overlay up to date after ``edit``; what the canvas must redraw."""
+        if edit is None:
+            return None
+        self._track_empty(edit)
+        window = edit_window(edit, self.doc.shape)
+        if window is None or (full and any(c.before != c.after for c in edit.changes)):
+            self.overlay.refresh(None)
+            return FULL
+        return self.overlay.refresh_edit(edit)
+
+    def _track_empty(self, edit: Edit) -> None:
+        for c in edit.changes:
+            ann = self.doc.annotations.get(c.id)
+            if ann is None:
+                self.empty.discard(c.id)
+            elif c.mask_after is not None and c.mask_after.any():
+                self.empty.discard(c.id)
+            elif c.before is None or (c.mask_before is not None and c.mask_before.any()):
+                # Created, or lost pixels: only then can it have become empty.
+                if ann.is_empty():
+                    self.empty.add(c.id)
