@@ -32,6 +32,7 @@ def folder(image_folder):
 SETTINGS = PrecomputeSettings(n_segments=40)
 
 
+@pytest.mark.slow
 def test_serial_precompute_fills_the_cache_the_window_reads_and_resumes(tmp_path, folder):
     cache = SegmentationCache(tmp_path / "cache")
     paths = sorted(folder.iterdir())
@@ -52,6 +53,7 @@ def test_serial_precompute_fills_the_cache_the_window_reads_and_resumes(tmp_path
     assert cached_keys(cache) == {o.key for o in outcomes[:2]}
 
 
+@pytest.mark.slow
 def test_dask_precompute_on_a_local_cluster(tmp_path, folder):
     from dask.distributed import Client, LocalCluster
 

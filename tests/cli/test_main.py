@@ -47,6 +47,7 @@ def test_superpixels_folder_skips_bad_images_and_exit_code_says_so(tmp_path, qua
     assert "b.jpg: empty file" in err and "1 of 3 images failed" in err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "content",
     [b"", b"garbage", b"\x89PNG\r\n\x1a\n" + b"\x00" * 20],

@@ -65,6 +65,7 @@ def test_a_cache_that_cannot_be_written_stops_with_one_line(tmp_path, folder, ca
     assert len(err) == 1 and "cannot write the cache" in err[0]
 
 
+@pytest.mark.slow
 def test_a_separately_started_scheduler_and_worker(tmp_path, folder, capsys):
     info = tmp_path / "scheduler.json"
     scheduler = subprocess.Popen(

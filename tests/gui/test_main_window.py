@@ -19,6 +19,7 @@ def window(qtbot):
     w.close()
 
 
+@pytest.mark.slow
 def test_opens_sample_and_shows_superpixels(qtbot, window):
     with qtbot.waitSignal(window.segmentation_shown, timeout=60_000) as blocker:
         window.open_path(sample_image_path())
@@ -63,6 +64,7 @@ def test_switching_images_never_shows_a_stale_result(qtbot, window, tmp_path, qu
     assert np.array_equal(window.canvas.photo.image, quadrants)
 
 
+@pytest.mark.slow
 def test_bad_image_shows_message_and_app_keeps_working(qtbot, window, tmp_path):
     bad = tmp_path / "broken.jpg"
     bad.write_bytes(b"nope")

@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 START = "from supercuts_app.cli import main; raise SystemExit(main(sys.argv[1:]))"
 
 
@@ -20,6 +22,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_self_test_opens_the_sample_and_quits():
     done = _run("--self-test")
     assert done.returncode == 0, done.stderr
@@ -29,6 +32,7 @@ def test_self_test_opens_the_sample_and_quits():
     assert "leaked" not in done.stderr
 
 
+@pytest.mark.slow
 def test_self_test_reports_an_image_it_cannot_open(tmp_path):
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"not an image")

@@ -46,6 +46,7 @@ def test_position_loading_checks_every_shape(tmp_path):
         create_backbone(weights=path)
 
 
+@pytest.mark.slow
 def test_vit_random_init_and_local_checkpoint(tmp_path):
     name = "vit_small_patch16_224.dino"
     random_vit = create_backbone(name, weights="random")

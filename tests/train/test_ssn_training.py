@@ -30,6 +30,7 @@ def tiny_train(tiny_bsds):
     return tiny_bsds
 
 
+@pytest.mark.slow
 def test_training_steps_lower_the_loss(tiny_train, backbone):
     torch.manual_seed(0)
     items = prepare_images(tiny_train, "train", backbone)
@@ -107,6 +108,7 @@ def test_train_and_resume_on_a_random_vit(tiny_train, tmp_path):
     assert labels.shape == (48, 64)
 
 
+@pytest.mark.slow
 def test_train_ssn_command(tiny_train, tmp_path, capsys):
     out = tmp_path / "head.pt"
     args = ["train", "ssn", "--data", str(tiny_train), "--out", str(out), "--epochs", "1",
