@@ -6,9 +6,11 @@ Run (offscreen, or under ``xvfb-run -a`` to see the same on a virtual screen)::
 
 Every 50-400 ms it does one random thing: next or previous image (often before the previous
 one finished computing), a slider step, a click or right click at a random point with a new
-object now and then, undo, or Tools > Propose objects. Any exception that reaches Qt's event
-loop, and any failure message the window shows, is counted; the exit code is 1 if there was
-one. It prints a one-line summary of what it did.
+object now and then, undo, hiding or showing an annotation, relabelling one (a refused relabel
+shows its message in the status bar), or Tools > Propose objects. Everything goes through the
+window's parts to the shown image's annotation session, as a person's keys and clicks do.
+Any exception that reaches Qt's event loop, and any failure message the window shows, is
+counted; the exit code is 1 if there was one. It prints a one-line summary of what it did.
 """
 
 from __future__ import annotations
@@ -55,23 +57,31 @@ def main() -> int:
             return
         name = rng.choice(
             ["next", "next", "previous", "slider", "click", "click", "remove", "undo", "propose"]
+            + ["hide", "relabel"]
         )
         counts[name] = counts.get(name, 0) + 1
-        a = window.annotator
+        session = window.session
         if name == "next":
             window.next_image()
         elif name == "previous":
             window.previous_image()
         elif name == "slider":
             window.levels.step(rng.choice([-2, -1, 1, 2]))
-        elif name in ("click", "remove") and a is not None and window.current is not None:
+        elif name in ("click", "remove") and session is not None and window.current is not None:
             h, w = window.current.pixels.shape[:2]
-            if a.active is None or rng.random() < 0.2:
-                window.new_object()
+            if session.active is None or rng.random() < 0.2:
+                window.editing.new_object()
             button = Qt.MouseButton.RightButton if name == "remove" else Qt.MouseButton.LeftButton
             window.tools.click(rng.uniform(0, h), rng.uniform(0, w), button, Qt.KeyboardModifier(0))
         elif name == "undo":
-            window.undo()
+            window.editing.undo()
+        elif name in ("hide", "relabel") and session is not None and session.doc.annotations:
+            ann_id = rng.choice(list(session.doc.annotations))
+            if name == "hide":
+                window.editing.set_visible(ann_id, ann_id in session.overlay.hidden)
+            else:
+                options = session.relabel_options(ann_id)
+                window.editing.run(session.relabel, ann_id, rng.choice(options).id)
         elif name == "propose":
             window.suggestions.propose_objects()
             if window.suggestions.active:

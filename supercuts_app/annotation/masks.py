@@ -34,6 +34,8 @@ def brush_crop(
     y0, y1 = max(0, min(ys) - r), min(shape[0], max(ys) + r + 1)
     x0, x1 = max(0, min(xs) - r), min(shape[1], max(xs) + r + 1)
     y1, x1 = max(y0, y1), max(x0, x1)
+    if y1 == y0 or x1 == x0:  # a stroke wholly outside the image (OpenCV refuses empty arrays)
+        return np.zeros((y1 - y0, x1 - x0), bool), (slice(y0, y1), slice(x0, x1))
     out = np.zeros((y1 - y0, x1 - x0), np.uint8)
     local = [(x - x0, y - y0) for x, y in pts]
     for p, q in zip(local, local[1:] or local, strict=False):

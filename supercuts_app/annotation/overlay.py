@@ -17,7 +17,7 @@ import numpy as np
 from supercuts_app.base.boxes import Slice2D, union_box
 
 from .categories import PALETTE, RGB
-from .document import Annotation, Edit, ImageAnnotations
+from .document import Annotation, AnnotationChange, Edit, ImageAnnotations
 
 FILL_ALPHA = 150
 HIGHLIGHT_ALPHA = 215
@@ -64,9 +64,15 @@ class MaskOverlay:
         (slots, 4) uint8 RGBA per slot: the fill colour, and the colour of the hatching
         stripes (:func:`hatch_stripes`; equal to ``fill`` for objects).
 
-    Call :meth:`refresh_edit` after an edit, :meth:`refresh` with a window (or None for all)
-    after changes of order or visibility, and :meth:`recolor` after changes of colour or
-    highlight only.
+    Without overlap (the default), a pixel belongs to at most one object and one of its parts,
+    so the owner map holds every annotation, hidden or not, and hiding one is a table entry
+    (a hidden part's pixels show its object, a hidden object's pixels and its parts' nothing).
+    With overlap allowed, what lies under a hidden annotation must show, so hidden ones are left
+    out of the owner map and hiding redraws the pixels of that annotation only.
+
+    Call :meth:`apply_edit` after an edit (or its undo or redo), :meth:`set_hidden` to hide or
+    show, :meth:`set_highlight` or :meth:`recolor` after changes of highlight or colour only.
+    Each returns the rectangle whose owners changed, None when only the tables did.
     """
 
     def __init__(self, doc: ImageAnnotations, *, hidden: set[int] | None = None) -> None:
@@ -77,6 +83,8 @@ class MaskOverlay:
         # (mixing layouts costs 4x); drawing reads only the part in view, so its order matters less.
         self.owner = np.zeros(doc.shape, np.uint16, order="F")
         self._slots: dict[int, int] = {}
+        # The annotations as last drawn: an undo that removes one still knows where it was.
+        self._drawn_before: dict[int, Annotation] = {}
         self.fill = np.zeros((1, 4), np.uint8)
         self.hatch = np.zeros((1, 4), np.uint8)
         self.refresh(None)
@@ -93,33 +101,52 @@ class MaskOverlay:
         colour, parts in their part class's colour."""
         out: dict[int, tuple[RGB, bool]] = {}
         cats = self.doc.categories
-        for obj in self.doc.objects():
+        for obj, parts in self._objects_with_parts():
             out[obj.id] = (object_color(obj.id), False)
-            for part in self.doc.parts_of(obj.id):
+            for part in parts:
                 color = cats.get(part.category_id).color if part.category_id in cats else None
                 out[part.id] = (color or part_shade(object_color(obj.id), part.id), True)
         return out
 
     def recolor(self) -> None:
-        """Rebuild the colour tables (highlight, class colours); no pixel changes."""
+        """Rebuild the colour tables (visibility, highlight, class colours); no pixel changes."""
         colors = self.colors()
         for ann_id in colors:
             self._slot(ann_id)
         fill = np.zeros((len(self._slots) + 1, 4), np.uint8)
         hatch = np.zeros_like(fill)
-        for ann_id, (color, is_part) in colors.items():
-            if ann_id in self.hidden:
+        annotations = self.doc.annotations
+        for ann_id in colors:
+            shown = self._shown_as(annotations[ann_id])
+            if shown is None:
                 continue
+            color, is_part = colors[shown.id]
             slot = self._slots[ann_id]
-            alpha = HIGHLIGHT_ALPHA if ann_id == self.highlight else FILL_ALPHA
+            alpha = HIGHLIGHT_ALPHA if shown.id == self.highlight else FILL_ALPHA
             fill[slot] = (*color, alpha)
             # Parts are hatched with their object's colour: the class and the owner both show.
-            parent = self.doc.annotations[ann_id].parent_id
-            hatch[slot] = (*(object_color(parent) if is_part else color), alpha)
+            hatch[slot] = (*(object_color(shown.parent_id) if is_part else color), alpha)
         self.fill, self.hatch = fill, hatch
+        self._drawn_before = dict(annotations)
+
+    def set_highlight(self, ann_id: int | None) -> None:
+        """Draw ``ann_id`` (None: nothing) highlighted; a table change only."""
+        self.highlight = ann_id
+        self.recolor()
+
+    def set_hidden(self, ann_id: int, hidden: bool) -> Slice2D | None:
+        """Hide or show an annotation (an object with its parts); returns the rectangle whose
+        owners changed (None without overlap: only the tables change)."""
+        (self.hidden.add if hidden else self.hidden.discard)(ann_id)
+        box = self._extent(ann_id) if self.doc.allow_overlap else None
+        if box is None:
+            self.recolor()
+            return None
+        # A part lies inside its object, so the object's rectangle holds its parts too.
+        return self.refresh(box)
 
     def refresh(self, window: Slice2D | None) -> Slice2D:
-        """Recompute the owner in ``window`` (everything when None) from every visible
+        """Recompute the owner in ``window`` (everything when None) from every drawn
         annotation, and the colour tables; returns the window."""
         self.recolor()
         if window is None:
@@ -134,15 +161,23 @@ class MaskOverlay:
             self._paint(ann, window)
         return window
 
-    def refresh_edit(self, edit: Edit) -> Slice2D | None:
-        """Update what ``edit`` changed, touching only the rectangles where annotations changed
-        (with overlap allowed, or when the order changed: the whole rectangle, from every
-        annotation)."""
+    def apply_edit(self, edit: Edit) -> Slice2D | None:
+        """Bring the layer up to date after ``edit`` was applied, undone or redone.
+
+        Returns the rectangle whose owners changed: where masks changed, and where an
+        annotation that was created, deleted, moved to another object or restacked has pixels.
+        None when only the tables changed (a relabel, an empty annotation created or removed).
+        """
         window = edit_window(edit, self.doc.shape)
+        restacked = [c.id for c in edit.changes if _order_changed(c)]
+        for ann_id in restacked:
+            box = self._extent(ann_id)
+            if box is not None:
+                window = box if window is None else union_box(window, box)
         if window is None:
             self.recolor()
             return None
-        if self.doc.allow_overlap or any(c.before != c.after for c in edit.changes):
+        if self.doc.allow_overlap or restacked:
             return self.refresh(window)
         self.recolor()
         # Without overlap, a pixel an edit changed is owned afterwards by an annotation that
@@ -167,17 +202,49 @@ class MaskOverlay:
                 self._paint(ann, boxes[ann.id])
         return window
 
+    def _shown_as(self, ann: Annotation) -> Annotation | None:
+        """Whose colour the pixels owned by ``ann`` show (None: nothing)."""
+        if ann.is_part:
+            obj = self.doc.annotations.get(ann.parent_id)
+            if obj is None or obj.id in self.hidden:
+                return None
+            return obj if ann.id in self.hidden else ann
+        return None if ann.id in self.hidden else ann
+
+    def _extent(self, ann_id: int) -> Slice2D | None:
+        """A rectangle holding the pixels of an annotation now or as last drawn (None: none)."""
+        ann = self.doc.annotations.get(ann_id) or self._drawn_before.get(ann_id)
+        if ann is None:
+            return None
+        ys, xs = ann.bounds()
+        return (ys, xs) if ys.stop > ys.start and xs.stop > xs.start else None
+
     def _paint(self, ann: Annotation, box: Slice2D) -> None:
         np.copyto(self.owner[box], self.owner.dtype.type(self._slots[ann.id]), where=ann.mask[box])
 
+    def _objects_with_parts(self) -> list[tuple[Annotation, list[Annotation]]]:
+        """Objects in drawing order, each with its parts in drawing order (one pass over the
+        annotations, not one per object)."""
+        parts: dict[int, list[Annotation]] = {}
+        objects = []
+        for ann in self.doc.annotations.values():
+            if ann.is_part:
+                parts.setdefault(ann.parent_id, []).append(ann)
+            else:
+                objects.append(ann)
+        objects.sort(key=_order)
+        return [(obj, sorted(parts.get(obj.id, ()), key=_order)) for obj in objects]
+
     def _drawn(self) -> list[Annotation]:
-        """Visible annotations in drawing order."""
+        """Annotations in the owner map, in drawing order (hidden ones only with overlap left
+        out; without overlap their table entries hide them)."""
+        skip = self.hidden if self.doc.allow_overlap else set()
         drawn = []
-        for obj in self.doc.objects():
-            if obj.id in self.hidden:
+        for obj, parts in self._objects_with_parts():
+            if obj.id in skip:
                 continue
             drawn.append(obj)
-            drawn.extend(p for p in self.doc.parts_of(obj.id) if p.id not in self.hidden)
+            drawn.extend(p for p in parts if p.id not in skip)
         return drawn
 
     def _slot(self, ann_id: int) -> int:
@@ -187,3 +254,16 @@ class MaskOverlay:
             if slot > np.iinfo(self.owner.dtype).max:
                 self.owner = self.owner.astype(np.int32)
         return slot
+
+
+def _order_changed(change: AnnotationChange) -> bool:
+    """Whether a change alters which annotation is drawn on top (creation, deletion, another
+    object, another place in the stack); a new class changes colours only."""
+    before, after = change.before, change.after
+    if before is None or after is None:
+        return before is not after
+    return before.parent_id != after.parent_id or before.z != after.z
+
+
+def _order(a: Annotation) -> tuple[int, int]:
+    return (a.z, a.id)

@@ -26,27 +26,29 @@ class Shortcut:
 
 
 SHORTCUTS = (
-    Shortcut("&File", "Open image…", "Ctrl+O", "ask_open_image"),
-    Shortcut("&File", "Open folder…", "Ctrl+Shift+O", "ask_open_folder"),
+    Shortcut("&File", "Open image…", "Ctrl+O", "files.ask_open_image"),
+    Shortcut("&File", "Open folder…", "Ctrl+Shift+O", "files.ask_open_folder"),
     Shortcut("&File", "Save", "Ctrl+S", "save"),
-    Shortcut("&File", "Export COCO…", "Ctrl+E", "ask_export_coco"),
-    Shortcut("&File", "Export masks…", "", "ask_export_masks"),
-    Shortcut("&File", "Import COCO…", "", "ask_import_coco"),
-    Shortcut("&File", "Load classes from file…", "", "ask_load_classes"),
+    Shortcut("&File", "Export COCO…", "Ctrl+E", "files.ask_export_coco"),
+    Shortcut("&File", "Export masks…", "", "files.ask_export_masks"),
+    Shortcut("&File", "Import COCO…", "", "files.ask_import_coco"),
+    Shortcut("&File", "Load classes from file…", "", "class_actions.ask_load_classes"),
     Shortcut("&File", "Next image", "D", "next_image"),
     Shortcut("&File", "Previous image", "A", "previous_image"),
     Shortcut("&File", "Quit", "Ctrl+Q", "close"),
-    Shortcut("&Edit", "Undo", "Ctrl+Z", "undo"),
-    Shortcut("&Edit", "Redo", "Ctrl+Shift+Z", "redo"),
-    Shortcut("&Edit", "New object", "N", "new_object"),
-    Shortcut("&Edit", "New part of the selected object", "P", "new_part"),
-    Shortcut("&Edit", "Delete selected (or reject the suggestion)", "Delete", "delete_selected"),
-    Shortcut("&Edit", "Fill holes of selected", "Ctrl+F", "fill_holes"),
+    Shortcut("&Edit", "Undo", "Ctrl+Z", "editing.undo"),
+    Shortcut("&Edit", "Redo", "Ctrl+Shift+Z", "editing.redo"),
+    Shortcut("&Edit", "New object", "N", "editing.new_object"),
+    Shortcut("&Edit", "New part of the selected object", "P", "editing.new_part"),
+    Shortcut(
+        "&Edit", "Delete selected (or reject the suggestion)", "Delete", "editing.delete_selected"
+    ),
+    Shortcut("&Edit", "Fill holes of selected", "Ctrl+F", "editing.fill_holes"),
     Shortcut("&Tools", "Click regions (drops suggestions)", "Esc", "tool_click"),
-    Shortcut("&Tools", "Brush", "B", "tool_brush"),
-    Shortcut("&Tools", "Eraser", "E", "tool_erase"),
-    Shortcut("&Tools", "Bigger brush", "+", "brush_bigger"),
-    Shortcut("&Tools", "Smaller brush", "-", "brush_smaller"),
+    Shortcut("&Tools", "Brush", "B", "tools.use_brush"),
+    Shortcut("&Tools", "Eraser", "E", "tools.use_eraser"),
+    Shortcut("&Tools", "Bigger brush", "+", "tools.bigger_brush"),
+    Shortcut("&Tools", "Smaller brush", "-", "tools.smaller_brush"),
     Shortcut("&Tools", "Propose objects", "Ctrl+P", "suggestions.propose_objects"),
     Shortcut(
         "&Tools", "Propose parts of selected object", "Ctrl+Shift+P", "suggestions.propose_parts"
@@ -55,8 +57,8 @@ SHORTCUTS = (
     Shortcut("&Tools", "Segmentation settings…", "", "ask_segmentation_settings"),
     Shortcut("&View", "Show boundaries", "Tab", "canvas.toggle_boundaries"),
     Shortcut("&View", "Fit image", "F", "canvas.fit"),
-    Shortcut("&View", "Finer level", "[", "finer"),
-    Shortcut("&View", "Coarser level", "]", "coarser"),
+    Shortcut("&View", "Finer level", "[", "levels.finer"),
+    Shortcut("&View", "Coarser level", "]", "levels.coarser"),
     Shortcut("&Help", "Shortcuts…", "F1", "show_shortcuts"),
 )
 

@@ -47,6 +47,12 @@ class LevelSlider(QWidget):
         """Move ``delta`` levels (negative: finer)."""
         self.slider.setValue(self.slider.value() + delta)
 
+    def finer(self) -> None:
+        self.step(-1)
+
+    def coarser(self) -> None:
+        self.step(1)
+
     def _changed(self, level: int) -> None:
         self._update_label()
         self.level_changed.emit(level)

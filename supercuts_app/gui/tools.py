@@ -1,8 +1,8 @@
 """Pointer tools: region clicking (with hover and Shift+click splitting), brush and eraser.
 
-The tool controller turns canvas events into :class:`~supercuts_app.session.annotator.Annotator`
-calls and tells the window what to redraw; it never touches pixels itself beyond the hover
-lookup table.
+The tool controller turns canvas events into calls of the shown image's
+:class:`~supercuts_app.session.session.AnnotationSession` and passes on what each returns to
+redraw; it never touches pixels itself beyond the hover lookup table.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 
 from supercuts_app.annotation.document import DocumentError
+from supercuts_app.base.defaults import Z_BRUSH_PREVIEW
 from supercuts_app.session.annotator import Annotator
 
 from .canvas import ImageCanvas
@@ -23,7 +24,7 @@ CLICK, BRUSH, ERASE = "click", "brush", "erase"
 class ToolController(QObject):
     """Routes canvas input to the annotator; ``changed`` carries what to redraw."""
 
-    changed = Signal(object)  # window, "full" or None
+    changed = Signal(object)  # the session's Redraw, or None when nothing changed
     message = Signal(str)
     mode_changed = Signal(str)
 
@@ -37,7 +38,7 @@ class ToolController(QObject):
         self._stroke: list[tuple[float, float]] = []
         self._stroke_button = Qt.MouseButton.LeftButton
         self._preview = pg.PlotCurveItem()
-        self._preview.setZValue(35)
+        self._preview.setZValue(Z_BRUSH_PREVIEW)
         canvas.view.addItem(self._preview)
         canvas.hovered.connect(self.hover)
         canvas.clicked.connect(self.click)
@@ -53,9 +54,21 @@ class ToolController(QObject):
         self.clear_hover()
         self.mode_changed.emit(mode)
 
+    def use_brush(self) -> None:
+        self.set_mode(BRUSH)
+
+    def use_eraser(self) -> None:
+        self.set_mode(ERASE)
+
     def resize_brush(self, factor: float) -> None:
         self.radius = float(np.clip(self.radius * factor, 1, 500))
         self.message.emit(f"Brush radius {self.radius:.0f} px")
+
+    def bigger_brush(self) -> None:
+        self.resize_brush(1.25)
+
+    def smaller_brush(self) -> None:
+        self.resize_brush(0.8)
 
     # -- hover ---------------------------------------------------------------------------------
     def hover(self, y: float, x: float) -> None:

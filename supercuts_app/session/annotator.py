@@ -1,7 +1,10 @@
 """What clicks, strokes and keys do to one image's annotations, without any Qt.
 
-The window forwards pointer events here and redraws the rectangle each call returns, so the whole
-interaction (levels, Shift+click splitting, active object or part, undo) is testable headless.
+The window forwards pointer events here and redraws what each call returns (a
+:class:`~supercuts_app.session.redraw.Redraw`: a rectangle of pixels, or the colour tables only),
+so the whole interaction (levels, Shift+click splitting, active object or part, undo) is testable
+headless. :class:`~supercuts_app.session.session.AnnotationSession` adds the class choices and
+suggestions on top.
 """
 
 from __future__ import annotations
@@ -12,13 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from supercuts_app.annotation.document import DocumentError, Edit
-from supercuts_app.annotation.overlay import MaskOverlay, edit_window
+from supercuts_app.annotation.overlay import MaskOverlay
 from supercuts_app.base.boxes import Slice2D, mask_bbox
 from supercuts_app.segmentation.hierarchy import MergeHierarchy
 from supercuts_app.segmentation.region_index import RegionIndex
 from supercuts_app.storage.project import ImageEditor
 
-FULL = "full"  # a redraw of the whole mask layer (colours or order changed)
+from .redraw import Redraw, redraw_of
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,7 @@ class Annotator:
         return self.split
 
     # -- editing --------------------------------------------------------------------------------
-    def click(self, y: float, x: float, *, remove: bool = False) -> Slice2D | str | None:
+    def click(self, y: float, x: float, *, remove: bool = False) -> Redraw | None:
         """Add (or with ``remove`` take away) the region under (y, x) to the active annotation.
 
         With nothing active, a left click needs a new object first (returns None)."""
@@ -119,14 +122,14 @@ class Annotator:
 
     def stroke(
         self, points: Sequence[tuple[float, float]], radius: float, *, erase: bool = False
-    ) -> Slice2D | str | None:
+    ) -> Redraw | None:
         """Brush (or eraser) stroke through ``points`` given as (x, y)."""
         if self.active is None or not points:
             return None
         op = self.editor.erase if erase else self.editor.paint
         return self._changed(op(self.active, points, radius))
 
-    def add_mask(self, mask: np.ndarray) -> Slice2D | str | None:
+    def add_mask(self, mask: np.ndarray) -> Redraw | None:
         """Add a whole (H, W) mask (an accepted proposal) to the active annotation."""
         box = mask_bbox(mask)
         if self.active is None or box is None:
@@ -148,62 +151,60 @@ class Annotator:
         self.empty.add(self.active)
         return self.active
 
-    def select(self, ann_id: int | None) -> str:
+    def select(self, ann_id: int | None) -> Redraw:
         """Make ``ann_id`` the active annotation (drawn highlighted: a colour-table change)."""
         if ann_id is not None:
             self.doc.get(ann_id)
         self.active = ann_id
-        self.overlay.highlight = ann_id
-        self.overlay.recolor()
-        return FULL
+        self.overlay.set_highlight(ann_id)
+        return Redraw.tables()
 
-    def delete(self, ann_id: int) -> Slice2D | str | None:
-        window = self._changed(self.editor.delete(ann_id))
+    def delete(self, ann_id: int) -> Redraw | None:
+        redraw = self._changed(self.editor.delete(ann_id))
         if self.active not in self.doc.annotations:
             self.active = None
-        return window
+        return redraw
 
-    def fill_holes(self) -> Slice2D | str | None:
+    def fill_holes(self) -> Redraw | None:
         return None if self.active is None else self._changed(self.editor.fill_holes(self.active))
 
-    def relabel(self, ann_id: int, category_id: int) -> Slice2D | str | None:
+    def relabel(self, ann_id: int, category_id: int) -> Redraw | None:
         return self._changed(self.editor.relabel(ann_id, category_id))
 
-    def move_part(self, part_id: int, object_id: int) -> Slice2D | str | None:
-        return self._changed(self.editor.move_part(part_id, object_id), full=True)
+    def move_part(self, part_id: int, object_id: int) -> Redraw | None:
+        return self._changed(self.editor.move_part(part_id, object_id))
 
-    def reorder(self, ann_id: int, position: int) -> Slice2D | str | None:
-        return self._changed(self.editor.reorder(ann_id, position), full=True)
+    def reorder(self, ann_id: int, position: int) -> Redraw | None:
+        return self._changed(self.editor.reorder(ann_id, position))
 
-    def undo(self) -> Slice2D | str | None:
-        window = self._changed(self.editor.undo(), full=True)
+    def undo(self) -> Redraw | None:
+        """Revert the last edit; undoing a new (still empty) object changes the tables only."""
+        redraw = self._changed(self.editor.undo())
         if self.active not in self.doc.annotations:
             self.active = None
-        return window
+        return redraw
 
-    def redo(self) -> Slice2D | str | None:
-        return self._changed(self.editor.redo(), full=True)
+    def redo(self) -> Redraw | None:
+        return self._changed(self.editor.redo())
 
-    def set_hidden(self, ann_id: int, hidden: bool) -> str:
-        (self.overlay.hidden.add if hidden else self.overlay.hidden.discard)(ann_id)
-        self.overlay.refresh(None)
-        return FULL
+    def set_hidden(self, ann_id: int, hidden: bool) -> Redraw:
+        """Hide or show an annotation (an object with its parts): a table change unless the
+        project allows overlap (then its own rectangle is redrawn)."""
+        self.doc.get(ann_id)
+        return redraw_of(self.overlay.set_hidden(ann_id, hidden))
 
     # -- helpers --------------------------------------------------------------------------------
     def _inside(self, y: float, x: float) -> bool:
         h, w = self.doc.shape
         return 0 <= y < h and 0 <= x < w
 
-    def _changed(self, edit: Edit | None, *, full: bool = False) -> Slice2D | str | None:
-        """Bring the overlay up to date after ``edit``; what the canvas must redraw."""
+    def _changed(self, edit: Edit | None) -> Redraw | None:
+        """Bring the overlay up to date after ``edit`` (done, undone or redone); what the
+        canvas must redraw (None: nothing changed)."""
         if edit is None:
             return None
         self._track_empty(edit)
-        window = edit_window(edit, self.doc.shape)
-        if window is None or (full and any(c.before != c.after for c in edit.changes)):
-            self.overlay.refresh(None)
-            return FULL
-        return self.overlay.refresh_edit(edit)
+        return redraw_of(self.overlay.apply_edit(edit))
 
     def _track_empty(self, edit: Edit) -> None:
         for c in edit.changes:

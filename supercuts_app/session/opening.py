@@ -8,7 +8,7 @@ from supercuts_app.base.tasks import CancelFn, ProgressFn, check_cancelled, repo
 from supercuts_app.segmentation.segment import LoadedImage, open_image
 from supercuts_app.storage.project import Project
 
-from .annotator import Annotator
+from .session import AnnotationSession
 
 
 @dataclass
@@ -17,7 +17,7 @@ class OpenedImage:
 
     image_id: int
     loaded: LoadedImage
-    annotator: Annotator
+    session: AnnotationSession
 
 
 def load_annotated_image(
@@ -38,6 +38,7 @@ def load_annotated_image(
     report(progress, "loading annotations", 0.5)
     editor = project.editor(image_id)
     check_cancelled(cancel)
-    annotator = Annotator(editor)
+    # Built here in the worker: drawing the mask layer reads every annotation's pixels.
+    session = AnnotationSession(editor)
     report(progress, "loading annotations", 1.0)
-    return OpenedImage(image_id, loaded, annotator)
+    return OpenedImage(image_id, loaded, session)

@@ -109,6 +109,8 @@ def test_brush_erase_fill_holes():
     doc.fill_holes(obj)
     assert doc.get(obj).mask[5:9, 5:9].all()
     assert brush_mask(SHAPE, [(0, 0)], 0).sum() == 1
+    # A stroke wholly outside the image changes nothing (it used to fail inside OpenCV).
+    assert doc.paint(obj, [(-20, -20), (-15, -30)], radius=2) is None
 
 
 def test_a_window_crop_edits_like_the_full_mask_and_bad_windows_are_refused():
@@ -132,21 +134,49 @@ def test_a_window_crop_edits_like_the_full_mask_and_bad_windows_are_refused():
         cropped.add(obj, np.ones((3, 3), bool), window=(slice(18, 21), slice(0, 3)))
 
 
-@pytest.mark.parametrize("points", [[(0, 0)], [(5, 10), (20, 10)], [(29, 19), (40, 25)], []])
-def test_brush_crop_is_the_brush_mask_in_its_window(points):
-    crop, window = brush_crop(SHAPE, points, 3)
-    full = np.zeros(SHAPE, bool)
-    full[window] = crop
-    np.testing.assert_array_equal(full, brush_mask(SHAPE, points, 3))
-    assert (
-        crop.all(axis=None)
-        or crop.size == 0
-        or mask_bbox(crop)
-        == (
-            slice(0, crop.shape[0]),
-            slice(0, crop.shape[1]),
-        )
-    )
+def distance_to_stroke(shape: tuple[int, int], points) -> np.ndarray:
+    """Each pixel's distance to the polyline through ``points`` (x, y, rounded like the brush),
+    computed independently of the brush: projection on each segment, with numpy."""
+    yy, xx = np.mgrid[: shape[0], : shape[1]].astype(float)
+    pts = [(round(x), round(y)) for x, y in points]
+    dist = np.full(shape, np.inf)
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:] or pts, strict=False):
+        dx, dy = x1 - x0, y1 - y0
+        length2 = dx * dx + dy * dy
+        t = np.clip(((xx - x0) * dx + (yy - y0) * dy) / length2, 0, 1) if length2 else 0.0
+        dist = np.minimum(dist, np.hypot(xx - (x0 + t * dx), yy - (y0 + t * dy)))
+    return dist
+
+
+@pytest.mark.parametrize("radius", [0, 1, 3, 5])
+@pytest.mark.parametrize(
+    ("points", "exact"),
+    [
+        ([(0, 0)], True),  # a dab in the corner, clipped
+        ([(5, 10), (20, 10)], True),  # a horizontal stroke
+        ([(29.4, 19.2), (40, 25)], True),  # leaves the image at its corner
+        ([(3, 2), (25, 17), (8, 15)], False),  # slanted segments with a turn
+        ([(-20, -20), (-15, -30)], True),  # wholly outside the image
+        ([], True),
+    ],
+)
+def test_brush_paints_the_pixels_near_its_stroke_in_a_tight_window(points, exact, radius):
+    crop, window = brush_crop(SHAPE, points, radius)
+    painted = np.zeros(SHAPE, bool)
+    painted[window] = crop
+    dist = distance_to_stroke(SHAPE, points)
+    # The round brush covers every pixel within its radius of the stroke...
+    assert painted[dist <= radius].all()
+    if exact:
+        # ...and, for dabs and axis-aligned strokes, exactly those closer than radius + 1.
+        np.testing.assert_array_equal(painted, dist < radius + 1)
+    else:
+        # OpenCV draws slanted thick lines as polygons: up to two pixels wider than exact.
+        assert not painted[dist > radius + 2].any()
+    # The window is the painted pixels' bounding rectangle (empty when nothing is painted).
+    expected = mask_bbox(painted)
+    assert window == expected if expected is not None else crop.size == 0
+    np.testing.assert_array_equal(brush_mask(SHAPE, points, radius), painted)
 
 
 def test_delete_relabel_reorder_move_part():

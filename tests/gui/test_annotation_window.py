@@ -43,7 +43,7 @@ def test_folder_opens_as_a_project_and_clicks_are_saved_at_once(qtbot, window, f
     assert (folder / f"{folder.name}.supercuts").is_file()
     assert window.images.count() == 2 and "0/2" in window.done_label.text()
     qtbot.keyClick(window.canvas, Qt.Key.Key_N)
-    obj = window.annotator.active
+    obj = window.session.active
     assert obj is not None and window.objects.topLevelItemCount() == 1
     window.levels.slider.setValue(window.levels.slider.maximum())  # one region: the image
     window.tools.click(10, 10, LEFT, NONE)
@@ -67,10 +67,10 @@ def test_folder_opens_as_a_project_and_clicks_are_saved_at_once(qtbot, window, f
 
 def test_parts_brush_and_delete(qtbot, window, folder):
     qtbot.keyClick(window.canvas, Qt.Key.Key_N)
-    obj = window.annotator.active
+    obj = window.session.active
     qtbot.keyClick(window.canvas, Qt.Key.Key_P)
-    part = window.annotator.active
-    assert window.annotator.doc.get(part).parent_id == obj
+    part = window.session.active
+    assert window.session.doc.get(part).parent_id == obj
     qtbot.keyClick(window.canvas, Qt.Key.Key_B)
     assert window.tools.mode == "brush"
     window.tools.drag("start", 20, 20, LEFT)
@@ -94,14 +94,14 @@ def test_shift_click_split_view_and_level_keys(qtbot, window):
     top = window.levels.slider.maximum()
     window.levels.slider.setValue(top)
     window.tools.click(10, 10, LEFT, SHIFT)
-    split = window.annotator.split
+    split = window.session.split
     assert split is not None and split.fine_level < top
     assert window.canvas.hover.fill[:, 3].any()  # the finer regions are shown
     window.tools.click(10, 10, LEFT, NONE)
-    fine = window.annotator.tree.mask_of(split.fine_level, window.annotator.target_at(10, 10)[1])
-    assert window.annotator.doc.get(window.annotator.active).mask.sum() == fine.sum()
+    fine = window.session.tree.mask_of(split.fine_level, window.session.target_at(10, 10)[1])
+    assert window.session.doc.get(window.session.active).mask.sum() == fine.sum()
     qtbot.keyClick(window.canvas, Qt.Key.Key_BracketLeft)
-    assert window.levels.level == top - 1 and window.annotator.split is None
+    assert window.levels.level == top - 1 and window.session.split is None
 
 
 def test_next_and_previous_image_and_hover(qtbot, window):
@@ -133,8 +133,8 @@ def test_settings_are_remembered(qtbot, folder):
     qtbot.addWidget(again)
     assert again.opacity.value() == 33 and again.n_segments == 40
     again.open_path(folder)
-    again._fill_recent()
-    assert str(folder.resolve()) in [a.text() for a in again.recent_menu.actions()]
+    again.files.fill_recent()
+    assert str(folder.resolve()) in [a.text() for a in again.files.recent_menu.actions()]
     again.close()
 
 
@@ -146,7 +146,7 @@ def test_export_from_the_window(qtbot, window, folder, monkeypatch):
     window.tools.click(10, 10, LEFT, NONE)
     out = folder / "out.json"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
-    window.ask_export_coco()
+    window.files.ask_export_coco()
     qtbot.waitUntil(out.is_file, timeout=10_000)
     assert b'"annotations"' in out.read_bytes()
     assert np.asarray(Image.open(folder / "a_quadrants.png")).shape == (96, 128, 3)

@@ -26,10 +26,10 @@ def test_accepting_object_and_part_suggestions_makes_normal_annotations(qtbot, w
     with qtbot.waitSignal(window.suggestions.shown, timeout=60_000) as blocker:
         qtbot.keyClick(window.canvas, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     n = blocker.args[0]
-    assert n >= 1 and len(window.suggestions._current.getData()[0]) > 0  # drawn dashed
+    assert n >= 1 and len(window.suggestions.current_outline.getData()[0]) > 0  # drawn dashed
     first = window.suggestions.pending[0].mask.copy()
     qtbot.keyClick(window.canvas, Qt.Key.Key_Return)
-    a = window.annotator
+    a = window.session
     obj = a.active
     assert obj is not None and not a.doc.get(obj).is_part
     np.testing.assert_array_equal(a.doc.get(obj).mask, first)

@@ -9,7 +9,8 @@ from PIL import Image
 from supercuts_app.annotation.categories import schema_from_data
 from supercuts_app.annotation.document import DocumentError
 from supercuts_app.segmentation.hierarchy import MergeHierarchy
-from supercuts_app.session.annotator import FULL, Annotator
+from supercuts_app.session.annotator import Annotator
+from supercuts_app.session.redraw import Redraw
 from supercuts_app.storage.project import Project
 
 
@@ -35,7 +36,7 @@ def test_click_adds_the_region_at_the_current_level_and_returns_its_window(annot
     obj = a.new_object(cat)
     a.level = 1
     window = a.click(5, 5)
-    assert window == (slice(0, 10), slice(0, 30))
+    assert window == Redraw.pixels((slice(0, 10), slice(0, 30)))
     assert a.doc.get(obj).mask.sum() == 300
     assert a.overlay.rgba[5, 5, 3] > 0 and a.overlay.rgba[15, 5, 3] == 0
     a.level = 0
@@ -70,7 +71,9 @@ def test_parts_strokes_and_rules(annotator):
     assert a.doc.get(part).mask[3, 5] and a.doc.get(obj).mask[3, 5]
     a.stroke([(5, 3)], 1, erase=True)
     assert not a.doc.get(part).mask[3, 5]
-    assert a.set_hidden(part, True) == FULL and a.overlay.rgba[3, 3, 3] > 0  # object still drawn
+    assert (
+        a.set_hidden(part, True) == Redraw.tables() and a.overlay.rgba[3, 3, 3] > 0
+    )  # object still drawn
     assert a.delete(obj) is not None and a.active is None
     window = a.undo()
     assert window is not None and obj in a.doc.annotations and part in a.doc.annotations
