@@ -19,7 +19,7 @@ import numpy as np
 import scipy.io
 
 from supercuts_app.annotation.masks import encode_mask
-from supercuts_app.formats.coco_export import import_coco
+from supercuts_app.formats.coco import import_coco
 
 PHOTOS = ("0006", "0016", "0026")
 

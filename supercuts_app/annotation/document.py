@@ -196,16 +196,6 @@ class ImageAnnotations:
             (a for a in self.annotations.values() if a.parent_id == object_id), key=_order
         )
 
-    def annotation_at(self, y: int, x: int) -> Annotation | None:
-        """The topmost part, else the topmost object, covering pixel (y, x)."""
-        for obj in reversed(self.objects()):
-            if obj.mask[y, x]:
-                for part in reversed(self.parts_of(obj.id)):
-                    if part.mask[y, x]:
-                        return part
-                return obj
-        return None
-
     # -- operations (each returns the applied Edit, or None when nothing changed) --------------
     def new_object(self, category_id: int) -> Edit:
         """An empty object of an object class, on top of the others."""

@@ -57,7 +57,7 @@ def _open_project(path: str):
 
 def cmd_export_coco(ns: argparse.Namespace) -> int:
     from supercuts_app.base.files import write_bytes_atomic
-    from supercuts_app.formats.coco_export import export_coco
+    from supercuts_app.formats.coco import export_coco
 
     out = Path(ns.out)
     if not out.parent.is_dir():
@@ -95,7 +95,7 @@ def cmd_export_masks(ns: argparse.Namespace) -> int:
 
 
 def cmd_import_coco(ns: argparse.Namespace) -> int:
-    from supercuts_app.formats.coco_export import CocoError, import_coco, load_coco_file
+    from supercuts_app.formats.coco import CocoError, import_coco, load_coco_file
     from supercuts_app.storage.project import project_path_for
     from supercuts_app.storage.store import ProjectFileError
 

@@ -30,10 +30,19 @@ def export_masks(
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict:
-    """Write the label PNGs and ``legend.json`` for every image; returns the legend."""
+    """Write the label PNGs and ``legend.json`` for every image; returns the legend.
+
+    The project is read in one transaction (edits committed meanwhile are all in or all out)."""
     out_dir = Path(out_dir)
     _check_writable(out_dir)
-    cats = project.categories
+    with project.store.snapshot():
+        return _write_masks(project, out_dir, progress)
+
+
+def _write_masks(
+    project: Project, out_dir: Path, progress: Callable[[int, int], None] | None
+) -> dict:
+    cats = project.store.load_categories()
     object_index = {c.id: i for i, c in enumerate(cats.objects(), start=1)}
     part_classes = [p for o in cats.objects() for p in cats.parts_of(o.id)]
     part_index = {c.id: i for i, c in enumerate(part_classes, start=1)}
@@ -50,7 +59,7 @@ def export_masks(
         ],
         "images": [],
     }  # fmt: skip
-    records = project.images()
+    records = project.store.images()
     used_stems: set[str] = set()
     for n, record in enumerate(records, start=1):
         semantic = np.zeros(record.shape, np.uint8)
@@ -58,8 +67,9 @@ def export_masks(
         parts = np.zeros(record.shape, np.uint8)
         listed = []
         number: dict[int, int] = {}
-        for ann_id, cat_id, parent_id, _z, rle in project.store.load_rles(record):
-            mask = decode_mask(rle)
+        for stored in project.store.load_rles(record):
+            ann_id, cat_id, parent_id = stored.id, stored.category_id, stored.parent_id
+            mask = decode_mask(stored.rle)
             if not mask.any():
                 continue  # empty objects and parts are not labels (as in the COCO export)
             if parent_id is None:

@@ -63,7 +63,6 @@ class Project:
         self.store = store
         self.categories = store.load_categories()
         self.allow_overlap = bool(store.get_setting("allow_overlap", False))
-        self._next_id = store.max_annotation_id() + 1
         self._editors: dict[int, ImageEditor] = {}
 
     @classmethod
@@ -81,8 +80,12 @@ class Project:
         """A new project file at ``path`` (which must not exist)."""
         project = cls(ProjectStore(path, create=True))
         if categories is not None:
-            project.store.save_categories(categories)
-            project.categories = project.store.load_categories()
+            with project.store.transaction():
+                for category in categories:  # objects come before their parts
+                    project.store.insert_category(
+                        category.name, category.color, category.parent_id, category_id=category.id
+                    )
+            project._reload_categories()
         if allow_overlap:
             project.store.set_setting("allow_overlap", True)
             project.allow_overlap = True
@@ -90,6 +93,10 @@ class Project:
 
     def close(self) -> None:
         self.store.close()
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the project file (every edit is saved already)."""
+        self.store.checkpoint()
 
     def __enter__(self) -> Project:
         return self
@@ -144,40 +151,43 @@ class Project:
         wanted = {e[0] for e in entries}
         return [r for r in self.store.images() if r.path in wanted]
 
-    # -- classes -----------------------------------------------------------------------------
+    # -- classes ---------------------------------------------------------------------------
+    # Each change is checked against the classes as stored now (another program may have added
+    # some since this project was opened) and written row by row, ids given by the database.
     def add_category(
         self, name: str, *, parent_id: int | None = None, color: RGB | None = None
     ) -> int:
         """Add an object class (or a part class of ``parent_id``); returns its id."""
-        new = self._edit_categories(lambda cs: cs.add(name, parent_id=parent_id, color=color))
-        return new.id
+        with self.store.transaction():
+            new = self.store.load_categories().add(name, parent_id=parent_id, color=color)
+            category_id = self.store.insert_category(new.name, new.color, new.parent_id)
+        self._reload_categories()
+        return category_id
 
     def rename_category(self, category_id: int, name: str) -> None:
-        self._edit_categories(lambda cs: cs.rename(category_id, name))
-
-    def recolor_category(self, category_id: int, color: RGB) -> None:
-        self._edit_categories(lambda cs: cs.recolor(category_id, color))
+        with self.store.transaction():
+            renamed = self.store.load_categories().rename(category_id, name)
+            self.store.rename_category(category_id, renamed.name)
+        self._reload_categories()
 
     def remove_category(self, category_id: int) -> None:
         """Remove an unused class (with its part classes)."""
-        gone = CategorySet(self.categories).remove(category_id)
-        marks = ",".join("?" * len(gone))
-        used = self.store.conn.execute(
-            f"SELECT COUNT(*) FROM annotations WHERE category_id IN ({marks})", gone
-        ).fetchone()[0]
-        if used:
-            name = self.categories.get(category_id).name
-            raise DocumentError(f"class {name!r} is used by {used} annotations; relabel them first")
-        self._edit_categories(lambda cs: cs.remove(category_id))
+        with self.store.transaction():
+            stored = self.store.load_categories()
+            name = stored.get(category_id).name
+            gone = stored.remove(category_id)
+            used = self.store.category_use_count(gone)
+            if used:
+                raise DocumentError(
+                    f"class {name!r} is used by {used} annotations; relabel them first"
+                )
+            self.store.delete_categories(gone)
+        self._reload_categories()
 
-    def _edit_categories(self, change: Callable[[CategorySet], object]):
-        edited = CategorySet(self.categories)
-        result = change(edited)
-        self.store.save_categories(edited)
-        self.categories = edited
+    def _reload_categories(self) -> None:
+        self.categories = self.store.load_categories()
         for editor in self._editors.values():
-            editor.doc.categories = edited
-        return result
+            editor.doc.categories = self.categories
 
     # -- annotations -------------------------------------------------------------------------
     def editor(self, image_id: int) -> ImageEditor:
@@ -188,16 +198,11 @@ class Project:
                 record.shape,
                 self.categories,
                 self.store.load_annotations(record),
-                new_id=self._new_annotation_id,
+                new_id=self.store.reserve_annotation_id,
                 allow_overlap=self.allow_overlap,
             )
             self._editors[image_id] = ImageEditor(self.store, record, doc)
         return self._editors[image_id]
-
-    def _new_annotation_id(self) -> int:
-        new = self._next_id
-        self._next_id += 1
-        return new
 
 
 class ImageEditor:
@@ -281,5 +286,4 @@ class ImageEditor:
     def _save(self, edit: Edit) -> None:
         present = [self.doc.annotations[i] for i in edit.ids if i in self.doc.annotations]
         deleted = [i for i in edit.ids if i not in self.doc.annotations]
-        with self.store.transaction() as conn:
-            self.store.write_annotations(conn, self.record.id, present, deleted)
+        self.store.write_annotations(self.record.id, present, deleted)

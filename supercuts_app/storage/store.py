@@ -1,9 +1,17 @@
 """The project file: one SQLite database (WAL mode) holding classes, images and annotations.
 
-Masks are stored as COCO run-length encodings (pycocotools). Every edit is written in one
-transaction, so a process killed at any moment loses at most the edit in flight. A file that is
-not a SuperCuts project, comes from a newer version or is damaged is refused with one line and
-never written to.
+This class holds every SQL statement of the application. Masks are stored as COCO run-length
+encodings (pycocotools). Every edit is written in one transaction, so a process killed at any
+moment loses at most the edit in flight.
+
+Connections: each thread gets its own connection, made on its first use (``threading.local``):
+the GUI thread and the worker never share one, and SQLite serialises their writes the way it
+serialises two processes (``BEGIN IMMEDIATE``, waiting up to ``BUSY_TIMEOUT_S``). :meth:`close`
+closes all of them.
+
+Ids: class and annotation ids come from the database (``AUTOINCREMENT``), never from a counter
+kept in memory, so two programs writing one file never hand out the same id, and an id is never
+reused, not even after its row is deleted.
 """
 
 from __future__ import annotations
@@ -11,56 +19,19 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from supercuts_app.annotation.categories import Category, CategorySet, color_hex, parse_color
+from supercuts_app.annotation.categories import RGB, Category, CategorySet, color_hex, parse_color
 from supercuts_app.annotation.document import Annotation, AnnotationMeta
 from supercuts_app.annotation.masks import decode_mask, encode_mask, rle_bbox_area
 
-APPLICATION_ID = 0x53437574  # "SCut": marks the SQLite file as a SuperCuts project
-SCHEMA_VERSION = 1
-_SQLITE_HEADER = b"SQLite format 3\x00"
+from .schema import ProjectFileError, connect, connect_checked, create_file
 
-_SCHEMA_V1 = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE categories (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,
-    color TEXT NOT NULL,
-    parent_id INTEGER REFERENCES categories(id),
-    position INTEGER NOT NULL
-);
-CREATE TABLE images (
-    id INTEGER PRIMARY KEY,
-    path TEXT NOT NULL UNIQUE,
-    width INTEGER NOT NULL,
-    height INTEGER NOT NULL,
-    position INTEGER NOT NULL,
-    done INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE annotations (
-    id INTEGER PRIMARY KEY,
-    image_id INTEGER NOT NULL REFERENCES images(id),
-    category_id INTEGER NOT NULL REFERENCES categories(id),
-    parent_id INTEGER REFERENCES annotations(id),
-    z INTEGER NOT NULL,
-    rle BLOB NOT NULL,
-    area INTEGER NOT NULL,
-    bbox TEXT NOT NULL
-);
-CREATE INDEX annotations_by_image ON annotations(image_id);
-"""
-
-# MIGRATIONS[v] upgrades a file of schema v to v + 1 (run in one transaction, after a backup).
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
-
-
-class ProjectFileError(Exception):
-    """A project file that cannot be opened or written; the message names it and says why."""
+__all__ = ["ImageRecord", "ProjectFileError", "ProjectStore", "StoredRle"]
 
 
 @dataclass(frozen=True)
@@ -71,11 +42,21 @@ class ImageRecord:
     path: str
     width: int
     height: int
-    done: bool = False
 
     @property
     def shape(self) -> tuple[int, int]:
         return (self.height, self.width)
+
+
+@dataclass(frozen=True)
+class StoredRle:
+    """One stored annotation with its mask left encoded (COCO RLE)."""
+
+    id: int
+    category_id: int
+    parent_id: int | None
+    z: int
+    rle: dict
 
 
 class ProjectStore:
@@ -85,255 +66,305 @@ class ProjectStore:
         self.path = Path(path)
         self.readonly = readonly
         if create:
-            _create_file(self.path)
-        self.conn = _connect_checked(self.path, readonly=readonly)
+            create_file(self.path)
+        first = connect_checked(self.path, readonly=readonly)
+        self._local = threading.local()
+        self._local.conn = first
+        self._connections = [first]
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def _conn(self) -> sqlite3.Connection:
+        """This thread's connection (made on its first use)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None or self._closed:
+            with self._lock:
+                if self._closed:
+                    raise ProjectFileError(f"{self.path}: project is closed")
+                conn = connect(self.path, readonly=self.readonly)
+                self._connections.append(conn)
+            self._local.conn = conn
+        return conn
+
+    def connection_id(self) -> int:
+        """Identifies the calling thread's connection (tests check that threads do not share)."""
+        return id(self._conn())
 
     def close(self) -> None:
-        self.conn.close()
+        """Close every thread's connection."""
+        with self._lock:
+            self._closed = True
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write: all of it is on disk when the block ends, or none of it."""
+    def transaction(self) -> Iterator[None]:
+        """One atomic write: all of it is on disk when the block ends, or none of it.
+
+        It takes the file's write lock at once (``BEGIN IMMEDIATE``), so what the block reads is
+        still true when it writes. Inside a transaction of this thread, joins it."""
         if self.readonly:
             raise ProjectFileError(f"{self.path}: opened read-only")
+        conn = self._conn()
+        if conn.in_transaction:
+            yield
+            return
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise ProjectFileError(f"{self.path}: cannot write ({exc})") from None
         try:
-            yield self.conn
+            yield
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            conn.execute("ROLLBACK")
             raise
         try:
-            self.conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            self.conn.execute("ROLLBACK")
+            conn.execute("COMMIT")
+        except (sqlite3.OperationalError, sqlite3.IntegrityError) as exc:
+            conn.execute("ROLLBACK")
             raise ProjectFileError(f"{self.path}: cannot write ({exc})") from None
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that see one state of the file, whatever other connections commit meanwhile."""
+        conn = self._conn()
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            conn.execute("COMMIT")
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the file, as far as readers allow."""
+        self._conn().execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def journal_mode(self) -> str:
+        return self._conn().execute("PRAGMA journal_mode").fetchone()[0]
+
+    def schema_version(self) -> int:
+        return self._conn().execute("PRAGMA user_version").fetchone()[0]
+
+    def copy_to(self, target: Path, image_paths: dict[int, str]) -> None:
+        """Write a copy of the project to ``target`` with the images' paths replaced by
+        ``image_paths`` (image id -> path relative to the copy's folder)."""
+        copy = sqlite3.connect(target)
+        try:
+            self._conn().backup(copy)
+            with copy:
+                copy.executemany(
+                    "UPDATE images SET path = ? WHERE id = ?",
+                    [(p, i) for i, p in image_paths.items()],
+                )
+        finally:
+            copy.close()
 
     # -- settings -------------------------------------------------------------------------------
     def get_setting(self, key: str, default: object = None) -> object:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self._conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else default
 
     def set_setting(self, key: str, value: object) -> None:
-        with self.transaction() as c:
-            c.execute("REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value)))
+        with self.transaction():
+            self._conn().execute(
+                "REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value))
+            )
 
     # -- categories -------------------------------------------------------------------------------
     def load_categories(self) -> CategorySet:
-        rows = self.conn.execute(
-            "SELECT id, name, color, parent_id FROM categories ORDER BY position, id"
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute("SELECT id, name, color, parent_id FROM categories ORDER BY position, id")
+            .fetchall()
+        )
         return CategorySet(
             Category(i, n, parse_color(c, f"{self.path}: class {n!r}"), p) for i, n, c, p in rows
         )
 
-    def save_categories(self, categories: CategorySet) -> None:
-        """Replace the stored classes by ``categories`` (ids kept)."""
-        with self.transaction() as c:
-            self.write_categories(c, categories)
+    def insert_category(
+        self, name: str, color: RGB, parent_id: int | None, *, category_id: int | None = None
+    ) -> int:
+        """Add a class after the others; returns its id (the database's, unless
+        ``category_id`` asks for one never used in this file)."""
+        with self.transaction():
+            conn = self._conn()
+            (position,) = conn.execute(
+                "SELECT COALESCE(MAX(position), -1) + 1 FROM categories"
+            ).fetchone()
+            cur = conn.execute(
+                "INSERT INTO categories (id, name, color, parent_id, position) VALUES (?,?,?,?,?)",
+                (category_id, name, color_hex(color), parent_id, position),
+            )
+            return cur.lastrowid
 
-    def write_categories(self, conn: sqlite3.Connection, categories: CategorySet) -> None:
-        """Replace the stored classes inside an open :meth:`transaction`."""
-        conn.execute("PRAGMA defer_foreign_keys = ON")
-        conn.execute("DELETE FROM categories")
-        conn.executemany(
-            "INSERT INTO categories (id, name, color, parent_id, position) VALUES (?,?,?,?,?)",
-            [
-                (cat.id, cat.name, color_hex(cat.color), cat.parent_id, pos)
-                for pos, cat in enumerate(categories)
-            ],
+    def rename_category(self, category_id: int, name: str) -> None:
+        with self.transaction():
+            self._conn().execute("UPDATE categories SET name = ? WHERE id = ?", (name, category_id))
+
+    def delete_categories(self, category_ids: Iterable[int]) -> None:
+        """Delete classes (the caller checked that no annotation uses them)."""
+        with self.transaction():
+            conn = self._conn()
+            conn.execute("PRAGMA defer_foreign_keys = ON")  # parts and their object together
+            conn.executemany("DELETE FROM categories WHERE id = ?", [(i,) for i in category_ids])
+
+    def category_use_count(self, category_ids: Iterable[int]) -> int:
+        """How many annotations use any of these classes."""
+        ids = list(category_ids)
+        marks = ",".join("?" * len(ids))
+        row = (
+            self._conn()
+            .execute(f"SELECT COUNT(*) FROM annotations WHERE category_id IN ({marks})", ids)
+            .fetchone()
         )
+        return int(row[0])
+
+    def last_category_id(self) -> int:
+        """The highest class id this file ever handed out."""
+        return self._last_id("categories")
 
     # -- images -----------------------------------------------------------------------------------
     def images(self) -> list[ImageRecord]:
-        rows = self.conn.execute(
-            "SELECT id, path, width, height, done FROM images ORDER BY position, id"
-        ).fetchall()
-        return [ImageRecord(i, p, w, h, bool(d)) for i, p, w, h, d in rows]
+        rows = (
+            self._conn()
+            .execute("SELECT id, path, width, height FROM images ORDER BY position, id")
+            .fetchall()
+        )
+        return [ImageRecord(i, p, w, h) for i, p, w, h in rows]
 
-    def add_images(self, entries: Iterable[tuple[str, int, int]]) -> list[ImageRecord]:
-        """Add (relative path, width, height) rows; paths already present are returned as is."""
-        with self.transaction() as c:
-            self.insert_images(c, entries)
-        return self.images()
-
-    def insert_images(
-        self, conn: sqlite3.Connection, entries: Iterable[tuple[str, int, int]]
-    ) -> dict[str, int]:
-        """Add images inside an open :meth:`transaction`; returns every path's image id."""
-        ids = dict(conn.execute("SELECT path, id FROM images").fetchall())
-        pos = len(ids)
-        for path, width, height in entries:
-            if path in ids:
-                continue
-            cur = conn.execute(
-                "INSERT INTO images (path, width, height, position) VALUES (?,?,?,?)",
-                (path, width, height, pos),
-            )
-            ids[path] = cur.lastrowid
-            pos += 1
+    def add_images(self, entries: Iterable[tuple[str, int, int]]) -> dict[str, int]:
+        """Add (relative path, width, height) rows, leaving paths already present as they are;
+        returns every path's image id."""
+        with self.transaction():
+            conn = self._conn()
+            ids = dict(conn.execute("SELECT path, id FROM images").fetchall())
+            pos = len(ids)
+            for path, width, height in entries:
+                if path in ids:
+                    continue
+                cur = conn.execute(
+                    "INSERT INTO images (path, width, height, position) VALUES (?,?,?,?)",
+                    (path, width, height, pos),
+                )
+                ids[path] = cur.lastrowid
+                pos += 1
         return ids
 
-    def set_done(self, image_id: int, done: bool) -> None:
-        with self.transaction() as c:
-            c.execute("UPDATE images SET done = ? WHERE id = ?", (int(done), image_id))
-
     # -- annotations ------------------------------------------------------------------------------
-    def max_annotation_id(self) -> int:
-        return int(self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM annotations").fetchone()[0])
+    def reserve_annotation_id(self) -> int:
+        """A new annotation id, never handed out before in this file, for a row written later
+        (the document creates an annotation before its edit is saved)."""
+        with self.transaction():
+            conn = self._conn()
+            conn.execute(
+                "INSERT INTO sqlite_sequence (name, seq) SELECT 'annotations', "
+                "(SELECT COALESCE(MAX(id), 0) FROM annotations) WHERE NOT EXISTS "
+                "(SELECT 1 FROM sqlite_sequence WHERE name = 'annotations')"
+            )
+            (new,) = conn.execute(
+                "UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'annotations' RETURNING seq"
+            ).fetchone()
+        return int(new)
+
+    def last_annotation_id(self) -> int:
+        """The highest annotation id this file ever handed out."""
+        return self._last_id("annotations")
+
+    def _last_id(self, table: str) -> int:
+        conn = self._conn()
+        # Schema-1 files (read-only) have no sequence: their highest row is the answer.
+        row = conn.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)
+        ).fetchone() if self._has_sequence(conn) else None  # fmt: skip
+        highest = conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]
+        return max(int(row[0]) if row else 0, int(highest))
+
+    @staticmethod
+    def _has_sequence(conn: sqlite3.Connection) -> bool:
+        return conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"
+        ).fetchone() is not None  # fmt: skip
 
     def annotation_counts(self) -> dict[int, int]:
         """Number of annotations per image id."""
-        rows = self.conn.execute("SELECT image_id, COUNT(*) FROM annotations GROUP BY image_id")
+        rows = self._conn().execute("SELECT image_id, COUNT(*) FROM annotations GROUP BY image_id")
         return dict(rows.fetchall())
 
     def load_annotations(self, image: ImageRecord) -> list[Annotation]:
-        rows = self.conn.execute(
-            "SELECT id, category_id, parent_id, z, rle FROM annotations WHERE image_id = ?",
-            (image.id,),
-        ).fetchall()
-        out = []
-        for ann_id, cat, parent, z, counts in rows:
-            rle = {"size": [image.height, image.width], "counts": bytes(counts)}
-            out.append(Annotation(ann_id, cat, decode_mask(rle), parent, z))
-        return out
+        return [
+            Annotation(r.id, r.category_id, decode_mask(r.rle), r.parent_id, r.z)
+            for r in self.load_rles(image)
+        ]
 
-    def load_rles(self, image: ImageRecord) -> list[tuple[int, int, int | None, int, dict]]:
-        """(id, category_id, parent_id, z, rle) of an image's annotations, without decoding."""
-        rows = self.conn.execute(
-            "SELECT id, category_id, parent_id, z, rle FROM annotations WHERE image_id = ? "
-            "ORDER BY parent_id IS NOT NULL, z, id",
-            (image.id,),
-        ).fetchall()
+    def load_rles(self, image: ImageRecord) -> list[StoredRle]:
+        """An image's annotations, objects first, each level bottom to top, masks encoded."""
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT id, category_id, parent_id, z, rle FROM annotations WHERE image_id = ? "
+                "ORDER BY parent_id IS NOT NULL, z, id",
+                (image.id,),
+            )
+            .fetchall()
+        )
         size = [image.height, image.width]
-        return [(i, c, p, z, {"size": size, "counts": bytes(r)}) for i, c, p, z, r in rows]
+        return [StoredRle(i, c, p, z, {"size": size, "counts": bytes(r)}) for i, c, p, z, r in rows]
 
     def write_annotations(
-        self,
-        conn: sqlite3.Connection,
-        image_id: int,
-        present: Iterable[Annotation],
-        deleted: Iterable[int] = (),
+        self, image_id: int, present: Iterable[Annotation], deleted: Iterable[int] = ()
     ) -> None:
-        """Upsert ``present`` and delete ``deleted`` inside an open :meth:`transaction`."""
-        conn.execute("PRAGMA defer_foreign_keys = ON")
-        for ann_id in deleted:
-            conn.execute("DELETE FROM annotations WHERE id = ?", (ann_id,))
-        for a in present:
-            self.write_rle(conn, image_id, a.id, a.meta, encode_mask(a.mask, a.bounds()[1]))
+        """Write ``present`` (new ones, whose ids were reserved, or changed ones) and delete
+        ``deleted``, all of image ``image_id``, in one transaction.
 
-    def write_rle(
+        A row of another image is never touched: an id found there raises
+        :class:`ProjectFileError`, and the transaction writes nothing."""
+        with self.transaction():
+            conn = self._conn()
+            conn.execute("PRAGMA defer_foreign_keys = ON")  # an object and its parts together
+            conn.executemany(
+                "DELETE FROM annotations WHERE id = ? AND image_id = ?",
+                [(ann_id, image_id) for ann_id in deleted],
+            )
+            for a in present:
+                rle = encode_mask(a.mask, a.bounds()[1])
+                self._upsert_rle(conn, image_id, a.id, a.meta, rle)
+
+    def insert_rle(
+        self, image_id: int, meta: AnnotationMeta, rle: dict, *, ann_id: int | None = None
+    ) -> int:
+        """Add one annotation given as RLE; returns its id (the database's, unless ``ann_id``
+        asks for one never used in this file)."""
+        bbox, area = rle_bbox_area(rle)
+        with self.transaction():
+            cur = self._conn().execute(
+                "INSERT INTO annotations (id, image_id, category_id, parent_id, z, rle, area, bbox)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (ann_id, image_id, meta.category_id, meta.parent_id, meta.z, rle["counts"], area,
+                 json.dumps(bbox)),
+            )  # fmt: skip
+            return cur.lastrowid
+
+    def delete_image_annotations(self, image_id: int) -> None:
+        with self.transaction():
+            self._conn().execute("DELETE FROM annotations WHERE image_id = ?", (image_id,))
+
+    def _upsert_rle(
         self, conn: sqlite3.Connection, image_id: int, ann_id: int, meta: AnnotationMeta, rle: dict
     ) -> None:
-        """Upsert one annotation given as RLE inside an open :meth:`transaction`."""
         bbox, area = rle_bbox_area(rle)
-        conn.execute(
-            "REPLACE INTO annotations (id, image_id, category_id, parent_id, z, rle, area, bbox)"
-            " VALUES (?,?,?,?,?,?,?,?)",
+        cur = conn.execute(
+            "INSERT INTO annotations (id, image_id, category_id, parent_id, z, rle, area, bbox)"
+            " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET"
+            " category_id = excluded.category_id, parent_id = excluded.parent_id,"
+            " z = excluded.z, rle = excluded.rle, area = excluded.area, bbox = excluded.bbox"
+            " WHERE annotations.image_id = excluded.image_id",
             (ann_id, image_id, meta.category_id, meta.parent_id, meta.z, rle["counts"], area,
              json.dumps(bbox)),
         )  # fmt: skip
-
-    def annotation_ids(self) -> set[int]:
-        return {r[0] for r in self.conn.execute("SELECT id FROM annotations")}
-
-
-def _create_file(path: Path) -> None:
-    """Write a new, empty project at ``path`` atomically (never over an existing file)."""
-    if path.exists():
-        raise ProjectFileError(f"{path}: exists already; open it instead of creating it")
-    if not path.parent.is_dir():
-        raise ProjectFileError(f"{path.parent}: folder not found")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise ProjectFileError(f"{path.parent}: cannot write here ({exc.strerror})") from None
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a project is an ordinary document
-    try:
-        conn = sqlite3.connect(tmp, isolation_level=None)
-        try:
-            conn.executescript("BEGIN;" + _SCHEMA_V1 + "COMMIT;")
-            for version in range(1, SCHEMA_VERSION):
-                MIGRATIONS[version](conn)
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        finally:
-            conn.close()
-        os.link(tmp, path)  # fails instead of replacing a file created meanwhile
-    except FileExistsError:
-        raise ProjectFileError(f"{path}: exists already; open it instead of creating it") from None
-    except (OSError, sqlite3.Error) as exc:
-        raise ProjectFileError(f"{path}: cannot create ({exc})") from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
-def _connect_checked(path: Path, *, readonly: bool) -> sqlite3.Connection:
-    """Connect after checking that ``path`` is a SuperCuts project this version can use."""
-    if not path.is_file():
-        raise ProjectFileError(f"{path}: project file not found")
-    try:
-        with open(path, "rb") as fh:
-            header = fh.read(len(_SQLITE_HEADER))
-    except OSError as exc:
-        raise ProjectFileError(f"{path}: cannot read ({exc.strerror})") from None
-    if header != _SQLITE_HEADER:
-        raise ProjectFileError(f"{path}: not a SuperCuts project (not an SQLite database)")
-    uri = path.resolve().as_uri() + ("?mode=ro" if readonly else "?mode=rw")
-    try:
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-    except sqlite3.Error as exc:
-        raise ProjectFileError(f"{path}: cannot open ({exc})") from None
-    try:
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        if app_id != APPLICATION_ID:
-            raise ProjectFileError(f"{path}: an SQLite database of another program, not SuperCuts")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
+        if cur.rowcount != 1:
             raise ProjectFileError(
-                f"{path}: made by a newer SuperCuts (schema {version}; this one reads up to "
-                f"{SCHEMA_VERSION})"
+                f"{self.path}: annotation {ann_id} belongs to another image; not written"
             )
-        check = conn.execute("PRAGMA quick_check").fetchone()[0]
-        if check != "ok":
-            raise ProjectFileError(f"{path}: damaged project file ({check})")
-        conn.execute("PRAGMA foreign_keys = ON")
-        if not readonly:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
-            if version < SCHEMA_VERSION:
-                _migrate(conn, path, version)
-        elif version < SCHEMA_VERSION:
-            raise ProjectFileError(f"{path}: older schema {version}; open it once to upgrade it")
-    except ProjectFileError:
-        conn.close()
-        raise
-    except sqlite3.Error as exc:
-        conn.close()
-        raise ProjectFileError(f"{path}: damaged or unreadable project file ({exc})") from None
-    return conn
-
-
-def _migrate(conn: sqlite3.Connection, path: Path, version: int) -> None:
-    """Upgrade to :data:`SCHEMA_VERSION`, keeping a copy of the file as it was."""
-    backup = path.with_name(f"{path.name}.schema{version}.bak")
-    if not backup.exists():
-        copy = sqlite3.connect(backup)
-        try:
-            conn.backup(copy)
-        finally:
-            copy.close()
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        for v in range(version, SCHEMA_VERSION):
-            MIGRATIONS[v](conn)
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise

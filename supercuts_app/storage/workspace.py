@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import sqlite3
 from pathlib import Path
 
 from supercuts_app.annotation.categories import schema_from_data
@@ -153,10 +152,5 @@ def _writable_copy(project_file: Path) -> Path:
     with Project.open(project_file, readonly=True) as source:
         moved = {r.id: Path(os.path.relpath(folder / r.path, home)).as_posix()
                  for r in source.images()}  # fmt: skip
-        copy = sqlite3.connect(target)
-        source.store.conn.backup(copy)
-        copy.executemany("UPDATE images SET path = ? WHERE id = ?",
-                         [(p, i) for i, p in moved.items()])  # fmt: skip
-        copy.commit()
-        copy.close()
+        source.store.copy_to(target, moved)
     return target

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,8 @@ from PIL import Image
 from pycocotools.coco import COCO
 
 from supercuts_app.annotation.categories import schema_from_data
-from supercuts_app.formats.coco_export import CocoError, export_coco, import_coco
+from supercuts_app.base.resources import resource_path
+from supercuts_app.formats.coco import CocoError, export_coco, import_coco
 from supercuts_app.formats.mask_png import export_masks
 from supercuts_app.storage.project import Project
 
@@ -209,3 +211,28 @@ def test_mask_export_writes_semantic_instance_and_part_pngs(tmp_path: Path):
     assert [len(i["parts"]) for i in listed] == [2, 0]
     saved = json.loads((tmp_path / "masks" / "legend.json").read_text())
     assert saved == legend
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda d: None, "already has .* annotations.*--replace"),
+        (lambda d: d["annotations"][0].update(category_id=999), "category_id 999"),
+        (lambda d: d["annotations"][1].update(segmentation=[[0, 0, 1, 0]]), "3 .x, y. number"),
+    ],
+)
+def test_a_refused_import_leaves_a_rollback_journal_project_byte_identical(
+    tmp_path: Path, mutate, message
+):
+    """The shipped demo is a schema-1 file in rollback-journal mode: a refused import may not
+    even switch it to WAL, upgrade it or leave a backup beside it."""
+    demo = resource_path("samples", "demo")
+    for name in ("demo.supercuts", *(p.name for p in demo.glob("*.jpg"))):
+        shutil.copyfile(demo / name, tmp_path / name)
+    with Project.open(tmp_path / "demo.supercuts", readonly=True) as project:
+        data = export_coco(project)
+    mutate(data)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with pytest.raises(CocoError, match=message):
+        import_coco(data, tmp_path, tmp_path / "demo.supercuts")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

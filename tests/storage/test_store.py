@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -16,7 +17,9 @@ import pytest
 from PIL import Image
 
 from supercuts_app.annotation.categories import schema_from_data
-from supercuts_app.storage import store as store_module
+from supercuts_app.base.resources import resource_path
+from supercuts_app.formats.coco import export_coco
+from supercuts_app.storage import schema as schema_module
 from supercuts_app.storage.project import Project, find_project
 from supercuts_app.storage.store import ProjectFileError, ProjectStore
 
@@ -26,6 +29,9 @@ def project_dir(tmp_path: Path) -> Path:
     Image.fromarray(np.full((40, 60, 3), 90, np.uint8)).save(tmp_path / "a.png")
     Image.fromarray(np.full((30, 20, 3), 10, np.uint8)).save(tmp_path / "b.jpg")
     return tmp_path
+
+
+DEMO = resource_path("samples", "demo", "demo.supercuts")
 
 
 def new_project(folder: Path) -> Project:
@@ -66,8 +72,7 @@ def test_every_edit_and_undo_is_on_disk_at_once(project_dir: Path):
 
 def test_project_uses_wal_and_relative_paths(project_dir: Path):
     project = new_project(project_dir)
-    mode = project.store.conn.execute("PRAGMA journal_mode").fetchone()[0]
-    assert mode == "wal"
+    assert project.store.journal_mode() == "wal"
     assert [r.path for r in project.images()] == ["a.png", "b.jpg"]
     project.close()
     moved = project_dir.parent / "moved"
@@ -124,7 +129,7 @@ def test_other_programs_databases_and_newer_schemas_are_refused(tmp_path: Path):
     newer = tmp_path / "newer.supercuts"
     ProjectStore(newer, create=True).close()
     conn = sqlite3.connect(newer)
-    conn.execute(f"PRAGMA user_version = {store_module.SCHEMA_VERSION + 1}")
+    conn.execute(f"PRAGMA user_version = {schema_module.SCHEMA_VERSION + 1}")
     conn.close()
     with pytest.raises(ProjectFileError, match="newer SuperCuts"):
         ProjectStore(newer)
@@ -143,23 +148,67 @@ def test_creating_never_overwrites(tmp_path: Path):
 def test_older_schema_is_migrated_after_a_backup(tmp_path: Path, monkeypatch):
     path = tmp_path / "old.supercuts"
     ProjectStore(path, create=True).close()
+    current = schema_module.SCHEMA_VERSION
     added = []
 
-    def to_v2(conn: sqlite3.Connection) -> None:
+    def to_next(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE images ADD COLUMN note TEXT")
         added.append(True)
 
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(store_module.MIGRATIONS, 1, to_v2)
+    monkeypatch.setattr(schema_module, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setattr(schema_module, "OLDEST_READABLE_SCHEMA", current + 1)
+    monkeypatch.setitem(schema_module.MIGRATIONS, current, to_next)
     with pytest.raises(ProjectFileError, match="open it once to upgrade"):
         ProjectStore(path, readonly=True)
     s = ProjectStore(path)
-    assert added and s.conn.execute("PRAGMA user_version").fetchone()[0] == 2
-    columns = [r[1] for r in s.conn.execute("PRAGMA table_info(images)")]
-    assert "note" in columns
+    assert added and s.schema_version() == current + 1
     s.close()
-    backup = tmp_path / "old.supercuts.schema1.bak"
-    assert sqlite3.connect(backup).execute("PRAGMA user_version").fetchone()[0] == 1
+    columns = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(images)")]
+    assert "note" in columns
+    backup = tmp_path / f"old.supercuts.schema{current}.bak"
+    assert sqlite3.connect(backup).execute("PRAGMA user_version").fetchone()[0] == current
+
+
+def test_schema_1_files_are_read_as_they_are_and_upgraded_on_writing(tmp_path: Path):
+    """The shipped demo is schema 1 in rollback-journal mode: exporting it reads it untouched;
+    opening it for writing keeps a backup and moves ids to AUTOINCREMENT, rows unchanged."""
+    path = tmp_path / "demo.supercuts"
+    shutil.copyfile(DEMO, path)
+    before = path.read_bytes()
+    with Project.open(path, readonly=True) as project:
+        assert project.store.schema_version() == 1
+        exported = export_coco(project)
+        last = project.store.last_annotation_id()
+    assert path.read_bytes() == before
+    with Project.open(path) as project:
+        assert project.store.schema_version() == schema_module.SCHEMA_VERSION
+        assert export_coco(project) == exported
+        image = project.images()[0]
+        person = project.categories.find("person").id
+        assert project.editor(image.id).new_object(person) == last + 1
+    backup = tmp_path / "demo.supercuts.schema1.bak"
+    original = sqlite3.connect(DEMO.as_uri() + "?mode=ro", uri=True)
+    assert list(sqlite3.connect(backup).iterdump()) == list(original.iterdump())
+
+
+def test_ids_are_never_reused_after_a_delete(project_dir: Path):
+    """Undo may bring a deleted row back, so its id must not go to anything else meanwhile."""
+    project = new_project(project_dir)
+    person = project.categories.find("person").id
+    editor = project.editor(project.images()[0].id)
+    first = editor.new_object(person)
+    editor.delete(first)
+    second = editor.new_object(person)
+    assert second > first
+    editor.undo()
+    editor.undo()  # the first object is back, under its own id
+    assert first in editor.doc.annotations and second not in editor.doc.annotations
+    door = project.add_category("door")
+    project.remove_category(door)
+    assert project.add_category("gate") > door
+    project.close()
+    with Project.open(project_dir) as again:
+        assert again.editor(again.images()[0].id).new_object(person) > second
 
 
 def test_find_project_names_the_problem(tmp_path: Path):

@@ -1,0 +1,227 @@
+"""The project file's format: its SQLite schema, the checks before opening one, and migrations.
+
+A file that is not a SuperCuts project, comes from a newer version or is damaged is refused with
+one line and never written to. :class:`~supercuts_app.storage.store.ProjectStore` is the only
+user of this module.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+APPLICATION_ID = 0x53437574  # "SCut": marks the SQLite file as a SuperCuts project
+SCHEMA_VERSION = 2
+OLDEST_READABLE_SCHEMA = 1
+"""Read-only opening takes files down to this schema (reading them is the same); writing
+upgrades them first."""
+BUSY_TIMEOUT_S = 30.0
+"""How long a write waits for another connection's write (an import beside the window)."""
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+# Schema 1; every later schema is schema 1 plus MIGRATIONS, so a new file and an upgraded old
+# one are the same. ``images.done`` is no longer used (nothing ever set it) but stays in files.
+_SCHEMA_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE categories (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    color TEXT NOT NULL,
+    parent_id INTEGER REFERENCES categories(id),
+    position INTEGER NOT NULL
+);
+CREATE TABLE images (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    done INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE annotations (
+    id INTEGER PRIMARY KEY,
+    image_id INTEGER NOT NULL REFERENCES images(id),
+    category_id INTEGER NOT NULL REFERENCES categories(id),
+    parent_id INTEGER REFERENCES annotations(id),
+    z INTEGER NOT NULL,
+    rle BLOB NOT NULL,
+    area INTEGER NOT NULL,
+    bbox TEXT NOT NULL
+);
+CREATE INDEX annotations_by_image ON annotations(image_id);
+"""
+
+# Schema 2: class and annotation ids are AUTOINCREMENT, so an id is never handed out twice, not
+# even one whose row was deleted (an undo in an open window may still bring that row back).
+_AUTOINCREMENT_IDS = """
+CREATE TABLE categories_v2 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    color TEXT NOT NULL,
+    parent_id INTEGER REFERENCES categories(id),
+    position INTEGER NOT NULL
+);
+INSERT INTO categories_v2 (id, name, color, parent_id, position)
+    SELECT id, name, color, parent_id, position FROM categories;
+CREATE TABLE annotations_v2 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    image_id INTEGER NOT NULL REFERENCES images(id),
+    category_id INTEGER NOT NULL REFERENCES categories(id),
+    parent_id INTEGER REFERENCES annotations(id),
+    z INTEGER NOT NULL,
+    rle BLOB NOT NULL,
+    area INTEGER NOT NULL,
+    bbox TEXT NOT NULL
+);
+INSERT INTO annotations_v2 (id, image_id, category_id, parent_id, z, rle, area, bbox)
+    SELECT id, image_id, category_id, parent_id, z, rle, area, bbox FROM annotations;
+DROP TABLE annotations;
+DROP TABLE categories;
+ALTER TABLE categories_v2 RENAME TO categories;
+ALTER TABLE annotations_v2 RENAME TO annotations;
+CREATE INDEX annotations_by_image ON annotations(image_id);
+"""
+
+
+def _autoincrement_ids(conn: sqlite3.Connection) -> None:
+    # Statement by statement: executescript would commit the migration's transaction.
+    for statement in _AUTOINCREMENT_IDS.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+# MIGRATIONS[v] upgrades a file of schema v to v + 1 (run in one transaction, after a backup,
+# with foreign keys off so that tables can be rebuilt).
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _autoincrement_ids}
+
+
+class ProjectFileError(Exception):
+    """A project file that cannot be opened or written; the message names it and says why."""
+
+
+def create_file(path: Path) -> None:
+    """Write a new, empty project at ``path`` atomically (never over an existing file)."""
+    if path.exists():
+        raise ProjectFileError(f"{path}: exists already; open it instead of creating it")
+    if not path.parent.is_dir():
+        raise ProjectFileError(f"{path.parent}: folder not found")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise ProjectFileError(f"{path.parent}: cannot write here ({exc.strerror})") from None
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a project is an ordinary document
+    try:
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            conn.execute("BEGIN")
+            for statement in _SCHEMA_V1.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            for version in range(1, SCHEMA_VERSION):
+                MIGRATIONS[version](conn)
+            conn.execute("COMMIT")
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        finally:
+            conn.close()
+        os.link(tmp, path)  # fails instead of replacing a file created meanwhile
+    except FileExistsError:
+        raise ProjectFileError(f"{path}: exists already; open it instead of creating it") from None
+    except (OSError, sqlite3.Error) as exc:
+        raise ProjectFileError(f"{path}: cannot create ({exc})") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
+    """One more connection to a file already checked by :func:`connect_checked`.
+
+    ``check_same_thread`` is off only so that the store can close every thread's connection
+    from the thread that closes the project; each connection is used by one thread."""
+    uri = path.resolve().as_uri() + ("?mode=ro" if readonly else "?mode=rw")
+    try:
+        conn = sqlite3.connect(
+            uri, uri=True, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S
+        )
+        conn.execute("PRAGMA foreign_keys = ON")
+        if not readonly:
+            conn.execute("PRAGMA synchronous = FULL")
+    except sqlite3.Error as exc:
+        raise ProjectFileError(f"{path}: cannot open ({exc})") from None
+    return conn
+
+
+def connect_checked(path: Path, *, readonly: bool) -> sqlite3.Connection:
+    """Connect after checking that ``path`` is a SuperCuts project this version can use.
+
+    Opening for writing switches the file to WAL mode (readers never wait for the writer) and
+    upgrades an older schema."""
+    if not path.is_file():
+        raise ProjectFileError(f"{path}: project file not found")
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        raise ProjectFileError(f"{path}: cannot read ({exc.strerror})") from None
+    if header != _SQLITE_HEADER:
+        raise ProjectFileError(f"{path}: not a SuperCuts project (not an SQLite database)")
+    conn = connect(path, readonly=readonly)
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        if app_id != APPLICATION_ID:
+            raise ProjectFileError(f"{path}: an SQLite database of another program, not SuperCuts")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise ProjectFileError(
+                f"{path}: made by a newer SuperCuts (schema {version}; this one reads up to "
+                f"{SCHEMA_VERSION})"
+            )
+        check = conn.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise ProjectFileError(f"{path}: damaged project file ({check})")
+        if not readonly:
+            if version < SCHEMA_VERSION:
+                _migrate(conn, path, version)  # first, so that the backup is the file as it was
+            conn.execute("PRAGMA journal_mode = WAL")
+        elif version < OLDEST_READABLE_SCHEMA:
+            raise ProjectFileError(f"{path}: older schema {version}; open it once to upgrade it")
+    except ProjectFileError:
+        conn.close()
+        raise
+    except sqlite3.Error as exc:
+        conn.close()
+        raise ProjectFileError(f"{path}: damaged or unreadable project file ({exc})") from None
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection, path: Path, version: int) -> None:
+    """Upgrade to :data:`SCHEMA_VERSION`, keeping a copy of the file as it was."""
+    backup = path.with_name(f"{path.name}.schema{version}.bak")
+    if not backup.exists():
+        copy = sqlite3.connect(backup)
+        try:
+            conn.backup(copy)
+        finally:
+            copy.close()
+    conn.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction, so set before
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] == version:  # not done meanwhile
+            for v in range(version, SCHEMA_VERSION):
+                MIGRATIONS[v](conn)
+            broken = conn.execute("PRAGMA foreign_key_check").fetchone()
+            if broken is not None:
+                raise ProjectFileError(f"{path}: damaged project file (dangling {broken[0]} row)")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
