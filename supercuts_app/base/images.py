@@ -14,6 +14,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .defaults import UINT16_MAX
+
 DEFAULT_MAX_PIXELS = 100_000_000
 """Largest image (width x height) accepted unless the caller raises the limit."""
 
@@ -149,7 +151,7 @@ def _gray_to_rgb8(values: np.ndarray) -> np.ndarray:
         scaled = (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values)
         gray = np.nan_to_num(scaled * 255.0 + 0.5).astype(np.uint8)
     else:
-        top = 65535 if values.max(initial=0) > 255 or values.dtype.itemsize >= 2 else 255
+        top = UINT16_MAX if values.max(initial=0) > 255 or values.dtype.itemsize >= 2 else 255
         gray = (values.astype(np.float64) * (255.0 / top) + 0.5).clip(0, 255).astype(np.uint8)
     return np.ascontiguousarray(np.repeat(gray[..., None], 3, axis=2))
 

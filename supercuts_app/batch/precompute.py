@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 from supercuts_app.base.images import DEFAULT_MAX_PIXELS
 from supercuts_app.segmentation.cache import SegmentationCache
 from supercuts_app.segmentation.hierarchy import MergeHierarchy
@@ -27,7 +28,7 @@ class PrecomputeSettings:
     """What to compute for every image (the window's defaults unless changed)."""
 
     method: str = "ssn"
-    n_segments: int = 600
+    n_segments: int = DEFAULT_SUPERPIXELS
     backbone: str | None = None
     max_pixels: int = DEFAULT_MAX_PIXELS
     threads: int = 1
@@ -88,22 +89,21 @@ def precompute_image(
     import torch
 
     from supercuts_app.base.images import load_image
-    from supercuts_app.segmentation.features import DEFAULT_BACKBONE, cached_backbone
-    from supercuts_app.segmentation.segment import SegmentationSettings, hierarchy_for_image
+    from supercuts_app.segmentation.segment import SegmentationSettings, segment_image
 
     relax_malloc_trimming()
     t0 = time.perf_counter()
     torch.set_num_threads(settings.threads)
     try:
         image = load_image(path, max_pixels=settings.max_pixels)
-        backbone = cached_backbone(settings.backbone or DEFAULT_BACKBONE)
-        resolved = SegmentationSettings.resolve(settings.method, settings.n_segments, backbone)
+        resolved = SegmentationSettings.resolve(
+            settings.method, settings.n_segments, settings.backbone
+        )
         key = resolved.cache_key(image)
         if key in done:
             return ImageOutcome(str(path), SKIPPED, time.perf_counter() - t0, key)
-        result = hierarchy_for_image(
-            image, method=settings.method, n_segments=settings.n_segments, backbone=backbone
-        )
+        segmentation = segment_image(image, settings=resolved)
+        result = (segmentation.result, segmentation.tree)
     except Exception as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         # Messages that already name the file (load errors do) are kept without it.

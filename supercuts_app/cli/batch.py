@@ -8,6 +8,8 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
+
 from .common import CLIError, expand_inputs, positive_int
 
 
@@ -30,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--scheduler", default=None, metavar="ADDRESS", help="use a running Dask scheduler"
     )
     pc.add_argument("--method", default="ssn", choices=("ssn", "slic"))
-    pc.add_argument("--n-segments", type=positive_int, default=600, metavar="K")
+    pc.add_argument("--n-segments", type=positive_int, default=DEFAULT_SUPERPIXELS, metavar="K")
     pc.add_argument("--backbone", default=None, help="timm backbone name (default: Lite0)")
     pc.add_argument("--cache", default=None, metavar="DIR", help="cache folder (default: app's)")
     pc.set_defaults(func=cmd_precompute)

@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
+
 from .common import eval_dataset_size, positive_int
 
 
@@ -25,7 +27,7 @@ def add_parser(ev_sub: argparse._SubParsersAction) -> None:
         choices=("first", "all"),
         help="BSDS500: regions of the first human's segmentation, or of every human's",
     )
-    ec.add_argument("--n-segments", type=positive_int, default=600, metavar="K")
+    ec.add_argument("--n-segments", type=positive_int, default=DEFAULT_SUPERPIXELS, metavar="K")
     ec.add_argument("--json", default=None, metavar="OUT", help="summaries and per-target rows")
     ec.set_defaults(func=cmd_eval_clicks)
 

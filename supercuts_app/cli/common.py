@@ -59,17 +59,21 @@ def expand_inputs(inputs: Sequence[str]) -> list[Path]:
 
 
 def load_edge_model(path: str | None):
-    from supercuts_app.segmentation.hierarchy import EdgeModel, default_edge_model
+    """The edge model at ``path`` (the shipped one when None), or a CLIError saying why it cannot
+    be used."""
+    from supercuts_app.segmentation.edge_model import EdgeModel, EdgeModelError, default_edge_model
 
     if path is None:
         return default_edge_model()
     try:
         model = EdgeModel.load(path)
+    except EdgeModelError as exc:
+        raise CLIError(str(exc)) from None
     except (OSError, KeyError, ValueError) as exc:
         raise CLIError(f"{path}: not an edge model ({exc})") from None
     try:
         model.check_features()
-    except ValueError as exc:
+    except EdgeModelError as exc:
         raise CLIError(f"{path}: {exc}") from None
     return model
 

@@ -24,9 +24,10 @@ def cmd_hierarchy(ns: argparse.Namespace) -> int:
 
     import numpy as np
 
+    from supercuts_app.base.defaults import fits_uint16
     from supercuts_app.base.files import write_bytes_atomic, write_png_atomic
     from supercuts_app.segmentation.cache import SegmentationCache
-    from supercuts_app.segmentation.segment import hierarchy_for_image
+    from supercuts_app.segmentation.segment import segment_image
 
     inputs = expand_inputs(ns.inputs)
     out = Path(ns.out)
@@ -37,7 +38,7 @@ def cmd_hierarchy(ns: argparse.Namespace) -> int:
     cache = None if ns.no_cache else SegmentationCache()
 
     def process(path: Path, image) -> str:
-        _, tree = hierarchy_for_image(
+        tree = segment_image(
             image,
             method=ns.method,
             n_segments=ns.n_segments,
@@ -46,8 +47,8 @@ def cmd_hierarchy(ns: argparse.Namespace) -> int:
             spectral_weight=ns.spectral_weight,
             region_weight=ns.region_weight,
             cache=cache,
-        )
-        dtype = np.uint16 if tree.region_counts[0] <= 65535 else np.int32
+        ).tree
+        dtype = np.uint16 if fits_uint16(tree.region_counts[0] - 1) else np.int32
         stack = np.stack([tree.labels_at(lv).astype(dtype) for lv in range(tree.n_levels)])
         buf = io.BytesIO()
         np.savez_compressed(buf, labels=stack, region_counts=np.array(tree.region_counts))

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS, fits_uint16
 from supercuts_app.cli import batch as cli_batch
 from supercuts_app.cli import clicks as cli_clicks
 from supercuts_app.cli import hierarchy as cli_hierarchy
@@ -87,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     ta = tr_sub.add_parser("affinity", help="the hierarchy's edge model")
     ta.add_argument("--data", required=True, help="BSDS500 folder")
     ta.add_argument("--out", required=True, help="output .npz")
-    ta.add_argument("--n-segments", type=positive_int, default=600, metavar="K")
+    ta.add_argument("--n-segments", type=positive_int, default=DEFAULT_SUPERPIXELS, metavar="K")
     ta.add_argument("--limit", type=positive_int, default=None, help="first N images per split")
     ta.add_argument("--steps", type=positive_int, default=1500)
     ta.add_argument(
@@ -126,7 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("ssn", "ssn-untrained", "slic"),
         help="ssn: with the trained head; ssn-untrained: PCA embedding; slic: baseline",
     )
-    es.add_argument("--n-segments", nargs="+", type=positive_int, default=[600], metavar="K")
+    es.add_argument(
+        "--n-segments", nargs="+", type=positive_int, default=[DEFAULT_SUPERPIXELS], metavar="K"
+    )
     es.add_argument("--limit", type=positive_int, default=None, help="first N images only")
     es.add_argument("--json", default=None, metavar="OUT", help="write all results as JSON")
     es.add_argument("--backbone", default=None, help="timm backbone name for SSN")
@@ -140,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     eh.add_argument("--data", required=True, help="BSDS500 folder")
     eh.add_argument("--split", default="val", choices=("train", "val", "test"))
     eh.add_argument("--limit", type=positive_int, default=None, help="first N images only")
-    eh.add_argument("--n-segments", type=positive_int, default=600, metavar="K")
+    eh.add_argument("--n-segments", type=positive_int, default=DEFAULT_SUPERPIXELS, metavar="K")
     eh.add_argument("--edge-model", default=None, metavar="FILE", help="edge model (.npz)")
     eh.add_argument(
         "--spectral-weight", type=float, nargs="+", default=None, help="one or more to compare"
@@ -165,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_superpixel_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--method", default="ssn", choices=("ssn", "slic"))
-    p.add_argument("--n-segments", type=positive_int, default=600, metavar="K")
+    p.add_argument("--n-segments", type=positive_int, default=DEFAULT_SUPERPIXELS, metavar="K")
     p.add_argument(
         "--backbone", default=None, help="timm backbone name (default: EfficientNet-Lite0)"
     )
@@ -195,7 +198,7 @@ def _cmd_superpixels(ns: argparse.Namespace) -> int:
         result = compute_superpixels(
             image, method=ns.method, n_segments=ns.n_segments, backbone=backbone
         )
-        if result.n_segments > 65535:
+        if not fits_uint16(result.n_segments - 1):
             raise CLIError(f"{path}: {result.n_segments} segments do not fit a 16-bit PNG")
         target = out if single_file else out / f"{path.stem}.png"
         target.parent.mkdir(parents=True, exist_ok=True)

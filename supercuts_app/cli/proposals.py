@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
+
 from .common import CLIError, eval_dataset_size, expand_inputs, positive_int, run_per_image
 
 
@@ -20,7 +22,7 @@ def add_parsers(sub: argparse._SubParsersAction, ev_sub: argparse._SubParsersAct
     pr.add_argument(
         "--parts", type=int, default=None, metavar="K", help="parts per object (default: eigengap)"
     )
-    pr.add_argument("--n-segments", type=positive_int, default=600, metavar="K")
+    pr.add_argument("--n-segments", type=positive_int, default=DEFAULT_SUPERPIXELS, metavar="K")
     pr.add_argument("--out", required=True, metavar="FILE.json")
     pr.add_argument("--overlay", default=None, metavar="DIR", help="write <name>_proposals.png")
     pr.set_defaults(func=cmd_propose)
@@ -48,7 +50,7 @@ def cmd_propose(ns: argparse.Namespace) -> int:
         propose_parts,
         superpixel_features,
     )
-    from supercuts_app.segmentation.segment import hierarchy_for_image
+    from supercuts_app.segmentation.segment import segment_image
 
     if ns.parts is not None and ns.parts < 1:
         raise CLIError("--parts must be at least 1")
@@ -63,9 +65,7 @@ def cmd_propose(ns: argparse.Namespace) -> int:
     images, annotations = [], []
 
     def process(path: Path, image) -> str:
-        _, tree = hierarchy_for_image(
-            image, n_segments=ns.n_segments, backbone=backbone, cache=cache
-        )
+        tree = segment_image(image, n_segments=ns.n_segments, backbone=backbone, cache=cache).tree
         feats = superpixel_features(image, tree.superpixels, backbone)
         objects = propose_objects(feats, ns.objects, regions=hierarchy_regions(tree))
         for obj in objects:

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
+
 from .common import CLIError, backbone_from, check_training_paths, positive_int
 
 
@@ -16,7 +18,7 @@ def add_parser(train_sub: argparse._SubParsersAction) -> None:
     ts.add_argument("--backbone", default=None, help="timm backbone name (default: Lite0)")
     ts.add_argument("--backbone-weights", default=None, metavar="FILE", help="or 'random'")
     ts.add_argument("--device", default=None, help="cpu, cuda, ... (default: CUDA when present)")
-    ts.add_argument("--n-segments", type=positive_int, default=600, metavar="K")
+    ts.add_argument("--n-segments", type=positive_int, default=DEFAULT_SUPERPIXELS, metavar="K")
     ts.add_argument("--epochs", type=positive_int, default=12)
     ts.add_argument("--steps-per-epoch", type=positive_int, default=60)
     ts.add_argument("--batch", type=positive_int, default=4)

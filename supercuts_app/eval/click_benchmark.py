@@ -12,10 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 from supercuts_app.base.images import load_image
 from supercuts_app.segmentation.cache import SegmentationCache
 from supercuts_app.segmentation.hierarchy import MergeHierarchy
-from supercuts_app.segmentation.segment import hierarchy_for_image
+from supercuts_app.segmentation.segment import segment_image
 from supercuts_app.segmentation.superpixels import compute_superpixels
 
 from .clicks import RobotRun, colour_hierarchy, robot_annotate, summarize_runs
@@ -37,7 +38,7 @@ def hierarchies(
     image: np.ndarray, n_segments: int, cache: SegmentationCache | None
 ) -> dict[str, MergeHierarchy]:
     """SuperCuts' hierarchy and the baseline's, for one image."""
-    _, tree = hierarchy_for_image(image, n_segments=n_segments, cache=cache)
+    tree = segment_image(image, n_segments=n_segments, cache=cache).tree
     base = colour_hierarchy(slic_matched(image, tree.tables.shape[1]), image)
     return {"supercuts": tree, "slic-colour": base}
 
@@ -73,7 +74,7 @@ def ccp_targets(root, limit: int | None):
 def evaluate_clicks(
     targets: Iterator,
     *,
-    n_segments: int = 600,
+    n_segments: int = DEFAULT_SUPERPIXELS,
     max_clicks: int = 20,
     cache: SegmentationCache | None = None,
     on_image: Callable[[int], None] | None = None,

@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from supercuts_app.segmentation.edge_features import column, edge_features
 from supercuts_app.segmentation.hierarchy import (
     MergeHierarchy,
     geometric_counts,
     greedy_merge,
     level_tables,
 )
-from supercuts_app.segmentation.region_graph import edge_features, region_graph
+from supercuts_app.segmentation.region_graph import region_graph
 
 THRESHOLDS = (0.85, 0.90)
 
@@ -139,7 +140,7 @@ def colour_hierarchy(superpixels: np.ndarray, image: np.ndarray) -> MergeHierarc
     if k == 1:
         one = np.zeros((1, 1), np.int32)
         return MergeHierarchy(superpixels.astype(np.int32), one, np.zeros((0, 4)))
-    delta_e = edge_features(graph)[:, 3]
+    delta_e = edge_features(graph)[:, column("delta_E")]
     scores = delta_e / max(float(delta_e.max()), 1e-12)
     z = greedy_merge(graph, scores)
     return MergeHierarchy(superpixels.astype(np.int32), level_tables(z, k, geometric_counts(k)), z)

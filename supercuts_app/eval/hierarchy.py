@@ -12,10 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
+from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 from supercuts_app.base.images import load_image
 from supercuts_app.datasets.bsds import iter_split
+from supercuts_app.segmentation.edge_model import EdgeModel
 from supercuts_app.segmentation.features import Backbone
-from supercuts_app.segmentation.hierarchy import EdgeModel, build_hierarchy
+from supercuts_app.segmentation.hierarchy import build_hierarchy
 from supercuts_app.segmentation.region_graph import deep_region_graph
 from supercuts_app.segmentation.superpixels import compute_superpixels
 
@@ -42,7 +44,7 @@ def evaluate_hierarchies(
     backbone: Backbone,
     *,
     split: str = "val",
-    n_segments: int = 600,
+    n_segments: int = DEFAULT_SUPERPIXELS,
     limit: int | None = None,
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
     exact_matching: bool = False,

@@ -27,7 +27,7 @@ from supercuts_app.segmentation.proposals import (
     propose_parts,
     superpixel_features,
 )
-from supercuts_app.segmentation.segment import hierarchy_for_image
+from supercuts_app.segmentation.segment import segment_image
 from supercuts_app.segmentation.ssn import lab_image
 
 
@@ -88,7 +88,7 @@ def evaluate_object_proposals(
     rows = []
     for n, item in enumerate(iter_split(root, split, limit=limit), start=1):
         image = load_image(item.image_path)
-        _, tree = hierarchy_for_image(image, backbone=backbone, cache=cache)
+        tree = segment_image(image, backbone=backbone, cache=cache).tree
         feats = superpixel_features(image, tree.superpixels, backbone)
         regions = hierarchy_regions(tree)
         props = [p.mask for p in propose_objects(feats, n_objects, regions=regions)]
@@ -131,7 +131,7 @@ def evaluate_part_proposals(
         image = load_image(item.image_path)
         if image.shape[:2] != item.labels.shape:
             raise ValueError(f"{item.image_path}: labels do not match the photo's size")
-        _, tree = hierarchy_for_image(image, backbone=backbone, cache=cache)
+        tree = segment_image(image, backbone=backbone, cache=cache).tree
         feats = superpixel_features(image, tree.superpixels, backbone)
         person = item.person
         parts = item.parts(min_share)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 from supercuts_app.base.images import load_image
 from supercuts_app.datasets.bsds import iter_split
 from supercuts_app.segmentation.superpixels import compute_superpixels
@@ -21,7 +22,7 @@ def evaluate_superpixels(
     *,
     split: str = "val",
     method: str = "ssn",
-    n_segments: int = 600,
+    n_segments: int = DEFAULT_SUPERPIXELS,
     limit: int | None = None,
     on_image: Callable[[int, int], None] | None = None,
     **superpixel_options,

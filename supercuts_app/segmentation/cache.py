@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from supercuts_app.base.defaults import fits_uint16
 from supercuts_app.base.files import write_bytes_atomic
 
 from .hierarchy import MergeHierarchy
@@ -77,7 +78,7 @@ class SegmentationCache:
     def save(self, key: str, result: SuperpixelResult, tree: MergeHierarchy) -> Path:
         """Store the pair atomically; returns the file."""
         sp = result.labels
-        small = sp.astype(np.uint16) if sp.max(initial=0) < 65536 else sp
+        small = sp.astype(np.uint16) if fits_uint16(sp.max(initial=0)) else sp
         meta = {
             "method": result.method,
             "requested": result.requested,

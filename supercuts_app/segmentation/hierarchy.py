@@ -2,125 +2,46 @@
 
 Every edge of the region graph gets a boundary score: a learned local probability that the two
 superpixels lie in different segments (from colour, deep features, border gradient; see
-:class:`EdgeModel`), blended with the distance between the two superpixels in a spectral
-embedding (eigenvectors of the normalised Laplacian of the affinity graph), which carries the
-global picture, as in gPb's spectral component. Regions then merge greedily along their weakest
-shared border (border-length-weighted mean score, as in OWT-UCM), which gives a complete merge
-tree with monotone heights, i.e. an ultrametric. Levels are cuts of that tree at region counts
-falling geometrically from the superpixel count to 1, so the slider feels even, and moving between
-levels is a table lookup.
+:mod:`~supercuts_app.segmentation.edge_model`), blended with the distance between the two
+superpixels in a spectral embedding (eigenvectors of the normalised Laplacian of the affinity
+graph), which carries the global picture, as in gPb's spectral component. Regions then merge
+greedily along their weakest shared border (border-length-weighted mean score, as in OWT-UCM),
+which gives a complete merge tree with monotone heights, i.e. an ultrametric. Levels are cuts of
+that tree at region counts falling geometrically from the superpixel count to 1, so the slider
+feels even, and moving between levels is a table lookup.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg, sparse
 from scipy.cluster.hierarchy import fcluster
 from scipy.sparse.csgraph import laplacian
 
-from .region_graph import (
-    EDGE_FEATURE_NAMES,
-    RegionGraph,
-    RegionStats,
-    edge_features,
-    pair_features,
-)
+from .edge_features import edge_features, pair_features
+from .edge_model import EdgeModel, handset_boundary_probability
+from .region_graph import RegionGraph, RegionStats
 
 DEFAULT_SPECTRAL_WEIGHT = 0.0
 """Share of the spectral distance in an edge's score (chosen on BSDS500 val)."""
 DEFAULT_REGION_WEIGHT = 0.2
 """Share of the whole-region score in a border's score while merging (chosen on BSDS500 val)."""
 
-
-@dataclass
-class EdgeModel:
-    """A small MLP scoring edges: probability that an edge separates two segments.
-
-    Stored as an ``.npz`` with the feature standardisation (``mean``, ``std``) and the layers
-    (``w1``, ``b1``, ``w2``, ``b2``); evaluated with numpy, trained by ``supercuts train affinity``.
-    """
-
-    mean: np.ndarray
-    std: np.ndarray
-    w1: np.ndarray
-    b1: np.ndarray
-    w2: np.ndarray
-    b2: np.ndarray
-    info: dict = field(default_factory=dict)
-
-    def check_features(self) -> None:
-        """Raise ValueError unless the model reads this version's :data:`EDGE_FEATURE_NAMES`."""
-        n, expected = int(np.shape(self.mean)[0]), len(EDGE_FEATURE_NAMES)
-        if n != expected:
-            raise ValueError(
-                f"edge model reads {n} edge features but this version computes {expected}; "
-                "retrain it with 'supercuts train affinity'"
-            )
-
-    def predict(self, features: np.ndarray) -> np.ndarray:
-        """(E,) boundary probability of each row of ``features``."""
-        x = (features - self.mean) / self.std
-        h = np.maximum(x @ self.w1 + self.b1, 0.0)
-        z = (h @ self.w2 + self.b2).ravel()
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
-
-    def fingerprint(self) -> str:
-        """Hash of the weights (part of the key of cached hierarchies)."""
-        import hashlib
-
-        h = hashlib.blake2b(digest_size=16)
-        for a in (self.mean, self.std, self.w1, self.b1, self.w2, self.b2):
-            h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
-        return h.hexdigest()
-
-    def save(self, path: str | Path) -> None:
-        """Write the model as ``.npz`` (atomically)."""
-        import io as _io
-        import json
-
-        from supercuts_app.base.files import write_bytes_atomic
-
-        buf = _io.BytesIO()
-        np.savez(
-            buf,
-            mean=self.mean,
-            std=self.std,
-            w1=self.w1,
-            b1=self.b1,
-            w2=self.w2,
-            b2=self.b2,
-            info=np.array(json.dumps(self.info)),
-        )
-        write_bytes_atomic(path, buf.getvalue())
-
-    @classmethod
-    def load(cls, path: str | Path) -> EdgeModel:
-        """Read a model written by :meth:`save`."""
-        import json
-
-        with np.load(path, allow_pickle=False) as data:
-            info = json.loads(str(data["info"])) if "info" in data else {}
-            return cls(*(data[k] for k in ("mean", "std", "w1", "b1", "w2", "b2")), info=info)
-
-
-def default_edge_model() -> EdgeModel | None:
-    """The shipped edge model for the default backbone, or None if it is not installed."""
-    from supercuts_app.base.resources import resource_path
-
-    path = resource_path("weights", "edge_model_lite0.npz")
-    return EdgeModel.load(path) if path.is_file() else None
-
-
-def handset_boundary_probability(features: np.ndarray) -> np.ndarray:
-    """Boundary probability from fixed weights (colour, deep and gradient contrast)."""
-    delta_e, cosine, grad = features[:, 3], features[:, 4], features[:, 5]
-    z = 0.08 * delta_e + 8.0 * cosine + 0.05 * grad - 3.0
-    return 1.0 / (1.0 + np.exp(-z))
+# While merging, each border between two regions carries running sums, every one weighted by
+# border length so that a merged border's statistics are length-weighted means: the fields below
+# index those sums (plain lists of floats, as the merge loop is Python).
+SCORE_SUM = 0
+"""Sum of edge score x length."""
+LENGTH_SUM = 1
+"""Total border length."""
+GRADIENT_SUM = 2
+"""Sum of border gradient x length."""
+FIRST_CUE_SUM = 3
+"""Sum of each border cue x length, one field per cue from here on (when rescoring)."""
 
 
 def spectral_embedding(
@@ -190,10 +111,9 @@ def greedy_merge(
     k = graph.n_nodes
     rescore = model is not None and region_weight > 0
     stats = RegionStats(graph) if rescore else None
-    # neighbours[r][s] = [sum score*length, sum length, sum gradient*length, sum cue*length
-    # for each border cue] of borders r-s: every border statistic is a length-weighted mean.
+    # neighbours[r][s]: the running sums (SCORE_SUM, LENGTH_SUM, ...) of the borders r-s.
     length = graph.border_length
-    sums = [scores * length, length, graph.border_gradient * length]
+    sums = [scores * length, length, graph.border_gradient * length]  # in field order
     if rescore and graph.border_cues is not None:
         sums.extend(graph.border_cues.T * length)
     width = len(sums)
@@ -214,7 +134,12 @@ def greedy_merge(
     np.add.at(typ_len, graph.edges.ravel(), np.repeat(graph.border_length, 2))
     # A merge leaves every other region's borders (and so its typical gradient) unchanged.
     typical = typ_gl / np.maximum(typ_len, 1e-9)
-    heap = [(sw / sl, a, b) for a in range(k) for b, (sw, sl, *_) in neighbours[a].items() if a < b]
+    heap = [
+        (row[SCORE_SUM] / row[LENGTH_SUM], a, b)
+        for a in range(k)
+        for b, row in neighbours[a].items()
+        if a < b
+    ]
     heapq.heapify(heap)
     size = {r: 1 for r in range(k)}
     alive = set(range(k))
@@ -229,8 +154,8 @@ def greedy_merge(
         new = next_id
         next_id += 1
         inner = neighbours[a][b]
-        typ_gl[new] = typ_gl[a] + typ_gl[b] - 2 * inner[2]
-        typ_len[new] = typ_len[a] + typ_len[b] - 2 * inner[1]
+        typ_gl[new] = typ_gl[a] + typ_gl[b] - 2 * inner[GRADIENT_SUM]
+        typ_len[new] = typ_len[a] + typ_len[b] - 2 * inner[LENGTH_SUM]
         typical[new] = typ_gl[new] / max(typ_len[new], 1e-9)
         merged: dict[int, list[float]] = {}
         for old in (a, b):
@@ -247,19 +172,20 @@ def greedy_merge(
         for c, entry in merged.items():
             neighbours[new][c] = entry
             neighbours[c][new] = entry
-        costs = [entry[0] / entry[1] for entry in merged.values()]
+        costs = [entry[SCORE_SUM] / entry[LENGTH_SUM] for entry in merged.values()]
         if rescore and merged:
             stats.merge(a, b, new)
             others = np.fromiter(merged.keys(), dtype=np.intp)
             entries = np.array(list(merged.values()))
+            lengths = entries[:, LENGTH_SUM]
             feats = pair_features(
                 stats,
                 np.full(len(others), new),
                 others,
-                entries[:, 2] / entries[:, 1],
-                entries[:, 1],
+                entries[:, GRADIENT_SUM] / lengths,
+                lengths,
                 typical,
-                entries[:, 3:] / entries[:, 1:2] if width > 3 else None,
+                entries[:, FIRST_CUE_SUM:] / lengths[:, None] if width > FIRST_CUE_SUM else None,
             )
             whole = model.predict(feats)
             costs = list((1 - region_weight) * np.asarray(costs) + region_weight * whole)

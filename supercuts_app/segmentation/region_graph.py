@@ -1,4 +1,5 @@
-"""Region adjacency graph over superpixels and the features of its edges.
+"""Region adjacency graph over superpixels and the per-node and per-border statistics its edge
+features are made of (the features themselves: :mod:`supercuts_app.segmentation.edge_features`).
 
 Built with numpy and scipy only: the superpixel label map gives every pair of touching superpixels,
 their shared border length and the image gradient along that border; per-superpixel means of
@@ -8,7 +9,6 @@ colour and deep features give the rest.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import accumulate
 
 import cv2
 import numpy as np
@@ -16,39 +16,17 @@ import torch
 import torch.nn.functional as F
 from scipy import sparse
 
+from supercuts_app.base.defaults import FEATURE_MAX_PIXELS
+
 from .features import Backbone
 from .ssn import lab_image
 from .superpixels import working_image
 
-EDGE_FEATURE_NAMES = (
-    "delta_L",
-    "delta_a",
-    "delta_b",
-    "delta_E",
-    "deep_cosine_distance",
-    "border_gradient",
-    "border_gradient_rel",
-    "log_border_length",
-    "log_min_area",
-    "log_max_area",
-    "deep_cosine_level0",
-    "deep_cosine_level1",
-    "deep_cosine_level2",
-    "chi2_lightness",
-    "chi2_ab",
-    "chi2_gradient",
-    "border_gradient_coarse",
-    "border_deep_gradient0",
-    "border_deep_gradient1",
-    "border_deep_gradient2",
-)
-
 N_BORDER_CUES = 4
 """Per-pixel cue maps averaged along every border: the coarse-scale Lab gradient and the gradient
-magnitude of each backbone level (the last four edge features)."""
+magnitude of each backbone level (the edge features ``BORDER_CUES``)."""
 COARSE_SIGMA = 3.0
 """Gaussian blur (pixels of the <= 0.25 MP working image) before the coarse Lab gradient."""
-CUE_MAX_PIXELS = 250_000
 
 
 @dataclass
@@ -168,20 +146,6 @@ def _histograms(
     return counts.reshape(k, n_bins) / area[:, None]
 
 
-def _chi2_all(nodes: RegionGraph | RegionStats, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """(P, 3) chi-squared distance of each histogram kind between nodes i and j (one pass)."""
-    histograms = nodes.histograms
-    if not histograms:
-        return np.zeros((len(i), 3))
-    joined = getattr(nodes, "joined_histograms", None)
-    if joined is None:
-        joined = np.concatenate(histograms, axis=1)
-    a, b = joined[i], joined[j]
-    terms = (a - b) ** 2 / np.maximum(a + b, 1e-12)
-    starts = list(accumulate((h.shape[1] for h in histograms[:-1]), initial=0))
-    return 0.5 * np.add.reduceat(terms, starts, axis=1)
-
-
 def coarse_lab_gradient(
     image: np.ndarray, shape: tuple[int, int], *, sigma: float = COARSE_SIGMA
 ) -> np.ndarray:
@@ -190,7 +154,7 @@ def coarse_lab_gradient(
     Computed on the working image (at most 0.25 MP), so the scale is relative to the image and
     the cost does not grow with its size.
     """
-    work = working_image(image, CUE_MAX_PIXELS)
+    work = working_image(image, FEATURE_MAX_PIXELS)
     lab = cv2.GaussianBlur(lab_image(work), (0, 0), sigma)
     grad = _gradient_magnitude(lab)
     if grad.shape != tuple(shape):
@@ -210,7 +174,7 @@ def superpixel_deep_features(
     image: np.ndarray,
     labels: np.ndarray,
     *,
-    max_pixels: int = 250_000,
+    max_pixels: int = FEATURE_MAX_PIXELS,
 ) -> tuple[np.ndarray, tuple[int, ...]]:
     """(K, C) mean backbone feature of every superpixel, and the channels of each level.
 
@@ -293,7 +257,7 @@ def border_cue_maps(backbone: Backbone | None, image: np.ndarray, shape: tuple[i
     out[0] = coarse_lab_gradient(image, shape)
     if backbone is None:
         return out
-    work = working_image(image, CUE_MAX_PIXELS)
+    work = working_image(image, FEATURE_MAX_PIXELS)
     maps = backbone(work)[: N_BORDER_CUES - 1]
     mags = []
     for m, stride in zip(maps, backbone.strides, strict=False):
@@ -314,61 +278,6 @@ def deep_region_graph(backbone: Backbone, image: np.ndarray, labels: np.ndarray)
     deep, blocks = superpixel_deep_features(backbone, image, labels)
     cues = border_cue_maps(backbone, image, labels.shape)
     return region_graph(labels, image, deep=deep, deep_blocks=blocks, cues=cues)
-
-
-def edge_features(graph: RegionGraph) -> np.ndarray:
-    """(E, F) descriptor of every edge, columns as in :data:`EDGE_FEATURE_NAMES`."""
-    i, j = graph.edges[:, 0], graph.edges[:, 1]
-    # The border gradient relative to the mean gradient along all borders of the two regions.
-    both = np.concatenate([i, j])
-    grad_len = np.tile(graph.border_gradient * graph.border_length, 2)
-    typical = np.bincount(both, grad_len, graph.n_nodes) / np.maximum(
-        np.bincount(both, np.tile(graph.border_length, 2), graph.n_nodes), 1e-9
-    )
-    return pair_features(
-        graph, i, j, graph.border_gradient, graph.border_length, typical, graph.border_cues
-    )
-
-
-def pair_features(
-    nodes: RegionGraph | RegionStats,
-    i: np.ndarray,
-    j: np.ndarray,
-    gradient: np.ndarray,
-    length: np.ndarray,
-    typical: np.ndarray,
-    cues: np.ndarray | None = None,
-) -> np.ndarray:
-    """(P, F) descriptors of region pairs ``(i, j)`` from node statistics and their borders.
-
-    ``gradient``, ``length`` and ``cues`` (P, N_BORDER_CUES; None reads as zeros) describe each
-    pair's shared border; ``typical`` is the mean border gradient of every node (indexed by node
-    id).
-    """
-    out = np.empty((len(i), len(EDGE_FEATURE_NAMES)))
-    d_lab = np.abs(nodes.colour[i] - nodes.colour[j])
-    out[:, 0:3] = d_lab
-    out[:, 3] = np.sqrt((d_lab**2).sum(axis=1))
-    out[:, 10:13] = 0.0
-    if nodes.deep is not None:
-        products = nodes.deep[i] * nodes.deep[j]
-        out[:, 4] = 1.0 - products.sum(axis=1)
-        blocks = nodes.deep_blocks[:3]
-        if blocks:
-            starts = list(accumulate(blocks[:-1], initial=0))
-            sums = np.add.reduceat(products[:, : sum(blocks)], starts, axis=1)
-            out[:, 10 : 10 + len(blocks)] = 1.0 - len(nodes.deep_blocks) * sums
-    else:
-        out[:, 4] = 0.0
-    out[:, 5] = gradient
-    out[:, 6] = gradient / np.maximum(0.5 * (typical[i] + typical[j]), 1e-6)
-    out[:, 7] = np.log(length)
-    area_i, area_j = nodes.area[i], nodes.area[j]
-    out[:, 8] = np.log(np.minimum(area_i, area_j))
-    out[:, 9] = np.log(np.maximum(area_i, area_j))
-    out[:, 13:16] = _chi2_all(nodes, i, j)
-    out[:, 16:] = 0.0 if cues is None else cues
-    return out
 
 
 def normalise_blocks(vectors: np.ndarray, blocks: tuple[int, ...]) -> np.ndarray:
@@ -397,7 +306,8 @@ class RegionStats:
     """Node statistics of a region graph that follow merges (ids K, K+1, ... for new regions).
 
     Means are area-weighted; deep features are re-normalised per level block after each merge,
-    so :func:`pair_features` describes merged regions exactly as it describes superpixels.
+    so :func:`~supercuts_app.segmentation.edge_features.pair_features` describes merged regions
+    exactly as it describes superpixels.
     """
 
     def __init__(self, graph: RegionGraph) -> None:

@@ -18,6 +18,7 @@ import numpy as np
 from scipy import ndimage
 
 from supercuts_app.base.boxes import Slice2D
+from supercuts_app.base.defaults import fits_uint16
 
 from .hierarchy import MergeHierarchy
 
@@ -68,7 +69,7 @@ class RegionIndex:
         order = np.lexsort(tables)
         rank = np.empty(k, np.int64)
         rank[order] = np.arange(k)
-        dtype = np.uint16 if k < 1 << 16 else np.uint32
+        dtype = np.uint16 if fits_uint16(k - 1) else np.uint32
         ranks_t = np.ascontiguousarray(rank.astype(dtype)[tree.superpixels].T)
         sp_boxes = superpixel_boxes(tree.superpixels)
         rank_tables, starts, stops, nested, boxes = [], [], [], [], []

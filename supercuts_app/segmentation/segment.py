@@ -1,4 +1,7 @@
-"""Steps the app runs for an image, as plain functions the GUI worker and the CLI both call."""
+"""Segmenting an image: :func:`segment_image` is the one function that computes (or reads from
+the cache) an image's superpixels and merge hierarchy, for the window, the CLI, evaluation and
+batch precompute alike; :func:`window_segmentation` derives what the window draws from its
+result."""
 
 from __future__ import annotations
 
@@ -7,10 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
+from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS, fits_uint16
 from supercuts_app.base.images import DEFAULT_MAX_PIXELS, load_image
 from supercuts_app.base.tasks import CancelFn, ProgressFn, check_cancelled, report
 
 from .cache import SegmentationCache, image_digest, segmentation_key
+from .features import Backbone
 from .hierarchy import MergeHierarchy
 from .region_index import RegionIndex
 from .superpixels import SuperpixelResult, compute_superpixels
@@ -25,17 +30,34 @@ class LoadedImage:
 
 
 @dataclass
-class ShownSegmentation:
-    """What the window shows for an image: superpixels, their hierarchy and its contour map.
+class Segmentation:
+    """An image's superpixels and their merge hierarchy: what :func:`segment_image` returns."""
+
+    result: SuperpixelResult
+    tree: MergeHierarchy
+
+
+@dataclass
+class ShownSegmentation(Segmentation):
+    """A segmentation with its contour map, as the window shows it.
 
     ``ucm`` (H, W) uint16 holds, on each border pixel, 1 + the coarsest level at which the border
     still separates two regions, so the borders of level ``l`` are exactly ``ucm > l``: moving the
     slider only changes which values are drawn.
     """
 
-    result: SuperpixelResult
-    tree: MergeHierarchy
     ucm: np.ndarray
+
+
+@dataclass
+class WindowSegmentation:
+    """A segmentation plus what the window derives from every pixel of it, computed in the worker
+    rather than on the GUI thread: the contour map, the index of region masks and the hover
+    layer's id image."""
+
+    shown: ShownSegmentation
+    regions: RegionIndex
+    hover_ids: np.ndarray
 
 
 def open_image(
@@ -53,82 +75,77 @@ def open_image(
     return LoadedImage(Path(path), pixels)
 
 
-def segmentation_for_display(
+def segment_image(
     image: np.ndarray,
     *,
-    method: str = "ssn",
-    n_segments: int = 600,
-    backbone_name: str | None = None,
-    cache: SegmentationCache | None = None,
-    progress: ProgressFn | None = None,
-    cancel: CancelFn | None = None,
-) -> ShownSegmentation:
-    """Superpixels, hierarchy and contour map of ``image`` for the window.
-
-    ``backbone_name`` is a timm model name (default: the shipped EfficientNet-Lite0); it is built
-    once per process (raises ``BackboneError`` when its weights cannot be had).
-    """
-    from .features import DEFAULT_BACKBONE, cached_backbone
-
-    backbone = cached_backbone(backbone_name or DEFAULT_BACKBONE)
-    result, tree = hierarchy_for_image(
-        image,
-        method=method,
-        n_segments=n_segments,
-        backbone=backbone,
-        cache=cache,
-        progress=progress,
-        cancel=cancel,
-    )
-    check_cancelled(cancel)
-    return ShownSegmentation(result, tree, tree.ucm())
-
-
-def hierarchy_for_image(
-    image: np.ndarray,
-    *,
-    method: str = "ssn",
-    n_segments: int = 600,
-    backbone=None,
+    method: str | None = None,
+    n_segments: int | None = None,
+    backbone: Backbone | str | None = None,
     edge_model=None,
     spectral_weight: float | None = None,
     region_weight: float | None = None,
+    settings: SegmentationSettings | None = None,
     cache: SegmentationCache | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
-) -> tuple[SuperpixelResult, MergeHierarchy]:
+) -> Segmentation:
     """Superpixels and their merge hierarchy for one image.
 
-    ``backbone`` is a built :class:`~supercuts_app.segmentation.features.Backbone` (the default one
-    when None); ``edge_model`` defaults to the shipped model when installed. With a ``cache``, a result
-    computed before for the same pixels and parameters is read instead of recomputed, and a new
-    one is stored.
+    Parameters
+    ----------
+    image : numpy.ndarray
+        (H, W, 3) uint8 RGB.
+    method : str, optional
+        Superpixel method, ``"ssn"`` (default) or ``"slic"``.
+    n_segments : int, optional
+        Superpixels asked for (default :data:`~supercuts_app.base.defaults.DEFAULT_SUPERPIXELS`).
+    backbone : Backbone or str, optional
+        A built backbone, or a timm model name built once per process (default: the shipped
+        EfficientNet-Lite0; raises ``BackboneError`` when its weights cannot be had).
+    edge_model : EdgeModel, optional
+        Edge scoring (default: the shipped model when installed, else the hand-set weights).
+    spectral_weight, region_weight : float, optional
+        Hierarchy weights (default: ``DEFAULT_SPECTRAL_WEIGHT``, ``DEFAULT_REGION_WEIGHT``).
+    settings : SegmentationSettings, optional
+        All of the above already resolved (e.g. to compute the cache key first); then none of
+        them may be passed.
+    cache : SegmentationCache, optional
+        A result computed before for the same pixels and settings is read from it instead of
+        recomputed, and a new one is stored in it.
+    progress, cancel : callable, optional
+        Progress report ``(stage, fraction)`` and cancel flag (see :mod:`supercuts_app.base.tasks`).
+
+    Returns
+    -------
+    Segmentation
+        The superpixels (``result``) and the hierarchy (``tree``).
     """
     from .hierarchy import build_hierarchy
     from .region_graph import deep_region_graph
 
-    settings = SegmentationSettings.resolve(
-        method, n_segments, backbone, edge_model, spectral_weight, region_weight
-    )
-    backbone = settings.backbone
+    options = (method, n_segments, backbone, edge_model, spectral_weight, region_weight)
+    if settings is None:
+        settings = SegmentationSettings.resolve(*options)
+    elif any(option is not None for option in options):
+        raise TypeError("segment_image takes settings or separate options, not both")
     key = None
     if cache is not None:
         key = settings.cache_key(image)
         cached = cache.load(key)
         if cached is not None:
             report(progress, "hierarchy", 1.0)
-            return cached
+            return Segmentation(*cached)
     result = compute_superpixels(
         image,
-        method=method,
-        n_segments=n_segments,
-        backbone=backbone,
+        method=settings.method,
+        n_segments=settings.n_segments,
+        backbone=settings.backbone,
         progress=progress,
         cancel=cancel,
     )
     report(progress, "hierarchy", 0.0)
     check_cancelled(cancel)
-    graph = deep_region_graph(backbone, image, result.labels)
+    graph = deep_region_graph(settings.backbone, image, result.labels)
     check_cancelled(cancel)
     tree = build_hierarchy(
         result.labels,
@@ -143,7 +160,31 @@ def hierarchy_for_image(
         except OSError:
             pass  # a full or read-only cache folder costs a recomputation later, nothing else
     report(progress, "hierarchy", 1.0)
-    return result, tree
+    return Segmentation(result, tree)
+
+
+def window_segmentation(segmentation: Segmentation) -> WindowSegmentation:
+    """What the window draws from ``segmentation``: its contour map, region index and hover ids
+    (each reads every pixel: call it in the worker)."""
+    tree = segmentation.tree
+    sp = tree.superpixels
+    ids = sp.astype(np.uint16 if fits_uint16(sp.max(initial=0)) else np.int32)
+    shown = ShownSegmentation(segmentation.result, tree, tree.ucm())
+    return WindowSegmentation(shown, RegionIndex.from_tree(tree), ids)
+
+
+def segment_for_window(
+    image: np.ndarray,
+    *,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+    **options,
+) -> WindowSegmentation:
+    """The window's worker job: :func:`segment_image` (same ``options``) and
+    :func:`window_segmentation` of its result."""
+    segmentation = segment_image(image, progress=progress, cancel=cancel, **options)
+    check_cancelled(cancel)
+    return window_segmentation(segmentation)
 
 
 @dataclass(frozen=True)
@@ -163,20 +204,25 @@ class SegmentationSettings:
     @classmethod
     def resolve(
         cls,
-        method: str = "ssn",
-        n_segments: int = 600,
-        backbone=None,
+        method: str | None = None,
+        n_segments: int | None = None,
+        backbone: Backbone | str | None = None,
         edge_model=None,
         spectral_weight: float | None = None,
         region_weight: float | None = None,
     ) -> SegmentationSettings:
-        from .features import cached_backbone
-        from .hierarchy import DEFAULT_REGION_WEIGHT, DEFAULT_SPECTRAL_WEIGHT, default_edge_model
+        """The settings with every None replaced by its default (the backbone built, or taken
+        from this process's cache of built ones, when given by name)."""
+        from .edge_model import default_edge_model
+        from .features import DEFAULT_BACKBONE, cached_backbone
+        from .hierarchy import DEFAULT_REGION_WEIGHT, DEFAULT_SPECTRAL_WEIGHT
 
+        if backbone is None or isinstance(backbone, str):
+            backbone = cached_backbone(backbone or DEFAULT_BACKBONE)
         return cls(
-            method,
-            n_segments,
-            backbone or cached_backbone(),
+            method or "ssn",
+            DEFAULT_SUPERPIXELS if n_segments is None else n_segments,
+            backbone,
             edge_model if edge_model is not None else default_edge_model(),
             DEFAULT_SPECTRAL_WEIGHT if spectral_weight is None else spectral_weight,
             DEFAULT_REGION_WEIGHT if region_weight is None else region_weight,
@@ -202,22 +248,3 @@ def _head_fingerprint(backbone) -> str | None:
 
     head = default_head(backbone)
     return head.fingerprint() if head is not None else None
-
-
-@dataclass
-class WindowSegmentation:
-    """A segmentation plus what the window derives from every pixel of it, computed here in the
-    worker rather than on the GUI thread: the index of region masks and the hover layer's id
-    image."""
-
-    shown: ShownSegmentation
-    regions: RegionIndex
-    hover_ids: np.ndarray
-
-
-def segmentation_for_window(image: np.ndarray, **options) -> WindowSegmentation:
-    """:func:`segmentation_for_display` and its derived arrays."""
-    shown = segmentation_for_display(image, **options)
-    sp = shown.tree.superpixels
-    ids = sp.astype(np.uint16 if sp.max() < 65535 else np.int32)
-    return WindowSegmentation(shown, RegionIndex.from_tree(shown.tree), ids)

@@ -17,6 +17,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from skimage import measure
 
+from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 from supercuts_app.base.tasks import CancelFn, ProgressFn, check_cancelled, report
 
 from .features import DEFAULT_BACKBONE, Backbone, cached_backbone
@@ -63,7 +64,7 @@ def compute_superpixels(
     image: np.ndarray,
     *,
     method: Method = "ssn",
-    n_segments: int = 600,
+    n_segments: int = DEFAULT_SUPERPIXELS,
     backbone: Backbone | str | None = DEFAULT_BACKBONE,
     ssn_params: SSNParams | None = None,
     head: SSNHead | str | None = "default",

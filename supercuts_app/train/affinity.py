@@ -17,13 +17,15 @@ import numpy as np
 import torch
 from scipy.cluster.hierarchy import cut_tree
 
+from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 from supercuts_app.base.images import load_image
 from supercuts_app.datasets.bsds import iter_split
+from supercuts_app.segmentation.edge_features import EDGE_FEATURE_NAMES, edge_features
+from supercuts_app.segmentation.edge_model import EdgeModel
 from supercuts_app.segmentation.features import Backbone
-from supercuts_app.segmentation.hierarchy import DEFAULT_REGION_WEIGHT, EdgeModel, build_hierarchy
+from supercuts_app.segmentation.hierarchy import DEFAULT_REGION_WEIGHT, build_hierarchy
 from supercuts_app.segmentation.region_graph import (
     border_cue_maps,
-    edge_features,
     region_deep_features,
     region_graph,
     superpixel_deep_features,
@@ -33,7 +35,8 @@ from supercuts_app.segmentation.superpixels import compute_superpixels
 
 @dataclass
 class EdgeSamples:
-    """Edge features, soft targets and border lengths of many images, concatenated."""
+    """Edge features (columns named by ``EDGE_FEATURE_NAMES``), soft targets and border lengths
+    of many images, concatenated."""
 
     features: np.ndarray
     targets: np.ndarray
@@ -54,7 +57,7 @@ def edge_samples(
     split: str,
     backbone: Backbone,
     *,
-    n_segments: int = 600,
+    n_segments: int = DEFAULT_SUPERPIXELS,
     limit: int | None = None,
     region_counts: Sequence[int] = (),
     model: EdgeModel | None = None,
@@ -157,6 +160,7 @@ def fit_edge_model(
         b1=l1.bias.detach().numpy().copy(),
         w2=l2.weight.detach().numpy().T.copy(),
         b2=l2.bias.detach().numpy().copy(),
+        feature_names=EDGE_FEATURE_NAMES,
     )
 
 

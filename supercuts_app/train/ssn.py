@@ -20,6 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 from supercuts_app.base.images import load_image
 from supercuts_app.datasets.bsds import iter_split
 from supercuts_app.segmentation.features import Backbone
@@ -39,7 +40,7 @@ from supercuts_app.segmentation.superpixels import working_image
 class SSNTrainConfig:
     """Settings of one training run (saved in checkpoints)."""
 
-    n_segments: int = 600
+    n_segments: int = DEFAULT_SUPERPIXELS
     epochs: int = 12
     steps_per_epoch: int = 60
     batch: int = 4

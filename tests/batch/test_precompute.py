@@ -18,8 +18,8 @@ from supercuts_app.batch.precompute import (
 from supercuts_app.segmentation.cache import SegmentationCache
 from supercuts_app.segmentation.segment import (
     SegmentationSettings,
-    hierarchy_for_image,
     open_image,
+    segment_image,
 )
 
 
@@ -45,9 +45,9 @@ def test_serial_precompute_fills_the_cache_the_window_reads_and_resumes(tmp_path
     key = SegmentationSettings.resolve("ssn", 40).cache_key(image)
     assert key == outcomes[0].key and key in cache
     result, tree = cache.load(key)
-    fresh, fresh_tree = hierarchy_for_image(image, n_segments=40)
-    np.testing.assert_array_equal(result.labels, fresh.labels)
-    np.testing.assert_array_equal(tree.tables, fresh_tree.tables)
+    fresh = segment_image(image, n_segments=40)
+    np.testing.assert_array_equal(result.labels, fresh.result.labels)
+    np.testing.assert_array_equal(tree.tables, fresh.tree.tables)
     again = precompute_serial(paths, SETTINGS, cache)
     assert summarize(again) == {DONE: 0, SKIPPED: 2, FAILED: 1}
     assert cached_keys(cache) == {o.key for o in outcomes[:2]}

@@ -33,8 +33,10 @@ def main() -> None:
     args = parser.parse_args()
     from skimage import data
 
+    from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
+    from supercuts_app.segmentation.edge_model import default_edge_model
     from supercuts_app.segmentation.features import cached_backbone
-    from supercuts_app.segmentation.hierarchy import build_hierarchy, default_edge_model
+    from supercuts_app.segmentation.hierarchy import build_hierarchy
     from supercuts_app.segmentation.region_graph import (
         border_cue_maps,
         region_graph,
@@ -44,19 +46,20 @@ def main() -> None:
 
     backbone = cached_backbone()
     model = default_edge_model()
-    print(f"edge model: {'shipped' if model is not None else 'hand-set'}; K asked = 600")
+    kind = "shipped" if model is not None else "hand-set"
+    print(f"edge model: {kind}; K asked = {DEFAULT_SUPERPIXELS}")
     print(
         "| image | superpixels | levels | deep features + cues s | build s | labels at level ms |"
     )
     print("|---|---|---|---|---|---|")
     for width, height in [(481, 321), (1920, 1080), (4000, 3000)]:
         image = cv2.resize(data.astronaut(), (width, height), interpolation=cv2.INTER_CUBIC)
-        labels = compute_superpixels(image, n_segments=600, backbone=backbone).labels
+        labels = compute_superpixels(image, backbone=backbone).labels
         deep_times = []
         for _ in range(args.repeat):
             # As in the app: superpixels first, then the hierarchy's features (which reuse the
             # backbone pass when both use the same working image, i.e. up to 0.25 MP).
-            compute_superpixels(image, n_segments=600, backbone=backbone)
+            compute_superpixels(image, backbone=backbone)
             t0 = time.perf_counter()
             superpixel_deep_features(backbone, image, labels)
             border_cue_maps(backbone, image, labels.shape)

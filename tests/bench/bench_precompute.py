@@ -96,7 +96,10 @@ def main() -> None:
             took, started = run_dask(paths, settings, root, n)
             rows.append((f"Dask, {n} worker{'s' if n > 1 else ''}", n, took, started))
     n = len(paths)
-    print(f"{n} images of 481 x 321, SSN + hierarchy, 600 superpixels, 1 thread per worker\n")
+    print(
+        f"{n} images of 481 x 321, SSN + hierarchy, {settings.n_segments} superpixels, "
+        "1 thread per worker\n"
+    )
     print("| run | seconds | images/s | speed-up | overhead per image (ms) | cluster start (s) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for name, workers, took, started in rows:

@@ -34,7 +34,7 @@ for _ in range(repeat):
     t0 = time.perf_counter()
     image = load_image(path)
     t1 = time.perf_counter()
-    res = compute_superpixels(image, method=method, n_segments=600, backbone=backbone)
+    res = compute_superpixels(image, method=method, backbone=backbone)
     times.append(time.perf_counter() - t0)
     loads.append(t1 - t0)
     count = res.n_segments
@@ -62,9 +62,12 @@ def main() -> None:
     args = parser.parse_args()
     import torch
 
+    from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
+
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-        f"device {'cuda' if torch.cuda.is_available() else 'cpu'}; K = 600; median of {args.repeat}"
+        f"device {'cuda' if torch.cuda.is_available() else 'cpu'}; K = {DEFAULT_SUPERPIXELS}; "
+        f"median of {args.repeat}"
     )
     header = "| method | image | MP | segments | seconds | of which load | peak RSS MB | added MB |"
     print(header)

@@ -4,10 +4,11 @@ import json
 
 import cv2
 import numpy as np
+import pytest
 from PIL import Image
 
 from supercuts_app.cli.main import main
-from supercuts_app.segmentation.hierarchy import EdgeModel
+from supercuts_app.segmentation.edge_model import EdgeModel
 
 
 def test_hierarchy_command_writes_levels_and_ucm(tmp_path, disk_image, capsys):
@@ -46,8 +47,6 @@ def test_hierarchy_command_bad_inputs(tmp_path, capsys):
 
 def test_edge_model_with_other_features_is_refused(tmp_path, disk_image, capsys):
     """A model trained before the feature list changed says so instead of failing deep inside."""
-    import pytest
-
     from supercuts_app.segmentation.hierarchy import build_hierarchy
     from supercuts_app.segmentation.region_graph import region_graph
 
@@ -71,6 +70,7 @@ def test_edge_model_with_other_features_is_refused(tmp_path, disk_image, capsys)
         build_hierarchy(labels, graph, model=old)
 
 
+@pytest.mark.slow
 def test_train_affinity_and_eval_hierarchy(tiny_bsds, tmp_path, capsys):
     # The tiny set has only a val split; train reads train too, so mirror it.
     data = tiny_bsds / "BSDS500" / "data"
@@ -148,3 +148,21 @@ def test_train_affinity_and_eval_hierarchy(tiny_bsds, tmp_path, capsys):
         assert 0.5 < r["boundary"]["ods"]["f"] <= 1.0
         assert 0.5 < r["covering"]["ods"]["value"] <= 1.0
     assert "F-ODS" in capsys.readouterr().out
+
+
+def test_edge_model_with_unknown_feature_names_is_one_line(tmp_path, disk_image, capsys):
+    from supercuts_app.segmentation.edge_features import EDGE_FEATURE_NAMES
+
+    n = len(EDGE_FEATURE_NAMES)
+    names = np.array([*EDGE_FEATURE_NAMES[:-1], "border_learned_edges"])
+    arrays = {"mean": np.zeros(n), "std": np.ones(n), "w1": np.zeros((n, 2))}
+    path = tmp_path / "future.npz"
+    np.savez(path, **arrays, b1=np.zeros(2), w2=np.zeros((2, 1)), b2=np.zeros(1),
+             feature_names=names)  # fmt: skip
+    src = tmp_path / "disk.png"
+    Image.fromarray(disk_image).save(src)
+    out = tmp_path / "out"
+    assert main(["hierarchy", str(src), "--edge-model", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("supercuts: ") and "border_learned_edges" in err[0]
+    assert not out.exists()

@@ -3,31 +3,35 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from supercuts_app.segmentation.cache import SegmentationCache, image_digest, segmentation_key
-from supercuts_app.segmentation.segment import hierarchy_for_image
+from supercuts_app.segmentation.segment import segment_image
 
 
+@pytest.mark.slow
 def test_second_request_reads_the_cache_and_matches(tmp_path, quadrants, backbone):
     cache = SegmentationCache(tmp_path)
-    result, tree = hierarchy_for_image(quadrants, n_segments=24, backbone=backbone, cache=cache)
+    first = segment_image(quadrants, n_segments=24, backbone=backbone, cache=cache)
+    result, tree = first.result, first.tree
     files = list(tmp_path.glob("*.npz"))
     assert len(files) == 1
     stages = []
-    again, tree2 = hierarchy_for_image(
+    second = segment_image(
         quadrants,
         n_segments=24,
         backbone=backbone,
         cache=cache,
         progress=lambda stage, f: stages.append(stage),
     )
+    again, tree2 = second.result, second.tree
     assert stages == ["hierarchy"]  # nothing was computed
     np.testing.assert_array_equal(again.labels, result.labels)
     np.testing.assert_array_equal(tree2.tables, tree.tables)
     np.testing.assert_array_equal(tree2.ucm(), tree.ucm())
     assert again.params == result.params
     # Other parameters or other pixels are other entries.
-    hierarchy_for_image(quadrants, n_segments=30, backbone=backbone, cache=cache)
+    segment_image(quadrants, n_segments=30, backbone=backbone, cache=cache)
     assert len(list(tmp_path.glob("*.npz"))) == 2
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from supercuts_app.segmentation.edge_features import EDGE_FEATURE_NAMES, edge_features
+from supercuts_app.segmentation.edge_model import EdgeModel
 from supercuts_app.segmentation.hierarchy import (
-    EdgeModel,
     MergeHierarchy,
     build_hierarchy,
     geometric_counts,
@@ -12,10 +13,8 @@ from supercuts_app.segmentation.hierarchy import (
     spectral_embedding,
 )
 from supercuts_app.segmentation.region_graph import (
-    EDGE_FEATURE_NAMES,
     N_BORDER_CUES,
     border_cue_maps,
-    edge_features,
     region_graph,
 )
 
@@ -162,9 +161,9 @@ def test_spectral_embedding_separates_two_clusters():
 def test_edge_model_round_trip(tmp_path):
     rng = np.random.default_rng(0)
     model = EdgeModel(
-        mean=rng.normal(size=16),
-        std=np.ones(16),
-        w1=rng.normal(size=(16, 4)),
+        mean=rng.normal(size=N_FEATURES),
+        std=np.ones(N_FEATURES),
+        w1=rng.normal(size=(N_FEATURES, 4)),
         b1=np.zeros(4),
         w2=rng.normal(size=(4, 1)),
         b2=np.zeros(1),
@@ -173,7 +172,7 @@ def test_edge_model_round_trip(tmp_path):
     path = tmp_path / "m.npz"
     model.save(path)
     back = EdgeModel.load(path)
-    x = rng.normal(size=(7, 16))
+    x = rng.normal(size=(7, N_FEATURES))
     np.testing.assert_allclose(back.predict(x), model.predict(x))
     assert back.info == {"note": "test"}
     assert ((model.predict(x) > 0) & (model.predict(x) < 1)).all()

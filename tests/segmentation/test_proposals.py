@@ -15,7 +15,7 @@ from supercuts_app.segmentation.proposals import (
     spectral_vectors,
     superpixel_features,
 )
-from supercuts_app.segmentation.segment import hierarchy_for_image
+from supercuts_app.segmentation.segment import segment_image
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -55,7 +55,7 @@ def test_the_object_is_the_top_proposal(two_tone_disk, backbone):
     img, disk, left = two_tone_disk
     plain = img.copy()
     plain[disk] = (210, 40, 40)  # one colour: the disk is unambiguously the object
-    _, tree = hierarchy_for_image(plain, n_segments=150, backbone=backbone)
+    tree = segment_image(plain, n_segments=150, backbone=backbone).tree
     feats = superpixel_features(plain, tree.superpixels, backbone)
     objects = propose_objects(feats, 3, regions=hierarchy_regions(tree))
     assert objects and iou(objects[0].mask, disk) > 0.9
@@ -65,7 +65,7 @@ def test_the_object_is_the_top_proposal(two_tone_disk, backbone):
 
 def test_parts_follow_the_colours_inside_the_object(two_tone_disk, backbone):
     img, disk, left = two_tone_disk
-    _, tree = hierarchy_for_image(img, n_segments=150, backbone=backbone)
+    tree = segment_image(img, n_segments=150, backbone=backbone).tree
     feats = superpixel_features(img, tree.superpixels, backbone)
     parts = propose_parts(feats, disk, 2)
     assert len(parts) == 2 and all(not (p.mask & ~disk).any() for p in parts)
