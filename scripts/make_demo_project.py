@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import scipy.io
 
 from supercuts_app.annotation.masks import encode_mask
 from supercuts_app.formats.coco import import_coco
+from supercuts_app.storage.project import Project
 
 PHOTOS = ("0006", "0016", "0026")
 
@@ -80,10 +80,8 @@ def main() -> int:
     project.unlink(missing_ok=True)
     summary = import_coco(ccp_coco(data, out, PHOTOS), out, project)
     # Ship a single self-contained file (no WAL side files) so it opens from read-only installs.
-    conn = sqlite3.connect(project)
-    conn.execute("PRAGMA journal_mode = DELETE")
-    conn.execute("VACUUM")
-    conn.close()
+    with Project.open(project) as shipped:
+        shipped.store.make_single_file()
     shutil.copyfile(data / "LICENSE", out / "LICENSE-CCP")
     print(f"{project}: {summary.images} images, {summary.objects} objects, {summary.parts} parts")
     return 0

@@ -194,10 +194,13 @@ class Project:
         """The editor of one image (loaded on first use, then kept)."""
         if image_id not in self._editors:
             record = self.image(image_id)
+            annotations = self.store.load_annotations(record)
+            if any(a.category_id not in self.categories for a in annotations):
+                self._reload_categories()  # an import in another program added classes
             doc = ImageAnnotations(
                 record.shape,
                 self.categories,
-                self.store.load_annotations(record),
+                annotations,
                 new_id=self.store.reserve_annotation_id,
                 allow_overlap=self.allow_overlap,
             )

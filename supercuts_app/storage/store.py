@@ -142,6 +142,13 @@ class ProjectStore:
         """Fold the write-ahead log into the file, as far as readers allow."""
         self._conn().execute("PRAGMA wal_checkpoint(PASSIVE)")
 
+    def make_single_file(self) -> None:
+        """Leave WAL mode and compact the file, so that it opens from a read-only folder with no
+        side files (the shipped demo). Other connections must be closed."""
+        conn = self._conn()
+        conn.execute("PRAGMA journal_mode = DELETE")
+        conn.execute("VACUUM")
+
     def journal_mode(self) -> str:
         return self._conn().execute("PRAGMA journal_mode").fetchone()[0]
 
@@ -170,7 +177,9 @@ class ProjectStore:
     def set_setting(self, key: str, value: object) -> None:
         with self.transaction():
             self._conn().execute(
-                "REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value))
+                "INSERT INTO meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value)),
             )
 
     # -- categories -------------------------------------------------------------------------------

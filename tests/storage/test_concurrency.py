@@ -142,6 +142,9 @@ def test_an_import_beside_an_open_project_and_its_next_edits_never_collide(
     editor.paint(new_object, [(120, 90)], 10)
     tree = window.add_category("tree")
     branch = window.add_category("branch", parent_id=tree)
+    imported_image = next(r.id for r in window.images() if r.path == "b.png")
+    shown = window.editor(imported_image).doc  # the imported classes are known to the window
+    assert all(window.categories.get(a.category_id) for a in shown.annotations.values())
     window.close()
 
     after = stored_rows(tmp_path / "p.supercuts")

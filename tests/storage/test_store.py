@@ -271,3 +271,12 @@ def test_killing_the_process_loses_at_most_the_edit_in_flight(project_dir: Path)
     for i in committed:
         y, x = divmod(i, image.width)
         assert mask[y, x]
+
+
+def test_a_project_made_single_file_leaves_wal_mode(project_dir: Path):
+    project = new_project(project_dir)
+    project.store.make_single_file()
+    project.close()
+    assert not list(project_dir.glob("p.supercuts-*"))
+    with Project.open(project_dir, readonly=True) as shipped:
+        assert shipped.store.journal_mode() == "delete" and len(shipped.images()) == 2
