@@ -138,17 +138,33 @@ def test_settings_are_remembered(qtbot, folder):
     again.close()
 
 
-def test_export_from_the_window(qtbot, window, folder, monkeypatch):
+def test_export_from_the_window_holds_the_clicked_masks(qtbot, window, folder, monkeypatch):
+    from pycocotools.coco import COCO
     from PySide6.QtWidgets import QFileDialog
 
     qtbot.keyClick(window.canvas, Qt.Key.Key_N)
-    window.levels.slider.setValue(window.levels.slider.maximum())
+    window.levels.slider.setValue(window.levels.slider.maximum())  # one region: the image
     window.tools.click(10, 10, LEFT, NONE)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_P)
+    window.levels.slider.setValue(0)
+    window.tools.click(10, 10, LEFT, NONE)  # the part: the superpixel under (10, 10)
+    superpixel = window.session.tree.mask_of(0, window.session.target_at(10, 10)[1])
+    assert 0 < superpixel.sum() < 96 * 128
     out = folder / "out.json"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
     window.files.ask_export_coco()
     qtbot.waitUntil(out.is_file, timeout=10_000)
-    assert b'"annotations"' in out.read_bytes()
+    coco = COCO(str(out))
+    [image] = [i for i in coco.dataset["images"] if i["file_name"].endswith("a_quadrants.png")]
+    anns = coco.loadAnns(coco.getAnnIds(imgIds=[image["id"]]))
+    [obj] = [a for a in anns if "parent_id" not in a]
+    [part] = [a for a in anns if "parent_id" in a]
+    assert part["parent_id"] == obj["id"]
+    assert coco.loadCats(obj["category_id"])[0]["name"] == "object"
+    assert coco.loadCats(part["category_id"])[0]["name"] == "part"
+    np.testing.assert_array_equal(coco.annToMask(obj).astype(bool), np.ones((96, 128), bool))
+    np.testing.assert_array_equal(coco.annToMask(part).astype(bool), superpixel)
+    assert obj["area"] == 96 * 128 and part["area"] == superpixel.sum()
     assert np.asarray(Image.open(folder / "a_quadrants.png")).shape == (96, 128, 3)
 
 

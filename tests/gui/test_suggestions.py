@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -27,16 +29,25 @@ def test_accepting_object_and_part_suggestions_makes_normal_annotations(qtbot, w
         qtbot.keyClick(window.canvas, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     n = blocker.args[0]
     assert n >= 1 and len(window.suggestions.current_outline.getData()[0]) > 0  # drawn dashed
-    first = window.suggestions.pending[0].mask.copy()
+    first_suggestion = window.suggestions.pending[0]
+    first = first_suggestion.mask.copy()
     qtbot.keyClick(window.canvas, Qt.Key.Key_Return)
     a = window.session
     obj = a.active
     assert obj is not None and not a.doc.get(obj).is_part
     np.testing.assert_array_equal(a.doc.get(obj).mask, first)
     assert len(window.suggestions.pending) == n - 1
-    if window.suggestions.pending:  # Delete rejects a suggestion, not the selected object
-        qtbot.keyClick(window.canvas, Qt.Key.Key_Delete)
-        assert len(window.suggestions.pending) == n - 2 and obj in a.doc.annotations
+    # Delete rejects the current suggestion, not the selected object: shown with two pending
+    # whatever the proposer found.
+    extra = [replace(first_suggestion, score=s) for s in (0.2, 0.1)]
+    a.show_suggestions(extra)
+    window.suggestions.draw()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Delete)
+    assert [s.score for s in window.suggestions.pending] == [0.1] and obj in a.doc.annotations
+    assert "suggestion 1 of 1" in window.status_label.text()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Delete)
+    assert not window.suggestions.pending and obj in a.doc.annotations
+    assert len(window.suggestions.current_outline.getData()[0]) == 0  # outlines gone
 
     with qtbot.waitSignal(window.suggestions.shown, timeout=60_000):
         qtbot.keyClick(
