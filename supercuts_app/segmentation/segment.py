@@ -15,6 +15,7 @@ from supercuts_app.base.images import DEFAULT_MAX_PIXELS, load_image
 from supercuts_app.base.tasks import CancelFn, ProgressFn, check_cancelled, report
 
 from .cache import SegmentationCache, image_digest, segmentation_key
+from .edge_model import EdgeModel
 from .features import Backbone
 from .hierarchy import MergeHierarchy
 from .region_index import RegionIndex
@@ -81,7 +82,7 @@ def segment_image(
     method: str | None = None,
     n_segments: int | None = None,
     backbone: Backbone | str | None = None,
-    edge_model=None,
+    edge_model: EdgeModel | None = None,
     spectral_weight: float | None = None,
     region_weight: float | None = None,
     settings: SegmentationSettings | None = None,
@@ -196,8 +197,8 @@ class SegmentationSettings:
 
     method: str
     n_segments: int
-    backbone: object
-    edge_model: object
+    backbone: Backbone
+    edge_model: EdgeModel | None
     spectral_weight: float
     region_weight: float
 
@@ -207,7 +208,7 @@ class SegmentationSettings:
         method: str | None = None,
         n_segments: int | None = None,
         backbone: Backbone | str | None = None,
-        edge_model=None,
+        edge_model: EdgeModel | None = None,
         spectral_weight: float | None = None,
         region_weight: float | None = None,
     ) -> SegmentationSettings:
