@@ -24,10 +24,8 @@ from scipy import ndimage
 from supercuts_app.base.boxes import Slice2D, intersect_box, mask_bbox, union_box
 
 from .categories import CategorySet
-from .edits import AnnotationChange, AnnotationMeta, Edit, History
+from .edits import NOWHERE, AnnotationChange, AnnotationMeta, Edit, EditRecorder, History
 from .masks import brush_crop, brush_mask
-
-_NOWHERE: Slice2D = (slice(0, 0), slice(0, 0))
 
 __all__ = [  # the edit commands and mask helpers are part of this module's interface too
     "Annotation",
@@ -68,83 +66,26 @@ class Annotation:
     def bounds(self) -> Slice2D:
         """A rectangle that holds the mask's pixels (empty slices when it has none known)."""
         if self._bounds is None:
-            self._bounds = mask_bbox(self.mask) or _NOWHERE
+            self._bounds = mask_bbox(self.mask) or NOWHERE
         return self._bounds
 
     def is_empty(self) -> bool:
         """Whether the mask has no pixels (read inside :meth:`bounds` only, which then become
         empty too, so that later edits skip this annotation)."""
         box = self.bounds()
-        if box != _NOWHERE and self.mask[box].any():
+        if box != NOWHERE and self.mask[box].any():
             return False
-        self._bounds = _NOWHERE
+        self._bounds = NOWHERE
         return True
 
     def grow_bounds(self, window: Slice2D) -> None:
         """Note that pixels inside ``window`` may have been added."""
         if self._bounds is not None:
-            self._bounds = window if self._bounds == _NOWHERE else union_box(self._bounds, window)
+            self._bounds = window if self._bounds == NOWHERE else union_box(self._bounds, window)
 
     @property
     def meta(self) -> AnnotationMeta:
         return AnnotationMeta(self.category_id, self.parent_id, self.z)
-
-
-class _Recorder:
-    """Collects the state of annotations before an operation and builds its :class:`Edit`."""
-
-    def __init__(self, doc: ImageAnnotations) -> None:
-        self.doc = doc
-        self.saved: dict[int, tuple[AnnotationMeta | None, Slice2D | None, np.ndarray | None]] = {}
-        self.replaced: dict[int, AnnotationChange] = {}
-
-    def touch(self, ann_id: int, window: Slice2D | None) -> None:
-        """Remember the annotation's state inside ``window`` before it is changed there."""
-        assert ann_id not in self.replaced, "an annotation is recorded one way in one edit"
-        if ann_id in self.saved:
-            return
-        ann = self.doc.annotations.get(ann_id)
-        if ann is None:
-            self.saved[ann_id] = (None, window, None)
-        else:
-            crop = ann.mask[window].copy(order="K") if window is not None else None
-            self.saved[ann_id] = (ann.meta, window, crop)
-
-    def replace(self, ann: Annotation, where: Slice2D, new: np.ndarray) -> None:
-        """Set ``ann``'s mask to ``new`` at ``where``, the rectangle where it really changes.
-
-        The change needs no comparison of before and after, unlike :meth:`touch`."""
-        assert ann.id not in self.saved and ann.id not in self.replaced
-        before = ann.mask[where].copy(order="K")
-        ann.mask[where] = new
-        ann.grow_bounds(where)
-        top_left = (where[0].start, where[1].start)
-        self.replaced[ann.id] = AnnotationChange(ann.id, ann.meta, ann.meta, top_left, before, new)
-
-    def edit(self, name: str) -> Edit | None:
-        changes = list(self.replaced.values())
-        for ann_id, (before, window, crop) in self.saved.items():
-            ann = self.doc.annotations.get(ann_id)
-            after = ann.meta if ann is not None else None
-            if window is None:
-                if before != after:
-                    changes.append(AnnotationChange(ann_id, before, after))
-                continue
-            shape = (window[0].stop - window[0].start, window[1].stop - window[1].start)
-            old = crop if crop is not None else np.zeros(shape, bool)
-            new = ann.mask[window] if ann is not None else np.zeros(shape, bool)
-            box = mask_bbox(old != new)
-            if box is None:
-                if before == after:
-                    continue
-                box = _NOWHERE
-            # Only the rectangle that really changed is kept: an object that lost a corner to a
-            # large region costs that corner, in undo memory and in redraws.
-            top_left = (window[0].start + box[0].start, window[1].start + box[1].start)
-            changes.append(
-                AnnotationChange(ann_id, before, after, top_left, _own(old, box), _own(new, box))
-            )
-        return Edit(name, tuple(changes)) if changes else None
 
 
 class ImageAnnotations:
@@ -226,7 +167,7 @@ class ImageAnnotations:
         mask, window = self._crop(mask, window)
         if window is None:
             return None
-        rec = _Recorder(self)
+        rec = EditRecorder(self.annotations)
         gain = np.asfortranarray(mask) & ~ann.mask[window]
         if not ann.is_part:
             self._grow_object(rec, ann, gain, window)
@@ -257,7 +198,7 @@ class ImageAnnotations:
         mask, window = self._crop(mask, window)
         if window is None:
             return None
-        rec = _Recorder(self)
+        rec = EditRecorder(self.annotations)
         lost = np.asfortranarray(mask)
         targets = [ann] if ann.is_part else [ann, *self.parts_of(ann.id)]
         for t in targets:
@@ -290,7 +231,7 @@ class ImageAnnotations:
     def delete(self, ann_id: int) -> Edit:
         """Delete an object with its parts, or one part."""
         ann = self.get(ann_id)
-        rec = _Recorder(self)
+        rec = EditRecorder(self.annotations)
         targets = [ann] if ann.is_part else [*self.parts_of(ann.id), ann]
         for t in targets:
             rec.touch(t.id, t.bounds())
@@ -305,7 +246,7 @@ class ImageAnnotations:
         missing there is an error naming it.
         """
         ann = self.get(ann_id)
-        rec = _Recorder(self)
+        rec = EditRecorder(self.annotations)
         if ann.is_part:
             self._check_part_class(self.annotations[ann.parent_id], category_id)
             rec.touch(ann.id, None)
@@ -337,7 +278,7 @@ class ImageAnnotations:
         group = self.parts_of(ann.parent_id) if ann.is_part else self.objects()
         group.remove(ann)
         group.insert(max(0, min(position, len(group))), ann)
-        rec = _Recorder(self)
+        rec = EditRecorder(self.annotations)
         for z, a in enumerate(group):
             rec.touch(a.id, None)
             a.z = z
@@ -356,7 +297,7 @@ class ImageAnnotations:
         if match is None:
             cls = self.categories.get(target.category_id).name
             raise DocumentError(f"class {cls!r} has no part class {name!r} for part {part_id}")
-        rec = _Recorder(self)
+        rec = EditRecorder(self.annotations)
         window = None if part.is_empty() else part.bounds()
         rec.touch(part.id, window)
         pixels = part.mask[window].copy(order="K") if window is not None else None
@@ -436,7 +377,7 @@ class ImageAnnotations:
         return mask[box], _shift(box, ys.start, xs.start)
 
     def _grow_object(
-        self, rec: _Recorder, obj: Annotation, gain: np.ndarray, window: Slice2D
+        self, rec: EditRecorder, obj: Annotation, gain: np.ndarray, window: Slice2D
     ) -> None:
         """Add ``gain`` (a crop at ``window``, none of it in ``obj`` yet) to ``obj``, taking it
         from other objects."""
@@ -451,7 +392,7 @@ class ImageAnnotations:
         rec.replace(obj, where, obj.mask[where] | gain[box])
 
 
-def _take_away(rec: _Recorder, ann: Annotation, pixels: np.ndarray, window: Slice2D) -> None:
+def _take_away(rec: EditRecorder, ann: Annotation, pixels: np.ndarray, window: Slice2D) -> None:
     """Remove ``pixels`` (a crop at ``window``) from ``ann``, reading only where it may have
     pixels; undo keeps only the rectangle it loses."""
     where = intersect_box(window, ann.bounds())
@@ -467,12 +408,6 @@ def _take_away(rec: _Recorder, ann: Annotation, pixels: np.ndarray, window: Slic
 
 def _shift(box: Slice2D, dy: int, dx: int) -> Slice2D:
     return slice(box[0].start + dy, box[0].stop + dy), slice(box[1].start + dx, box[1].stop + dx)
-
-
-def _own(array: np.ndarray, box: Slice2D) -> np.ndarray:
-    """``array[box]`` as an array of its own (a view would keep all of ``array`` alive)."""
-    crop = array[box]
-    return array if crop.shape == array.shape and array.base is None else crop.copy(order="F")
 
 
 def _order(a: Annotation) -> tuple[int, int]:

@@ -1,4 +1,5 @@
-"""Edits as commands: what one operation changed in each annotation, and the undo history.
+"""Edits as commands: what one operation changed in each annotation, how an operation records
+them, and the undo history.
 
 An :class:`Edit` holds, per touched annotation, its metadata before and after and the changed
 rectangle of its mask before and after, so applying or reverting it is exact and cheap and the
@@ -7,11 +8,15 @@ store persists exactly the touched annotations (see :mod:`supercuts_app.annotati
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
-from supercuts_app.base.boxes import Slice2D
+from supercuts_app.base.boxes import Slice2D, mask_bbox
+
+NOWHERE: Slice2D = (slice(0, 0), slice(0, 0))  # the empty rectangle
 
 
 @dataclass(frozen=True)
@@ -90,3 +95,86 @@ class History:
         edit = self.undone.pop()
         self.done.append(edit)
         return edit
+
+
+class EditedAnnotation(Protocol):
+    """What :class:`EditRecorder` needs of an annotation (the document's ``Annotation``)."""
+
+    id: int
+    mask: np.ndarray
+
+    @property
+    def meta(self) -> AnnotationMeta: ...
+
+    def grow_bounds(self, window: Slice2D) -> None: ...
+
+
+class EditRecorder:
+    """Collects the state of annotations before an operation and builds its :class:`Edit`.
+
+    Parameters
+    ----------
+    annotations : mapping
+        The document's annotations by id (read again when the edit is built, so annotations
+        created or deleted meanwhile are seen as such).
+    """
+
+    def __init__(self, annotations: Mapping[int, EditedAnnotation]) -> None:
+        self.annotations = annotations
+        self.saved: dict[int, tuple[AnnotationMeta | None, Slice2D | None, np.ndarray | None]] = {}
+        self.replaced: dict[int, AnnotationChange] = {}
+
+    def touch(self, ann_id: int, window: Slice2D | None) -> None:
+        """Remember the annotation's state inside ``window`` before it is changed there."""
+        assert ann_id not in self.replaced, "an annotation is recorded one way in one edit"
+        if ann_id in self.saved:
+            return
+        ann = self.annotations.get(ann_id)
+        if ann is None:
+            self.saved[ann_id] = (None, window, None)
+        else:
+            crop = ann.mask[window].copy(order="K") if window is not None else None
+            self.saved[ann_id] = (ann.meta, window, crop)
+
+    def replace(self, ann: EditedAnnotation, where: Slice2D, new: np.ndarray) -> None:
+        """Set ``ann``'s mask to ``new`` at ``where``, the rectangle where it really changes.
+
+        The change needs no comparison of before and after, unlike :meth:`touch`."""
+        assert ann.id not in self.saved and ann.id not in self.replaced
+        before = ann.mask[where].copy(order="K")
+        ann.mask[where] = new
+        ann.grow_bounds(where)
+        top_left = (where[0].start, where[1].start)
+        self.replaced[ann.id] = AnnotationChange(ann.id, ann.meta, ann.meta, top_left, before, new)
+
+    def edit(self, name: str) -> Edit | None:
+        """The edit named ``name`` holding every recorded change (None: nothing changed)."""
+        changes = list(self.replaced.values())
+        for ann_id, (before, window, crop) in self.saved.items():
+            ann = self.annotations.get(ann_id)
+            after = ann.meta if ann is not None else None
+            if window is None:
+                if before != after:
+                    changes.append(AnnotationChange(ann_id, before, after))
+                continue
+            shape = (window[0].stop - window[0].start, window[1].stop - window[1].start)
+            old = crop if crop is not None else np.zeros(shape, bool)
+            new = ann.mask[window] if ann is not None else np.zeros(shape, bool)
+            box = mask_bbox(old != new)
+            if box is None:
+                if before == after:
+                    continue
+                box = NOWHERE
+            # Only the rectangle that really changed is kept: an object that lost a corner to a
+            # large region costs that corner, in undo memory and in redraws.
+            top_left = (window[0].start + box[0].start, window[1].start + box[1].start)
+            changes.append(
+                AnnotationChange(ann_id, before, after, top_left, _own(old, box), _own(new, box))
+            )
+        return Edit(name, tuple(changes)) if changes else None
+
+
+def _own(array: np.ndarray, box: Slice2D) -> np.ndarray:
+    """``array[box]`` as an array of its own (a view would keep all of ``array`` alive)."""
+    crop = array[box]
+    return array if crop.shape == array.shape and array.base is None else crop.copy(order="F")

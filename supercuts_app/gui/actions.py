@@ -59,7 +59,7 @@ SHORTCUTS = (
     Shortcut("&View", "Fit image", "F", "canvas.fit"),
     Shortcut("&View", "Finer level", "[", "levels.finer"),
     Shortcut("&View", "Coarser level", "]", "levels.coarser"),
-    Shortcut("&Help", "Shortcuts…", "F1", "show_shortcuts"),
+    Shortcut("&Help", "Shortcuts…", "F1", "shortcuts_dialog.open"),
 )
 
 MOUSE_HELP = (

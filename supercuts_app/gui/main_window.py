@@ -67,10 +67,9 @@ class MainWindow(QMainWindow):
         self.opened: OpenedImage | None = None
         self.current: LoadedImage | None = None
         self.segmentation: ShownSegmentation | None = None
-        self._listed_count = 0
         self.canvas = ImageCanvas(self)
         self.setCentralWidget(self.canvas)
-        self.status = StatusArea(self.statusBar(), self.cancel)
+        self.status = StatusArea(self.statusBar(), lambda: self.jobs.cancel())
         # The message and the done counts are written by the panels and file actions too.
         self.status_label, self.done_label = self.status.label, self.status.done
         self.worker = Worker(self)
@@ -93,6 +92,7 @@ class MainWindow(QMainWindow):
         self.suggestions = SuggestionController(self)
         self.files = FileActions(self)
         self.class_actions = ClassActions(self)
+        self.shortcuts_dialog = ShortcutsDialog(self)
         self.actions_by_slot = build_actions(self)
         open_action = self.actions_by_slot["files.ask_open_image"]
         self.files.add_recent_menu(open_action.associatedObjects()[0], self.actions_by_slot["save"])
@@ -122,7 +122,7 @@ class MainWindow(QMainWindow):
     # -- opening ------------------------------------------------------------------------------
     def open_path(self, path: str | Path | None) -> None:
         """Open an image, a folder or a project (None: the bundled sample) in the background."""
-        self.cancel()
+        self.jobs.cancel()
         generation = self.jobs.next_generation()
         self.status_label.setText(f"Opening {Path(path).name if path else 'the sample'}…")
         self.jobs.start(
@@ -258,28 +258,15 @@ class MainWindow(QMainWindow):
             self.project.checkpoint()
         self.statusBar().showMessage("All changes are saved (every edit is saved as you go)", 4000)
 
-    def show_shortcuts(self) -> None:
-        self.shortcuts_dialog = ShortcutsDialog(self)
-        self.shortcuts_dialog.open()
-
     # -- panels, failures, cancel ----------------------------------------------------------------
     def _count_changed(self) -> None:
         s = self.session
-        if s is not None and len(s.doc.annotations) != self._listed_count:
+        if s is not None and len(s.doc.annotations) != self.images.listed_count:
             self._refresh_images()  # the image list shows counts: query only when one changed
 
     def _refresh_images(self) -> None:
-        if self.project is None:
-            return
-        counts = self.project.store.annotation_counts()
-        self._listed_count = counts.get(self.image_id, 0)
-        self.done_label.setText(
-            self.images.show_images(self.project.images(), counts, self.image_id)
-        )
-
-    def cancel(self) -> None:
-        """Stop whatever is computing; its result will be dropped."""
-        self.jobs.cancel()
+        if self.project is not None:
+            self.done_label.setText(self.images.show_project(self.project, self.image_id))
 
     def _show_failure(self, message: str) -> None:
         self.status_label.setText("Failed: " + message)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from supercuts_app.annotation.categories import RGB, CategorySet
 from supercuts_app.annotation.document import ImageAnnotations
+from supercuts_app.storage.project import Project
 from supercuts_app.storage.store import ImageRecord
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -203,8 +204,15 @@ class ImagePanel(QListWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        self.listed_count = 0  # annotations of the current image when the list was filled
         self.itemActivated.connect(lambda item: self.image_chosen.emit(item.data(ID_ROLE)))
         self.itemClicked.connect(lambda item: self.image_chosen.emit(item.data(ID_ROLE)))
+
+    def show_project(self, project: Project, current: int | None) -> str:
+        """List the project's images with their annotation counts (see :meth:`show_images`)."""
+        counts = project.store.annotation_counts()
+        self.listed_count = counts.get(current, 0)
+        return self.show_images(project.images(), counts, current)
 
     def show_images(
         self, records: list[ImageRecord], counts: dict[int, int], current: int | None
