@@ -4,7 +4,8 @@ Each pixel shows its topmost object in that object's colour, or, inside a part, 
 colour hatched with the object's colour, so parts read as parts of their object. The layer keeps
 an *owner map* (which annotation colours each pixel, as a slot number that stays fixed while the
 annotation exists) and two small colour tables indexed by slot. An edit recomputes the owner only
-at the pixels it changed; selecting, highlighting or recolouring only rebuilds the tables. The
+at the pixels it changed; selecting, relabelling, hiding or showing (without overlap), and
+creating or removing an empty annotation only rebuild the tables. The
 window draws ``tables[owner]`` for the part in view, so nothing here is proportional to the image.
 """
 

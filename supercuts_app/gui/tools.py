@@ -37,9 +37,9 @@ class ToolController(QObject):
         self._hover: tuple[int, int] | None = None
         self._stroke: list[tuple[float, float]] = []
         self._stroke_button = Qt.MouseButton.LeftButton
-        self._preview = pg.PlotCurveItem()
-        self._preview.setZValue(Z_BRUSH_PREVIEW)
-        canvas.view.addItem(self._preview)
+        self.stroke_preview = pg.PlotCurveItem()
+        self.stroke_preview.setZValue(Z_BRUSH_PREVIEW)
+        canvas.view.addItem(self.stroke_preview)
         canvas.hovered.connect(self.hover)
         canvas.clicked.connect(self.click)
         canvas.dragged.connect(self.drag)
@@ -156,14 +156,14 @@ class ToolController(QObject):
         if stage == "start":
             self._stroke = []
             self._stroke_button = button
-            self._preview.setPen(self._stroke_pen(button))
+            self.stroke_preview.setPen(self._stroke_pen(button))
         self._stroke.append((x, y))
         xs, ys = zip(*self._stroke, strict=True)
-        self._preview.setData(np.array(xs), np.array(ys))
+        self.stroke_preview.setData(np.array(xs), np.array(ys))
         self.canvas.show_brush(y, x, self.radius)
         if stage != "finish":
             return
-        self._preview.setData([], [])
+        self.stroke_preview.setData([], [])
         erase = self.mode == ERASE or self._stroke_button == Qt.MouseButton.RightButton
         if a.active is None:
             self.message.emit("Press N to start an object (or pick one in the panel)")

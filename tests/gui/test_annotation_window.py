@@ -76,7 +76,7 @@ def test_parts_brush_and_delete(qtbot, window, folder):
     window.tools.drag("start", 20, 20, LEFT)
     window.tools.drag("move", 20, 40, LEFT)
     # While dragging, the stroke is drawn as wide as the brush paints (in image pixels).
-    pen = window.tools._preview.opts["pen"]
+    pen = window.tools.stroke_preview.opts["pen"]
     assert not pen.isCosmetic() and pen.widthF() == 2 * round(window.tools.radius) + 1
     window.tools.drag("finish", 20, 60, LEFT)
     masks = stored_masks(folder)
