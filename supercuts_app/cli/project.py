@@ -58,12 +58,16 @@ def _open_project(path: str):
 def cmd_export_coco(ns: argparse.Namespace) -> int:
     from supercuts_app.base.files import write_bytes_atomic
     from supercuts_app.formats.coco import export_coco
+    from supercuts_app.storage.store import ProjectFileError
 
     out = Path(ns.out)
     if not out.parent.is_dir():
         raise CLIError(f"--out {out}: folder {out.parent} does not exist")
     with _open_project(ns.project) as project:
-        data = export_coco(project, polygons=ns.polygons)
+        try:
+            data = export_coco(project, polygons=ns.polygons)
+        except ProjectFileError as exc:  # a damaged row, found as it is read
+            raise CLIError(str(exc)) from None
     try:
         write_bytes_atomic(out, json.dumps(data).encode())
     except OSError as exc:
@@ -82,14 +86,21 @@ def cmd_export_masks(ns: argparse.Namespace) -> int:
     from supercuts_app.formats.mask_png import export_masks
     from supercuts_app.storage.store import ProjectFileError
 
+    bars: list[tqdm] = []  # made at the first image written: a refusal prints only its line
+
+    def progress(done: int, total: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=total, desc="masks", unit="img", file=sys.stderr))
+        bars[0].update(1)
+
     with _open_project(ns.project) as project:
-        bar = tqdm(total=len(project.images()), desc="masks", unit="img", file=sys.stderr)
         try:
-            legend = export_masks(project, ns.out, progress=lambda done, total: bar.update(1))
+            legend = export_masks(project, ns.out, progress=progress)
         except ProjectFileError as exc:
             raise CLIError(str(exc)) from None
         finally:
-            bar.close()
+            for bar in bars:
+                bar.close()
     print(f"{ns.out}: label PNGs for {len(legend['images'])} images and legend.json")
     return 0
 

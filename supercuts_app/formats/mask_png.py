@@ -17,11 +17,11 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 from PIL import Image
 
-from supercuts_app.annotation.categories import RGB, CategorySet, color_hex
+from supercuts_app.annotation.categories import RGB, Category, CategorySet, color_hex
 from supercuts_app.annotation.masks import decode_mask
 from supercuts_app.base.files import encode_png, write_bytes_atomic
 from supercuts_app.storage.project import Project
-from supercuts_app.storage.store import ProjectFileError
+from supercuts_app.storage.store import ImageRecord, ProjectFileError, StoredRle
 
 
 def export_masks(
@@ -32,20 +32,31 @@ def export_masks(
 ) -> dict:
     """Write the label PNGs and ``legend.json`` for every image; returns the legend.
 
-    The project is read in one transaction (edits committed meanwhile are all in or all out)."""
+    The project is read in one transaction (edits committed meanwhile are all in or all out),
+    and wholly (masks still encoded) before anything is written: a damaged row raises
+    :class:`ProjectFileError` with nothing written."""
     out_dir = Path(out_dir)
-    _check_writable(out_dir)
     with project.store.snapshot():
-        return _write_masks(project, out_dir, progress)
+        cats = project.store.load_categories()
+        records = project.store.images()
+        stored = {r.id: project.store.load_rles(r) for r in records}
+    for which, classes in _palette_classes(cats).items():
+        if len(classes) > 255:  # index 0 is the background
+            raise ProjectFileError(f"{len(classes)} {which} classes do not fit an 8-bit label PNG")
+    _check_writable(out_dir)
+    return _write_masks(cats, records, stored, out_dir, progress)
 
 
 def _write_masks(
-    project: Project, out_dir: Path, progress: Callable[[int, int], None] | None
+    cats: CategorySet,
+    records: list[ImageRecord],
+    stored_rles: dict[int, list[StoredRle]],
+    out_dir: Path,
+    progress: Callable[[int, int], None] | None,
 ) -> dict:
-    cats = project.store.load_categories()
-    object_index = {c.id: i for i, c in enumerate(cats.objects(), start=1)}
-    part_classes = [p for o in cats.objects() for p in cats.parts_of(o.id)]
-    part_index = {c.id: i for i, c in enumerate(part_classes, start=1)}
+    palettes = _palette_classes(cats)
+    object_index = {c.id: i for i, c in enumerate(palettes["objects"], start=1)}
+    part_index = {c.id: i for i, c in enumerate(palettes["parts"], start=1)}
     legend = {
         "background": 0,
         "classes": [
@@ -59,7 +70,6 @@ def _write_masks(
         ],
         "images": [],
     }  # fmt: skip
-    records = project.store.images()
     used_stems: set[str] = set()
     for n, record in enumerate(records, start=1):
         semantic = np.zeros(record.shape, np.uint8)
@@ -67,7 +77,7 @@ def _write_masks(
         parts = np.zeros(record.shape, np.uint8)
         listed = []
         number: dict[int, int] = {}
-        for stored in project.store.load_rles(record):
+        for stored in stored_rles[record.id]:
             ann_id, cat_id, parent_id = stored.id, stored.category_id, stored.parent_id
             mask = decode_mask(stored.rle)
             if not mask.any():
@@ -111,14 +121,16 @@ def _output_stem(path: str, image_id: int, used: set[str]) -> str:
     return stem
 
 
+def _palette_classes(cats: CategorySet) -> dict[str, list[Category]]:
+    """The classes of each palette PNG, in index order (1, 2, ...)."""
+    return {
+        "objects": list(cats.objects()),
+        "parts": [p for o in cats.objects() for p in cats.parts_of(o.id)],
+    }
+
+
 def _palette_png(indices: np.ndarray, cats: CategorySet, which: str) -> bytes:
-    colors: list[RGB] = [(0, 0, 0)]
-    if which == "objects":
-        colors += [c.color for c in cats.objects()]
-    else:
-        colors += [p.color for o in cats.objects() for p in cats.parts_of(o.id)]
-    if len(colors) > 256:
-        raise ProjectFileError(f"{len(colors) - 1} {which} classes do not fit an 8-bit label PNG")
+    colors: list[RGB] = [(0, 0, 0), *(c.color for c in _palette_classes(cats)[which])]
     height, width = indices.shape
     image = Image.frombytes("P", (width, height), np.ascontiguousarray(indices).tobytes())
     image.putpalette([v for c in colors for v in c])

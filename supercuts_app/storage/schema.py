@@ -17,7 +17,7 @@ APPLICATION_ID = 0x53437574  # "SCut": marks the SQLite file as a SuperCuts proj
 SCHEMA_VERSION = 2
 OLDEST_READABLE_SCHEMA = 1
 """Read-only opening takes files down to this schema (reading them is the same); writing
-upgrades them first."""
+upgrades them first. A schema that :data:`MIGRATIONS` cannot upgrade is refused either way."""
 BUSY_TIMEOUT_S = 30.0
 """How long a write waits for another connection's write (an import beside the window)."""
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -99,7 +99,26 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _autoincrement
 
 
 class ProjectFileError(Exception):
-    """A project file that cannot be opened or written; the message names it and says why."""
+    """A project file that cannot be opened or written; the message names it and says why.
+
+    The message is always one line: SQLite's own texts (``quick_check``'s report, for one) may
+    span several, and they are joined with "; "."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("; ".join(line.strip() for line in message.splitlines() if line.strip()))
+
+
+def sqlite_problem(path: Path, exc: sqlite3.Error) -> ProjectFileError:
+    """The one-line error for an SQLite failure on ``path``, saying "damaged" only when the file
+    is (a permission or lock problem is not damage)."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_FORMAT")):
+        return ProjectFileError(f"{path}: damaged project file ({exc})")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return ProjectFileError(f"{path}: busy, another program is writing it ({exc})")
+    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_READONLY", "SQLITE_AUTH")):
+        return ProjectFileError(f"{path}: cannot open, no permission or a read-only folder ({exc})")
+    return ProjectFileError(f"{path}: cannot read or write ({exc})")
 
 
 def create_file(path: Path) -> None:
@@ -143,18 +162,58 @@ def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     """One more connection to a file already checked by :func:`connect_checked`.
 
     ``check_same_thread`` is off only so that the store can close every thread's connection
-    from the thread that closes the project; each connection is used by one thread."""
-    uri = path.resolve().as_uri() + ("?mode=ro" if readonly else "?mode=rw")
+    from the thread that closes the project; each connection is used by one thread. A read-only
+    connection is made by :func:`_read_only_uri`."""
+    uri = _read_only_uri(path) if readonly else path.resolve().as_uri() + "?mode=rw"
     try:
         conn = sqlite3.connect(
             uri, uri=True, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S
         )
         conn.execute("PRAGMA foreign_keys = ON")
-        if not readonly:
+        if readonly:
+            conn.execute("PRAGMA query_only = ON")
+        else:
             conn.execute("PRAGMA synchronous = FULL")
     except sqlite3.Error as exc:
-        raise ProjectFileError(f"{path}: cannot open ({exc})") from None
+        raise sqlite_problem(path, exc) from None
     return conn
+
+
+def _read_only_uri(path: Path) -> str:
+    """How to read ``path`` without writing it and without leaving files beside it.
+
+    - rollback journal (the shipped demo): ``mode=ro``; a read writes nothing.
+    - WAL, in a folder and file this process may write: read-write with ``query_only``, so that
+      SQLite shares the ``-wal``/``-shm`` of a window editing it, and deletes them when the
+      last connection closes (``mode=ro`` would leave them behind).
+    - WAL, where it may not write, with no ``-wal`` beside it: nobody is writing it (a writer
+      needs that file), so ``immutable=1`` reads it with no side files at all; ``mode=ro``
+      could not open it there.
+    - WAL, where it may not write, with a ``-wal``: ``mode=ro`` (SQLite reads the log if its
+      ``-shm`` exists; if not, opening fails with a permission error, never "damaged").
+    """
+    uri = path.resolve().as_uri()
+    if not _is_wal(path):
+        return uri + "?mode=ro"
+    if os.access(path.parent, os.W_OK) and os.access(path, os.W_OK):
+        return uri + "?mode=rw"
+    if not _side_file(path, "-wal").exists():
+        return uri + "?mode=ro&immutable=1"
+    return uri + "?mode=ro"
+
+
+def _is_wal(path: Path) -> bool:
+    """Whether the file's header says WAL mode (its read and write format versions are 2)."""
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(20)
+    except OSError:
+        return False  # then opening it reports the problem
+    return header[18:20] == b"\x02\x02"
+
+
+def _side_file(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
 
 
 def connect_checked(path: Path, *, readonly: bool) -> sqlite3.Connection:
@@ -182,9 +241,22 @@ def connect_checked(path: Path, *, readonly: bool) -> sqlite3.Connection:
                 f"{path}: made by a newer SuperCuts (schema {version}; this one reads up to "
                 f"{SCHEMA_VERSION})"
             )
-        check = conn.execute("PRAGMA quick_check").fetchone()[0]
-        if check != "ok":
-            raise ProjectFileError(f"{path}: damaged project file ({check})")
+        if any(v not in MIGRATIONS for v in range(version, SCHEMA_VERSION)):
+            # No SuperCuts wrote this schema number (0: none at all), so nothing says what its
+            # tables hold: refused before anything (a backup, an upgrade) is written.
+            raise ProjectFileError(
+                f"{path}: damaged project file (schema {version}, which no SuperCuts "
+                "wrote); not opened, nothing changed"
+            )
+        problems = [
+            line
+            for (report,) in conn.execute("PRAGMA quick_check").fetchall()
+            for line in report.splitlines()
+            if line != "ok" and not line.startswith("***")  # "*** in database main ***"
+        ]
+        if problems:
+            more = f"; and {len(problems) - 1} more" if len(problems) > 1 else ""
+            raise ProjectFileError(f"{path}: damaged project file ({problems[0]}{more})")
         if not readonly:
             if version < SCHEMA_VERSION:
                 _migrate(conn, path, version)  # first, so that the backup is the file as it was
@@ -196,19 +268,31 @@ def connect_checked(path: Path, *, readonly: bool) -> sqlite3.Connection:
         raise
     except sqlite3.Error as exc:
         conn.close()
-        raise ProjectFileError(f"{path}: damaged or unreadable project file ({exc})") from None
+        raise sqlite_problem(path, exc) from None
     return conn
 
 
 def _migrate(conn: sqlite3.Connection, path: Path, version: int) -> None:
-    """Upgrade to :data:`SCHEMA_VERSION`, keeping a copy of the file as it was."""
+    """Upgrade to :data:`SCHEMA_VERSION`, keeping a copy of the file as it was.
+
+    If the upgrade fails, the file is left as it was and a backup made by this call removed."""
     backup = path.with_name(f"{path.name}.schema{version}.bak")
-    if not backup.exists():
+    made_backup = not backup.exists()
+    if made_backup:
         copy = sqlite3.connect(backup)
         try:
             conn.backup(copy)
         finally:
             copy.close()
+    try:
+        _upgrade(conn, path, version)
+    except BaseException:
+        if made_backup:
+            backup.unlink(missing_ok=True)
+        raise
+
+
+def _upgrade(conn: sqlite3.Connection, path: Path, version: int) -> None:
     conn.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction, so set before
     conn.execute("BEGIN IMMEDIATE")
     try:

@@ -9,6 +9,9 @@ the GUI thread and the worker never share one, and SQLite serialises their write
 serialises two processes (``BEGIN IMMEDIATE``, waiting up to ``BUSY_TIMEOUT_S``). :meth:`close`
 closes all of them.
 
+Rows are checked as they are read (:mod:`.rows`): one that passed SQLite's own checks but is not
+what SuperCuts writes raises :class:`ProjectFileError` naming it, before anything uses it.
+
 Ids: class and annotation ids come from the database (``AUTOINCREMENT``), never from a counter
 kept in memory, so two programs writing one file never hand out the same id, and an id is never
 reused, not even after its row is deleted.
@@ -25,11 +28,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from supercuts_app.annotation.categories import RGB, Category, CategorySet, color_hex, parse_color
+from supercuts_app.annotation.categories import RGB, CategoryError, CategorySet, color_hex
 from supercuts_app.annotation.document import Annotation, AnnotationMeta
 from supercuts_app.annotation.masks import decode_mask, encode_mask, rle_bbox_area
 
-from .schema import ProjectFileError, connect, connect_checked, create_file
+from .rows import category_from_row, check_image_row, checked_annotation_rle, damaged
+from .schema import ProjectFileError, connect, connect_checked, create_file, sqlite_problem
 
 __all__ = ["ImageRecord", "ProjectFileError", "ProjectStore", "StoredRle"]
 
@@ -116,6 +120,9 @@ class ProjectStore:
             raise ProjectFileError(f"{self.path}: cannot write ({exc})") from None
         try:
             yield
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK")
+            raise sqlite_problem(self.path, exc) from None
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -172,7 +179,12 @@ class ProjectStore:
     # -- settings -------------------------------------------------------------------------------
     def get_setting(self, key: str, default: object = None) -> object:
         row = self._conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else default
+        if row is None:
+            return default
+        try:
+            return json.loads(row[0])
+        except (TypeError, ValueError):
+            raise damaged(self.path, f"setting {key!r}", "its value is not JSON") from None
 
     def set_setting(self, key: str, value: object) -> None:
         with self.transaction():
@@ -189,9 +201,11 @@ class ProjectStore:
             .execute("SELECT id, name, color, parent_id FROM categories ORDER BY position, id")
             .fetchall()
         )
-        return CategorySet(
-            Category(i, n, parse_color(c, f"{self.path}: class {n!r}"), p) for i, n, c, p in rows
-        )
+        classes = [category_from_row(self.path, *row) for row in rows]
+        try:
+            return CategorySet(classes)
+        except CategoryError as exc:
+            raise damaged(self.path, "classes", str(exc)) from None
 
     def insert_category(
         self, name: str, color: RGB, parent_id: int | None, *, category_id: int | None = None
@@ -242,6 +256,8 @@ class ProjectStore:
             .execute("SELECT id, path, width, height FROM images ORDER BY position, id")
             .fetchall()
         )
+        for row in rows:
+            check_image_row(self.path, *row)
         return [ImageRecord(i, p, w, h) for i, p, w, h in rows]
 
     def add_images(self, entries: Iterable[tuple[str, int, int]]) -> dict[str, int]:
@@ -313,14 +329,29 @@ class ProjectStore:
         rows = (
             self._conn()
             .execute(
-                "SELECT id, category_id, parent_id, z, rle FROM annotations WHERE image_id = ? "
-                "ORDER BY parent_id IS NOT NULL, z, id",
+                "SELECT a.id, a.category_id, a.parent_id, a.z, a.rle, c.parent_id IS NOT NULL,"
+                " c.id IS NOT NULL FROM annotations AS a LEFT JOIN categories AS c"
+                " ON c.id = a.category_id WHERE a.image_id = ?"
+                " ORDER BY a.parent_id IS NOT NULL, a.z, a.id",
                 (image.id,),
             )
             .fetchall()
         )
-        size = [image.height, image.width]
-        return [StoredRle(i, c, p, z, {"size": size, "counts": bytes(r)}) for i, c, p, z, r in rows]
+        out = []
+        for ann_id, category_id, parent_id, z, counts, of_part_class, has_class in rows:
+            rle = checked_annotation_rle(
+                self.path,
+                f"annotation {ann_id} of image {image.id} ({image.path})",
+                counts=counts,
+                height=image.height,
+                width=image.width,
+                has_class=bool(has_class),
+                is_part=parent_id is not None,
+                of_part_class=bool(of_part_class),
+                z=z,
+            )
+            out.append(StoredRle(ann_id, category_id, parent_id, z, rle))
+        return out
 
     def write_annotations(
         self, image_id: int, present: Iterable[Annotation], deleted: Iterable[int] = ()

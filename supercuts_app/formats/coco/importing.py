@@ -79,8 +79,12 @@ def import_coco(
             with project.store.transaction():
                 plan = _Plan(checked, project.store, project_path, replace=replace)
                 plan.write(project.store)
-        finally:
+        except BaseException:
             project.close()
+            if created:
+                _remove_if_empty(project_path)
+            raise
+        project.close()
     except ProjectFileError as exc:
         raise CocoError(str(exc)) from None
     rows = [m for image in checked.images for m in image.annotations]
@@ -104,6 +108,18 @@ def _open_or_create(path: Path, allow_overlap: bool) -> tuple[Project, bool]:
             if not path.exists():
                 raise
     return Project.open(path), False
+
+
+def _remove_if_empty(path: Path) -> None:
+    """Remove a project this import created and failed to fill (unless another program has put
+    images in it meanwhile), so that a refused import leaves no file behind."""
+    try:
+        with Project.open(path, readonly=True) as project:
+            if project.images():
+                return
+    except ProjectFileError:
+        return
+    path.unlink(missing_ok=True)  # SQLite removed -wal and -shm when the last connection closed
 
 
 class _Plan:

@@ -9,6 +9,7 @@ when the import writes (:mod:`.importing`).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,11 +19,10 @@ from pycocotools import mask as mask_utils
 from supercuts_app.annotation.categories import RGB, CategoryError, parse_color
 from supercuts_app.annotation.document import Annotation
 from supercuts_app.annotation.masks import decode_mask, encode_mask
+from supercuts_app.annotation.rle import RleError, checked_rle
 from supercuts_app.base.images import ImageLoadError, image_size
 
-
-class CocoError(ValueError):
-    """A COCO file that cannot be imported; the message names the offending entry."""
+from .structure import CocoError, check_structure
 
 
 @dataclass(frozen=True)
@@ -69,14 +69,33 @@ class CheckedCoco:
 def load_coco_file(path: str | Path) -> dict:
     """Parse a COCO JSON file (raises :class:`CocoError` with one line)."""
     path = Path(path)
+
+    def refuse_constant(name: str) -> float:
+        # Python's json reads NaN and Infinity, which JSON does not have: a NaN coordinate
+        # passes every comparison and sends pycocotools' rasteriser through all of memory.
+        raise CocoError(f"{path}: {name} is not a JSON number; COCO numbers must be finite")
+
+    def finite_float(text: str) -> float:
+        value = float(text)
+        return value if math.isfinite(value) else refuse_constant(text)
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text, parse_constant=refuse_constant, parse_float=finite_float)
     except FileNotFoundError:
         raise CocoError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise CocoError(f"{path}: a folder, not a COCO file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CocoError(f"{path}: cannot read ({exc.__class__.__name__})") from None
     except json.JSONDecodeError as exc:
         raise CocoError(f"{path}: malformed JSON (line {exc.lineno}: {exc.msg})") from None
+    except CocoError:
+        raise
+    except RecursionError:
+        raise CocoError(f"{path}: malformed JSON (nested too deeply)") from None
+    except ValueError as exc:  # an integer of thousands of digits
+        raise CocoError(f"{path}: malformed JSON ({exc})") from None
     for key in ("images", "annotations", "categories"):
         if not isinstance(data, dict) or not isinstance(data.get(key), list):
             raise CocoError(f"{path}: not a COCO file (no '{key}' list)")
@@ -89,6 +108,7 @@ def check_coco(data: dict, images_dir: Path, *, clip_parts: bool = False) -> Che
     With ``clip_parts``, part pixels outside their object are trimmed instead of refused."""
     if not images_dir.is_dir():
         raise CocoError(f"{images_dir}: images folder not found")
+    check_structure(data)
     coco_images = _by_id(data["images"], "image")
     coco_cats = _by_id(data["categories"], "category")
     anns = _by_id(data["annotations"], "annotation")
@@ -112,16 +132,24 @@ def check_coco(data: dict, images_dir: Path, *, clip_parts: bool = False) -> Che
     for a in anns.values():
         by_image.setdefault(a["image_id"], []).append(a)
     images = []
+    image_of_file: dict[Path, tuple[int, str]] = {}
     for image_id, entry in coco_images.items():
         where = f"image {image_id}"
-        name = entry.get("file_name")
-        if not isinstance(name, str) or not name:
-            raise CocoError(f"{where}: no file_name")
+        name = entry["file_name"]
         file = images_dir / name
         if not file.is_file():
             raise CocoError(f"{where}: file {name!r} not found in {images_dir}")
+        # One project image per file: 'a.jpg', './a.jpg' and its absolute path are one image.
+        resolved = file.resolve()
+        if resolved in image_of_file:
+            first_id, first_name = image_of_file[resolved]
+            raise CocoError(
+                f"{where}: {name!r} is the same file as image {first_id} ({first_name!r}); "
+                "list each file once"
+            )
+        image_of_file[resolved] = (image_id, name)
         height, width = image_shape_checked(file, entry, f"{where} ({name})")
-        image = CocoImage(image_id, file.resolve(), width, height)
+        image = CocoImage(image_id, resolved, width, height)
         masks = _image_masks(by_image.get(image_id, []), height, width, clip_parts)
         image.overlap = annotations_overlap(masks)
         image.annotations = [
@@ -145,34 +173,21 @@ def image_shape_checked(path: Path, entry: dict, where: str) -> tuple[int, int]:
 
 
 def segmentation_mask(seg: object, height: int, width: int, where: str) -> np.ndarray:
-    """Decode a COCO segmentation (RLE, uncompressed RLE or polygons) checked against the image."""
+    """Decode a COCO segmentation (RLE, uncompressed RLE or polygons) checked against the image;
+    its shape and types were checked by :func:`.structure.check_structure`."""
     if isinstance(seg, dict):
         size = seg.get("size")
         if size != [height, width]:
             raise CocoError(f"{where}: mask size {size} is not the image's [{height}, {width}]")
-        counts = seg.get("counts")
         try:
-            if isinstance(counts, list):
-                if sum(counts) != height * width:
-                    raise CocoError(f"{where}: mask runs cover {sum(counts)} pixels, not {height}"
-                                    f" x {width}")  # fmt: skip
-                rle = mask_utils.frPyObjects(seg, height, width)
-            elif isinstance(counts, str):
-                rle = {"size": size, "counts": counts.encode()}
-            else:
-                raise CocoError(f"{where}: segmentation counts are neither text nor a list")
-            return decode_mask(rle)
-        except (TypeError, ValueError) as exc:
+            return decode_mask(checked_rle(seg.get("counts"), height, width))
+        except RleError as exc:
             raise CocoError(f"{where}: unreadable RLE ({exc})") from None
-    if isinstance(seg, list) and seg and all(isinstance(p, list) for p in seg):
-        for poly in seg:
-            if len(poly) < 6 or len(poly) % 2 or not all(isinstance(v, int | float) for v in poly):
-                raise CocoError(f"{where}: a polygon needs at least 3 (x, y) number pairs")
-            xs, ys = np.asarray(poly[0::2]), np.asarray(poly[1::2])
-            if xs.min() < 0 or ys.min() < 0 or xs.max() > width or ys.max() > height:
-                raise CocoError(f"{where}: polygon reaches outside the {width} x {height} image")
-        return decode_mask(mask_utils.merge(mask_utils.frPyObjects(seg, height, width)))
-    raise CocoError(f"{where}: segmentation is neither RLE nor a list of polygons")
+    for poly in seg:  # polygons of at least 3 finite (x, y) pairs
+        xs, ys = poly[0::2], poly[1::2]
+        if min(xs) < 0 or min(ys) < 0 or max(xs) > width or max(ys) > height:
+            raise CocoError(f"{where}: polygon reaches outside the {width} x {height} image")
+    return decode_mask(mask_utils.merge(mask_utils.frPyObjects(seg, height, width)))
 
 
 def annotations_overlap(annotations: list[Annotation]) -> tuple[int, int, int] | None:
@@ -197,9 +212,7 @@ def annotations_overlap(annotations: list[Annotation]) -> tuple[int, int, int] |
 
 def _by_id(entries: list, kind: str) -> dict[int, dict]:
     out: dict[int, dict] = {}
-    for i, e in enumerate(entries):
-        if not isinstance(e, dict) or not isinstance(e.get("id"), int) or isinstance(e["id"], bool):
-            raise CocoError(f"{kind} #{i} in the list has no integer 'id'")
+    for e in entries:  # shapes checked by check_structure
         if e["id"] in out:
             raise CocoError(f"{kind} id {e['id']} appears twice")
         out[e["id"]] = e
@@ -236,10 +249,7 @@ def _class_roles(
 
 
 def _name(category: dict) -> str:
-    name = category.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise CocoError(f"category {category['id']}: no name")
-    return name.strip()
+    return category["name"].strip()  # text, not blank: check_structure
 
 
 def _color(category: dict) -> RGB | None:
