@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 
 from supercuts_app.base.boxes import Slice2D
+from supercuts_app.base.defaults import Z_BOUNDARIES, Z_BRUSH_CURSOR, Z_HOVER, Z_MASKS
 from supercuts_app.formats.render import BOUNDARY_RGB
 
 from .image_items import CachedImageItem, PooledIndexImage
@@ -67,15 +68,15 @@ class ImageCanvas(pg.GraphicsView):
         # Drawn from a screen-sized copy when zoomed out: painting 12 MP every frame is slow.
         self.photo = CachedImageItem(autoDownsample=True)
         self.view.addItem(self.photo)
-        self.boundary_layer = PooledIndexImage(self.view, z=10)
+        self.boundary_layer = PooledIndexImage(self.view, z=Z_BOUNDARIES)
         self.boundaries = self.boundary_layer.item
-        self.masks = ViewportImage(self.view, z=20)
-        self.hover = ViewportImage(self.view, z=30)
+        self.masks = ViewportImage(self.view, z=Z_MASKS)
+        self.hover = ViewportImage(self.view, z=Z_HOVER)
         self._overlay = None
         self.brush_cursor = pg.CircleROI([0, 0], [1, 1], movable=False, pen=pg.mkPen("w"))
         for handle in self.brush_cursor.getHandles():
             self.brush_cursor.removeHandle(handle)
-        self.brush_cursor.setZValue(40)
+        self.brush_cursor.setZValue(Z_BRUSH_CURSOR)
         self.brush_cursor.setVisible(False)
         self.view.addItem(self.brush_cursor)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)

@@ -53,14 +53,14 @@ def bench(size: tuple[int, int], repeat: int) -> dict:
     from supercuts_app.annotation.categories import schema_from_data
     from supercuts_app.gui.app import settle_heavy_imports
     from supercuts_app.gui.canvas import ImageCanvas
-    from supercuts_app.segmentation.segment import segmentation_for_display
+    from supercuts_app.segmentation.segment import segment_image, window_segmentation
     from supercuts_app.session.annotator import Annotator
     from supercuts_app.storage.project import Project
 
     app = QApplication.instance() or QApplication([])
     w, h = size
     image = cv2.resize(data.astronaut(), (w, h), interpolation=cv2.INTER_LINEAR)
-    shown = segmentation_for_display(image)
+    shown = window_segmentation(segment_image(image)).shown
     tree = shown.tree
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as tmp:
