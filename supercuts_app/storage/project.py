@@ -287,6 +287,13 @@ class ImageEditor:
             raise
 
     def _save(self, edit: Edit) -> None:
-        present = [self.doc.annotations[i] for i in edit.ids if i in self.doc.annotations]
-        deleted = [i for i in edit.ids if i not in self.doc.annotations]
-        self.store.write_annotations(self.record.id, present, deleted)
+        annotations = self.doc.annotations
+        pixels_changed = {c.id for c in edit.changes if c.box is not None or c.before is None}
+        present = [annotations[i] for i in edit.ids if i in annotations and i in pixels_changed]
+        metadata_only = [
+            annotations[i] for i in edit.ids if i in annotations and i not in pixels_changed
+        ]
+        deleted = [i for i in edit.ids if i not in annotations]
+        self.store.write_annotations(
+            self.record.id, present, deleted, metadata_only=metadata_only
+        )

@@ -354,10 +354,19 @@ class ProjectStore:
         return out
 
     def write_annotations(
-        self, image_id: int, present: Iterable[Annotation], deleted: Iterable[int] = ()
+        self,
+        image_id: int,
+        present: Iterable[Annotation],
+        deleted: Iterable[int] = (),
+        *,
+        metadata_only: Iterable[Annotation] = (),
     ) -> None:
         """Write ``present`` (new ones, whose ids were reserved, or changed ones) and delete
         ``deleted``, all of image ``image_id``, in one transaction.
+
+        ``metadata_only`` are stored annotations whose class, parent or order changed but not
+        their pixels: only those columns are written, so a relabel or a reorder does not
+        re-encode masks (one not stored yet is written whole).
 
         A row of another image is never touched: an id found there raises
         :class:`ProjectFileError`, and the transaction writes nothing."""
@@ -368,7 +377,16 @@ class ProjectStore:
                 "DELETE FROM annotations WHERE id = ? AND image_id = ?",
                 [(ann_id, image_id) for ann_id in deleted],
             )
-            for a in present:
+            unstored = []
+            for a in metadata_only:
+                cur = conn.execute(
+                    "UPDATE annotations SET category_id = ?, parent_id = ?, z = ?"
+                    " WHERE id = ? AND image_id = ?",
+                    (a.meta.category_id, a.meta.parent_id, a.meta.z, a.id, image_id),
+                )
+                if cur.rowcount != 1:
+                    unstored.append(a)
+            for a in [*present, *unstored]:
                 rle = encode_mask(a.mask, a.bounds()[1])
                 self._upsert_rle(conn, image_id, a.id, a.meta, rle)
 
