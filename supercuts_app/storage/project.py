@@ -294,6 +294,4 @@ class ImageEditor:
             annotations[i] for i in edit.ids if i in annotations and i not in pixels_changed
         ]
         deleted = [i for i in edit.ids if i not in annotations]
-        self.store.write_annotations(
-            self.record.id, present, deleted, metadata_only=metadata_only
-        )
+        self.store.write_annotations(self.record.id, present, deleted, metadata_only=metadata_only)

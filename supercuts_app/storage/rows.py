@@ -32,9 +32,10 @@ def category_from_row(
     if parent_id is not None and not isinstance(parent_id, int):
         raise damaged(path, where, f"parent {parent_id!r:.40} is not a class id")
     try:
-        return Category(class_id, name, parse_color(color, f"({name!r})"), parent_id)
-    except CategoryError as exc:
-        raise damaged(path, where, str(exc)) from None
+        rgb = parse_color(color, f"{where} ({name!r})")
+    except CategoryError as exc:  # its message names the class
+        raise ProjectFileError(f"{path}: damaged project file: {exc}") from None
+    return Category(class_id, name, rgb, parent_id)
 
 
 def check_image_row(path: Path, image_id: int, image_path: object, width: object, height: object):

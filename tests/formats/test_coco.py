@@ -236,3 +236,25 @@ def test_a_refused_import_leaves_a_rollback_journal_project_byte_identical(
     with pytest.raises(CocoError, match=message):
         import_coco(data, tmp_path, tmp_path / "demo.supercuts")
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_a_project_created_by_an_import_that_fails_while_writing_is_removed(
+    tmp_path: Path, monkeypatch
+):
+    from supercuts_app.storage.store import ProjectFileError, ProjectStore
+
+    Image.fromarray(np.zeros((6, 8, 3), np.uint8)).save(tmp_path / "a.png")
+    data = {
+        "images": [{"id": 1, "file_name": "a.png"}],
+        "categories": [{"id": 1, "name": "thing"}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 1,
+                         "segmentation": [[1, 1, 6, 1, 6, 5]]}],
+    }  # fmt: skip
+
+    def disk_full(*args, **kwargs):
+        raise ProjectFileError("disk full (test)")
+
+    monkeypatch.setattr(ProjectStore, "insert_rle", disk_full)
+    with pytest.raises(CocoError, match="disk full"):
+        import_coco(data, tmp_path, tmp_path / "p.supercuts")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]

@@ -280,3 +280,61 @@ def test_a_project_made_single_file_leaves_wal_mode(project_dir: Path):
     assert not list(project_dir.glob("p.supercuts-*"))
     with Project.open(project_dir, readonly=True) as shipped:
         assert shipped.store.journal_mode() == "delete" and len(shipped.images()) == 2
+
+
+def test_reading_a_wal_project_leaves_no_side_files_and_sees_an_open_writer(project_dir: Path):
+    """Read-only opening of a written (WAL) project: nothing left beside it after closing, the
+    edits of a program that has it open are seen, and it cannot write."""
+    path = project_dir / "p.supercuts"
+    new_project(project_dir).close()
+    before = {p.name: p.read_bytes() for p in project_dir.iterdir()}
+    with Project.open(path, readonly=True) as reader:
+        assert reader.images()
+        conn = schema_module.connect(path, readonly=True)
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            conn.execute("DELETE FROM images")
+        conn.close()
+    assert {p.name: p.read_bytes() for p in project_dir.iterdir()} == before
+    with Project.open(path) as writer:
+        writer.add_category("added by the window")
+        with Project.open(path, readonly=True) as reader:
+            assert reader.categories.find("added by the window") is not None
+    assert sorted(p.name for p in project_dir.iterdir()) == sorted(before)
+
+
+def test_a_failed_migration_leaves_the_file_as_it_was_and_no_backup(tmp_path: Path, monkeypatch):
+    path = tmp_path / "old.supercuts"
+    ProjectStore(path, create=True).close()
+    before = path.read_bytes()
+    current = schema_module.SCHEMA_VERSION
+
+    def broken(conn: sqlite3.Connection) -> None:
+        conn.execute("ALTER TABLE images ADD COLUMN note TEXT")
+        raise ProjectFileError(f"{path}: cannot upgrade (test)")
+
+    monkeypatch.setattr(schema_module, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setitem(schema_module.MIGRATIONS, current, broken)
+    with pytest.raises(ProjectFileError, match="cannot upgrade"):
+        ProjectStore(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.supercuts"]
+
+
+def test_a_schema_without_migrations_is_refused_before_anything_is_written(tmp_path: Path):
+    path = tmp_path / "zero.supercuts"
+    ProjectStore(path, create=True).close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 0")
+    conn.close()
+    before = path.read_bytes()
+    for readonly in (True, False):
+        with pytest.raises(ProjectFileError, match="schema 0, which no SuperCuts wrote"):
+            ProjectStore(path, readonly=readonly)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["zero.supercuts"]
+
+
+def test_error_messages_are_one_line():
+    assert str(ProjectFileError("p: damaged (*** in database main ***\nPage 3: x\n)")) == (
+        "p: damaged (*** in database main ***; Page 3: x; )"
+    )
