@@ -83,8 +83,7 @@ def compressed_runs(counts: bytes) -> np.ndarray:
     if lengths.max() > _DIGITS_PER_COUNT:
         raise RleError("RLE text holds a number longer than any run of a mask")
     shift = 5 * (np.arange(codes.size) - np.repeat(starts, lengths))
-    values = np.zeros(ends.size, np.int64)
-    np.add.at(values, np.repeat(np.arange(ends.size), lengths), (codes & 0x1F) << shift)
+    values = np.add.reduceat((codes & 0x1F) << shift, starts)  # 5 bits per character
     negative = (codes[ends] & 0x10) != 0
     values[negative] -= np.int64(1) << (5 * lengths[negative])
     # From the fourth number on, each is stored as the difference to the one two before it.
