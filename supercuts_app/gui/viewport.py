@@ -4,7 +4,8 @@ A click on a large region or a new hover table must not cost time in proportion 
 image: the layer renders ``table[index]`` for the visible rectangle only, at about the screen's
 resolution (every ``f``-th pixel when one screen pixel covers ``f`` image pixels), and only when
 the view, the tables or the pixels in view changed. Rendering happens lazily in ``paint``, so
-several changes within one frame cost one render.
+several changes within one frame cost one render. A change of tables alone (a class, hiding,
+a highlight) recolours only the rendered pixels whose index is in a changed row of the tables.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ class ViewportImage(QGraphicsObject):
         self._fill: np.ndarray | None = None
         self._hatch: np.ndarray | None = None
         self._rendered: tuple | None = None  # (key, QImage, its QTransform, pixel buffer)
+        self._rendered_index: np.ndarray | None = None  # the index values behind those pixels
+        self._stale_rows: np.ndarray | None = None  # table rows changed since that render
         self._stripe_cache: np.ndarray | None = None
         self.renders = 0  # how many times a picture was made (for tests and benchmarks)
         view.addItem(self, ignoreBounds=True)
@@ -69,6 +72,7 @@ class ViewportImage(QGraphicsObject):
         """Show ``index`` with RGBA tables ``fill`` (and ``hatch``); None clears the layer."""
         self.prepareGeometryChange()
         self.index = index
+        self._rendered = None  # new pixels: tables alone cannot say what changed
         self.set_tables(fill, hatch)
 
     def set_tables(
@@ -81,8 +85,16 @@ class ViewportImage(QGraphicsObject):
         """New colour tables (RGBA uint8 rows, one per index value); ``window`` says where
         pixels look different (None: anywhere)."""
         self.fill, self.hatch = fill, hatch
+        old_fill, old_hatch = self._fill, self._hatch
         self._fill = None if fill is None else premultiplied_argb(fill)
         self._hatch = None if hatch is None else premultiplied_argb(hatch)
+        changed = _changed_rows(old_fill, old_hatch, self._fill, self._hatch)
+        if window is None and changed is not None and self._rendered is not None:
+            if self._stale_rows is not None:
+                changed = np.union1d(self._stale_rows, changed)
+            self._stale_rows = changed
+            self.update()
+            return
         self.invalidate(window)
 
     def invalidate(self, window: Slice2D | None = None) -> None:
@@ -95,6 +107,7 @@ class ViewportImage(QGraphicsObject):
             ):  # fmt: skip
                 return
         self._rendered = None
+        self._stale_rows = None
         self.update()
 
     def rgba_at(self, y: int, x: int) -> tuple[int, int, int, int]:
@@ -118,6 +131,10 @@ class ViewportImage(QGraphicsObject):
             return
         if self._rendered is None or self._rendered[0] != key:
             self._rendered = (key, *self._render(*key))
+            self._stale_rows = None
+        elif self._stale_rows is not None:
+            self._rendered = (key, *self._recolour(key, self._stale_rows))
+            self._stale_rows = None
         _, image, transform, _ = self._rendered
         # The last rendered row and column may stand for pixels past the image's edge.
         painter.setClipRect(self.boundingRect())
@@ -156,7 +173,8 @@ class ViewportImage(QGraphicsObject):
 
     def _render(self, y0: int, y1: int, x0: int, x1: int, step: int):
         self.renders += 1
-        index = self.index[y0:y1:step, x0:x1:step]
+        index = np.ascontiguousarray(self.index[y0:y1:step, x0:x1:step])
+        self._rendered_index = index
         pixels = self._fill.take(index)
         if self._hatch is not None and (self._hatch != self._fill).any():
             stripes = self._stripes(index.shape, y0 // step, x0 // step)
@@ -167,3 +185,42 @@ class ViewportImage(QGraphicsObject):
         # more to draw than rendering the picture).
         transform = QTransform(step, 0, 0, step, x0, y0)
         return image, transform, pixels
+
+    def _recolour(self, key: tuple[int, int, int, int, int], rows: np.ndarray):
+        """The rendered picture of ``key`` with only the pixels of table ``rows`` drawn again
+        (a table-only change costs a pass over the screen-sized index, not a new render)."""
+        _, _, transform, pixels = self._rendered
+        index = self._rendered_index
+        stale = np.zeros(self._fill.size, bool)
+        stale[rows] = True
+        where = stale.take(index)
+        values = index[where]
+        pixels[where] = self._fill.take(values)
+        if self._hatch is not None:
+            y0, _, x0, _, step = key
+            stripes = self._stripes(index.shape, y0 // step, x0 // step)[where]
+            pixels[where] = np.where(stripes, self._hatch.take(values), pixels[where])
+        hh, ww = pixels.shape
+        # A new QImage over the same buffer: a painter caching by the image's key sees a change.
+        image = QImage(pixels.data, ww, hh, ww * 4, QImage.Format.Format_ARGB32_Premultiplied)
+        return image, transform, pixels
+
+
+def _changed_rows(
+    old_fill: np.ndarray | None,
+    old_hatch: np.ndarray | None,
+    fill: np.ndarray | None,
+    hatch: np.ndarray | None,
+) -> np.ndarray | None:
+    """Rows that differ between the old and new tables; None when the tables cannot be
+    compared row by row (a table appeared, vanished or changed length)."""
+    if old_fill is None or fill is None or old_fill.shape != fill.shape:
+        return None
+    if (old_hatch is None) != (hatch is None):
+        return None
+    differ = old_fill != fill
+    if hatch is not None:
+        if old_hatch.shape != hatch.shape:
+            return None
+        differ |= old_hatch != hatch
+    return np.flatnonzero(differ)

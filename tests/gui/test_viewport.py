@@ -77,3 +77,27 @@ def test_hatching_follows_the_stripes(canvas):
     assert step == 1 and pixels.shape == (40, 60)
     blue = premultiplied_argb(np.array([BLUE], np.uint8))[0]
     np.testing.assert_array_equal(pixels == blue, stripes)
+
+
+def test_table_changes_recolour_the_rendered_view_like_a_new_render(canvas):
+    rng = np.random.default_rng(3)
+    h, w = 300, 400
+    canvas.set_image(np.zeros((h, w, 3), np.uint8))
+    index = np.asfortranarray(rng.integers(0, 12, (h, w)).astype(np.uint16))
+    layer = canvas.masks
+    fill = rng.integers(0, 256, (12, 4)).astype(np.uint8)
+    hatch = fill.copy()
+    layer.set_image(index, fill.copy(), hatch.copy())
+    canvas.grab()
+    renders = layer.renders
+    for _ in range(20):
+        rows = rng.choice(12, size=int(rng.integers(1, 4)), replace=False)
+        fill[rows] = rng.integers(0, 256, (rows.size, 4))
+        hatch[rows] = rng.integers(0, 256, (rows.size, 4)) if rng.random() < 0.5 else fill[rows]
+        layer.set_tables(fill.copy(), hatch.copy())
+        canvas.grab()
+        key = layer._visible_part()
+        _, _, expected = layer._render(*key)
+        np.testing.assert_array_equal(layer._rendered[3], expected)
+    # Every check above rendered once for comparison; the view itself was only recoloured.
+    assert layer.renders == renders + 20
