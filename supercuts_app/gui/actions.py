@@ -60,6 +60,7 @@ SHORTCUTS = (
     Shortcut("&View", "Finer level", "[", "levels.finer"),
     Shortcut("&View", "Coarser level", "]", "levels.coarser"),
     Shortcut("&Help", "Shortcuts…", "F1", "shortcuts_dialog.open"),
+    Shortcut("&Help", "About SuperCuts…", "", "about_dialog.open"),
 )
 
 MOUSE_HELP = (

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .failures import Failure
 from .worker import Job, Worker
 
 
@@ -24,7 +25,7 @@ class WindowJobs:
     on_progress : callable
         ``(stage, fraction)`` of the running job (the status bar).
     on_failed : callable
-        The message of a failed job.
+        Called with the :class:`~supercuts_app.gui.failures.Failure` of a failed job.
     """
 
     def __init__(
@@ -32,7 +33,7 @@ class WindowJobs:
         worker: Worker,
         *,
         on_progress: Callable[[str, float], None],
-        on_failed: Callable[[str], None],
+        on_failed: Callable[[Failure], None],
     ) -> None:
         self.worker = worker
         self.on_progress, self.on_failed = on_progress, on_failed

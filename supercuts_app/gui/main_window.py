@@ -31,10 +31,12 @@ from supercuts_app.session.session import AnnotationSession
 from supercuts_app.storage.project import Project
 from supercuts_app.storage.workspace import open_workspace
 
+from .about import AboutDialog
 from .actions import ShortcutsDialog, build_actions
 from .canvas import ImageCanvas
 from .class_actions import ClassActions
 from .editing import EditController
+from .failures import Failure
 from .file_actions import FileActions
 from .jobs import WindowJobs
 from .panels import ClassPanel, ImagePanel, ObjectPanel
@@ -51,7 +53,7 @@ class MainWindow(QMainWindow):
     image_shown = Signal(object)  # LoadedImage
     segmentation_shown = Signal(object)  # ShownSegmentation
     project_opened = Signal(object)  # Project
-    failed = Signal(str)  # a message shown for a failed background job
+    failed = Signal(object)  # the Failure of a background job, as shown
 
     def __init__(self, *, method: str = "ssn", n_segments: int | None = None) -> None:
         super().__init__()
@@ -75,7 +77,7 @@ class MainWindow(QMainWindow):
         self.worker = Worker(self)
         self.worker.busy_changed.connect(self.status.set_busy)
         self.jobs = WindowJobs(
-            self.worker, on_progress=self.status.show_progress, on_failed=self._show_failure
+            self.worker, on_progress=self.status.show_progress, on_failed=self.show_failure
         )
         self.tools = ToolController(self.canvas)
         self.bar = GranularityBar(self)
@@ -93,6 +95,7 @@ class MainWindow(QMainWindow):
         self.files = FileActions(self)
         self.class_actions = ClassActions(self)
         self.shortcuts_dialog = ShortcutsDialog(self)
+        self.about_dialog = AboutDialog(self)
         self.actions_by_slot = build_actions(self)
         open_action = self.actions_by_slot["files.ask_open_image"]
         self.files.add_recent_menu(open_action.associatedObjects()[0], self.actions_by_slot["save"])
@@ -268,12 +271,15 @@ class MainWindow(QMainWindow):
         if self.project is not None:
             self.done_label.setText(self.images.show_project(self.project, self.image_id))
 
-    def _show_failure(self, message: str) -> None:
-        self.status_label.setText("Failed: " + message)
+    def show_failure(self, failure: Failure) -> None:
+        """Show a failed job's one line in the status bar and in a message box."""
+        self.status_label.setText("Failed: " + failure.message)
         # open() does not block: the window stays usable while the message is shown.
-        self.error_box = QMessageBox(QMessageBox.Icon.Warning, "SuperCuts", message, parent=self)
+        self.error_box = QMessageBox(
+            QMessageBox.Icon.Warning, "SuperCuts", failure.message, parent=self
+        )
         self.error_box.open()
-        self.failed.emit(message)
+        self.failed.emit(failure)
 
     # -- settings -----------------------------------------------------------------------------
     def _restore_settings(self) -> None:

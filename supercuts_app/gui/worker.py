@@ -2,13 +2,14 @@
 
 A job is a plain core callable taking ``progress`` and ``cancel`` keyword arguments. It runs on a
 QThreadPool thread; its progress, result and failure come back as Qt signals, which Qt delivers on
-the GUI thread. The GUI never touches widgets from inside a job.
+the GUI thread. The GUI never touches widgets from inside a job. A failure arrives as a
+:class:`~supercuts_app.gui.failures.Failure`: bad input as its one-line message, a bug as a short
+line naming the log file that holds its traceback; nothing is printed to the terminal.
 """
 
 from __future__ import annotations
 
 import threading
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -16,13 +17,15 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from supercuts_app.base.tasks import Cancelled
 
+from .failures import Failure, describe_failure
+
 
 class JobSignals(QObject):
     """Signals of one job (they live on the GUI thread)."""
 
     progress = Signal(str, float)
     result = Signal(object)
-    failed = Signal(str)
+    failed = Signal(object)  # Failure
     cancelled = Signal()
     finished = Signal()
 
@@ -52,9 +55,8 @@ class Job(QRunnable):
         except Cancelled:
             self._emit(self.signals.cancelled)
         except Exception as exc:  # a failing job must never take the app down
-            message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            traceback.print_exc()
-            self._emit(self.signals.failed, message)
+            failure = describe_failure(exc, during=getattr(self.fn, "__qualname__", repr(self.fn)))
+            self._emit(self.signals.failed, failure)
         else:
             if self._cancel.is_set():
                 self._emit(self.signals.cancelled)
@@ -71,7 +73,9 @@ class Job(QRunnable):
             pass  # the app quit while this job ran: nobody is left to tell
 
     def _progress(self, stage: str, fraction: float) -> None:
-        self.signals.progress.emit(stage, float(fraction))
+        # A cancelled job's progress is of work nobody waits for (its window may be gone).
+        if not self._cancel.is_set():
+            self._emit(self.signals.progress, stage, float(fraction))
 
 
 class Worker(QObject):
@@ -95,7 +99,7 @@ class Worker(QObject):
         *args: Any,
         on_result: Callable[[Any], None] | None = None,
         on_progress: Callable[[str, float], None] | None = None,
-        on_failed: Callable[[str], None] | None = None,
+        on_failed: Callable[[Failure], None] | None = None,
         on_cancelled: Callable[[], None] | None = None,
         **kwargs: Any,
     ) -> Job:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from supercuts_app.base.images import ImageLoadError
 from supercuts_app.base.tasks import CancelFn, ProgressFn, check_cancelled, report
 from supercuts_app.segmentation.segment import LoadedImage, open_image
 from supercuts_app.storage.project import Project
@@ -27,13 +28,20 @@ def load_annotated_image(
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> OpenedImage:
-    """Read the image's pixels, its annotations and draw their mask layer."""
+    """Read the image's pixels, its annotations and draw their mask layer.
+
+    Raises :class:`~supercuts_app.base.images.ImageLoadError` (one line) when the file cannot
+    be read or is no longer the size the project has for it: its masks would not fit it.
+    """
     record = project.image(image_id)
-    loaded = open_image(project.image_path(record), progress=progress, cancel=cancel)
+    path = project.image_path(record)
+    loaded = open_image(path, progress=progress, cancel=cancel)
     if loaded.pixels.shape[:2] != record.shape:
-        raise ValueError(
-            f"{record.path}: the file is now {loaded.pixels.shape[1]} x {loaded.pixels.shape[0]}"
-            f" but the project has it as {record.width} x {record.height}"
+        height, width = loaded.pixels.shape[:2]
+        raise ImageLoadError(
+            path,
+            f"the file is now {width} x {height} but the project has it as "
+            f"{record.width} x {record.height}; its annotations would not fit (not opened)",
         )
     report(progress, "loading annotations", 0.5)
     editor = project.editor(image_id)

@@ -165,6 +165,7 @@ def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     from the thread that closes the project; each connection is used by one thread. A read-only
     connection is made by :func:`_read_only_uri`."""
     uri = _read_only_uri(path) if readonly else path.resolve().as_uri() + "?mode=rw"
+    conn = None
     try:
         conn = sqlite3.connect(
             uri, uri=True, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S
@@ -175,6 +176,8 @@ def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
         else:
             conn.execute("PRAGMA synchronous = FULL")
     except sqlite3.Error as exc:
+        if conn is not None:
+            conn.close()
         raise sqlite_problem(path, exc) from None
     return conn
 
@@ -230,7 +233,12 @@ def connect_checked(path: Path, *, readonly: bool) -> sqlite3.Connection:
         raise ProjectFileError(f"{path}: cannot read ({exc.strerror})") from None
     if header != _SQLITE_HEADER:
         raise ProjectFileError(f"{path}: not a SuperCuts project (not an SQLite database)")
-    conn = connect(path, readonly=readonly)
+    had_log = _side_file(path, "-wal").exists()
+    try:
+        conn = connect(path, readonly=readonly)
+    except ProjectFileError:
+        _remove_empty_log(path, had_log)
+        raise
     try:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         if app_id != APPLICATION_ID:
@@ -265,11 +273,22 @@ def connect_checked(path: Path, *, readonly: bool) -> sqlite3.Connection:
             raise ProjectFileError(f"{path}: older schema {version}; open it once to upgrade it")
     except ProjectFileError:
         conn.close()
+        _remove_empty_log(path, had_log)
         raise
     except sqlite3.Error as exc:
         conn.close()
+        _remove_empty_log(path, had_log)
         raise sqlite_problem(path, exc) from None
     return conn
+
+
+def _remove_empty_log(path: Path, had_log: bool) -> None:
+    """Remove the empty ``-wal`` (and its ``-shm``) that opening a refused file made: SQLite
+    keeps them when it cannot read a damaged file, and a refused file is left as it was."""
+    wal = _side_file(path, "-wal")
+    if not had_log and wal.exists() and wal.stat().st_size == 0:
+        wal.unlink(missing_ok=True)
+        _side_file(path, "-shm").unlink(missing_ok=True)
 
 
 def _migrate(conn: sqlite3.Connection, path: Path, version: int) -> None:

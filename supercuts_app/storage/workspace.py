@@ -18,7 +18,7 @@ import shutil
 from pathlib import Path
 
 from supercuts_app.annotation.categories import schema_from_data
-from supercuts_app.base.images import IMAGE_SUFFIXES, ImageLoadError
+from supercuts_app.base.images import IMAGE_SUFFIXES, ImageLoadError, image_size
 from supercuts_app.base.resources import resource_path, sample_image_path
 from supercuts_app.base.tasks import CancelFn, ProgressFn, report
 
@@ -77,6 +77,7 @@ def open_workspace(
         return project, project.images()[0].id
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         raise ImageLoadError(path, f"not an image or {PROJECT_SUFFIX} project")
+    image_size(path)  # an unreadable image is refused before its folder's project is made
     project = _project_for_folder(path.parent, folder_images(path.parent))
     return project, _image_id(project, path)
 
@@ -100,6 +101,11 @@ def _project_for_folder(folder: Path, images: list[Path]) -> Project:
             home / f"{name}{PROJECT_SUFFIX}", schema_from_data(DEFAULT_CLASSES)
         )
     _add_new_images(project, images)
+    if not project.images():
+        project.close()
+        if not existing:  # a refused open leaves no project behind
+            project.path.unlink(missing_ok=True)
+        raise ProjectFileError(f"{folder}: none of its {len(images)} images can be read")
     return project
 
 

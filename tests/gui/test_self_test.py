@@ -37,4 +37,7 @@ def test_self_test_reports_an_image_it_cannot_open(tmp_path):
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"not an image")
     done = _run("--self-test", str(broken))
-    assert done.returncode == 1 and "self-test failed: " in done.stderr
+    # Bad input: its one line and exit 2, as on the command line; no traceback.
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"supercuts: {broken}: "), done.stderr
