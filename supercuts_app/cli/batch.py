@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
 from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 
-from .common import CLIError, expand_inputs, positive_int
+from .common import (
+    MAX_PROCESSES,
+    CLIError,
+    checked_output,
+    expand_inputs,
+    segment_count,
+    whole_number,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -23,16 +32,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "inputs", nargs="+", metavar="FOLDER_OR_PROJECT", help="image folders, images or projects"
     )
     pc.add_argument(
-        "--workers", type=int, default=2, metavar="N", help="local worker processes (0: no Dask)"
+        "--workers",
+        type=whole_number(at_least=0, at_most=MAX_PROCESSES),
+        default=2,
+        metavar="N",
+        help="local worker processes (0: no Dask)",
     )
     pc.add_argument(
-        "--threads", type=positive_int, default=1, metavar="T", help="torch threads per worker"
+        "--threads",
+        type=whole_number(at_least=1, at_most=MAX_PROCESSES),
+        default=1,
+        metavar="T",
+        help="torch threads per worker",
     )
     pc.add_argument(
         "--scheduler", default=None, metavar="ADDRESS", help="use a running Dask scheduler"
     )
     pc.add_argument("--method", default="ssn", choices=("ssn", "slic"))
-    pc.add_argument("--n-segments", type=positive_int, default=DEFAULT_SUPERPIXELS, metavar="K")
+    pc.add_argument("--n-segments", type=segment_count, default=DEFAULT_SUPERPIXELS, metavar="K")
     pc.add_argument("--backbone", default=None, help="timm backbone name (default: Lite0)")
     pc.add_argument("--cache", default=None, metavar="DIR", help="cache folder (default: app's)")
     pc.set_defaults(func=cmd_precompute)
@@ -40,6 +57,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def image_paths(inputs: list[str]) -> list[Path]:
     """Images of folders and files, and the images of ``.supercuts`` projects."""
+    from supercuts_app.base.files import unreachable_reason
     from supercuts_app.storage.project import PROJECT_SUFFIX, Project
     from supercuts_app.storage.store import ProjectFileError
 
@@ -59,8 +77,11 @@ def image_paths(inputs: list[str]) -> list[Path]:
             plain.append(text)
     if plain:
         for p in map(Path, plain):
-            if not p.exists():
+            reason = unreachable_reason(p)
+            if reason == "file not found":
                 raise CLIError(f"{p}: no such file or folder")
+            if reason is not None:
+                raise CLIError(f"{p}: {reason}")
         paths.extend(expand_inputs(plain))
     # The same image twice would only be computed twice.
     return list(dict.fromkeys(p.resolve() for p in paths))
@@ -76,8 +97,6 @@ def cmd_precompute(ns: argparse.Namespace) -> int:
     )
     from supercuts_app.segmentation.cache import SegmentationCache
 
-    if ns.workers < 0:
-        raise CLIError("--workers must be 0 or more")
     paths = image_paths(ns.inputs)
     if not paths:
         raise CLIError("no images to precompute")
@@ -85,8 +104,7 @@ def cmd_precompute(ns: argparse.Namespace) -> int:
         method=ns.method, n_segments=ns.n_segments, backbone=ns.backbone, threads=ns.threads
     )
     cache = SegmentationCache(ns.cache)
-    if cache.root.exists() and not cache.root.is_dir():
-        raise CLIError(f"--cache {cache.root} exists and is not a folder")
+    checked_output("--cache", cache.root, folder=True)
     outcomes: list = []
     if ns.scheduler is None and ns.workers == 0:
         stopped = _run(
@@ -147,26 +165,56 @@ def _run(paths: list[Path], outcomes: list, work, cache) -> bool:
 
 @contextmanager
 def dask_client(scheduler: str | None, workers: int):
-    """A client of the given scheduler, or of a new LocalCluster closed on exit."""
+    """A client of the given scheduler, or of a new LocalCluster closed on exit.
+
+    Ctrl+C reaches every process of the terminal's group: the local workers are started deaf
+    to it (they would each print a traceback), and the run stops in this process, which
+    cancels the tasks and closes the cluster quietly."""
     from dask.distributed import Client, LocalCluster
 
     if scheduler is not None:
         try:
             client = Client(scheduler, timeout="5s")
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
             raise CLIError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
-        with client:
+        with client, _quiet_on_interrupt():
             yield client
         return
-    # One thread per worker process: torch and numpy would otherwise fight over the cores.
-    with (
-        LocalCluster(
+    with _ctrl_c_ignored():
+        # One thread per worker process: torch and numpy would otherwise fight over the cores.
+        cluster = LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
             silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+        )
+    with cluster, _quiet_on_interrupt(), Client(cluster) as client:
         yield client
+
+
+@contextmanager
+def _ctrl_c_ignored():
+    """Ignore SIGINT in the block. Processes started in it inherit that (a handler would not
+    be inherited, and a blocked signal is unblocked by the way distributed starts them), so a
+    terminal's Ctrl+C never reaches local Dask workers. The price: Ctrl+C while the workers
+    start (a few seconds) is ignored; once they run it stops the run."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def _quiet_on_interrupt():
+    """On Ctrl+C, silence distributed's loggers before the cluster closes: the workers it
+    stops mid-task are expected, not errors to report."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)
+        raise

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 
-from .common import eval_dataset_size, positive_int
+from .common import eval_dataset_size, positive_int, segment_count, write_outputs
 
 
 def add_parser(ev_sub: argparse._SubParsersAction) -> None:
@@ -27,7 +28,7 @@ def add_parser(ev_sub: argparse._SubParsersAction) -> None:
         choices=("first", "all"),
         help="BSDS500: regions of the first human's segmentation, or of every human's",
     )
-    ec.add_argument("--n-segments", type=positive_int, default=DEFAULT_SUPERPIXELS, metavar="K")
+    ec.add_argument("--n-segments", type=segment_count, default=DEFAULT_SUPERPIXELS, metavar="K")
     ec.add_argument("--json", default=None, metavar="OUT", help="summaries and per-target rows")
     ec.set_defaults(func=cmd_eval_clicks)
 
@@ -35,7 +36,6 @@ def add_parser(ev_sub: argparse._SubParsersAction) -> None:
 def cmd_eval_clicks(ns: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from supercuts_app.base.files import write_bytes_atomic
     from supercuts_app.eval.click_benchmark import (
         bsds_targets,
         ccp_targets,
@@ -59,7 +59,7 @@ def cmd_eval_clicks(ns: argparse.Namespace) -> int:
         )
     result["dataset"] = ns.dataset
     result["annotations"] = ns.annotations if ns.dataset == "bsds" else "person and parts"
-    print(format_table(result))
     if ns.json:
-        write_bytes_atomic(ns.json, json.dumps(result, indent=1).encode())
+        write_outputs(f"--json {ns.json}", {Path(ns.json): json.dumps(result, indent=1).encode()})
+    print(format_table(result))
     return 0

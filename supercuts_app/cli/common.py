@@ -1,27 +1,132 @@
-"""Pieces shared by the command-line modules: the user-error type and argument helpers."""
+"""Pieces shared by the command-line modules: the user-error type, the parser that reports in
+one line, the types of numeric options (one place for their ranges), output writing."""
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
+
+MAX_SUPERPIXELS = 1_000_000
+"""Largest ``--n-segments``: beyond it the grids and graphs outgrow memory before any image
+could use them."""
+
+MAX_PROCESSES = 1024
+"""Largest ``--workers`` and ``--threads``."""
 
 
 class CLIError(Exception):
     """A user error: printed as one line, exit code 2."""
 
 
-def positive_int(text: str) -> int:
+class OutputFailure(CLIError):
+    """An output that could not be written. It stops the whole command, also in a folder run:
+    the next image would fail the same way (a full disk, a folder made read-only)."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one ``supercuts:`` line (exit 2), without the usage
+    block; subcommand parsers made from it are of the same class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"supercuts: {message} (see '{self.prog} --help')\n")
+
+
+def whole_number(*, at_least: int = 1, at_most: int | None = None) -> Callable[[str], int]:
+    """An argparse ``type`` for whole numbers within ``[at_least, at_most]``."""
+    bounds = f"at least {at_least}" if at_most is None else f"from {at_least} to {at_most}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < at_least or (at_most is not None and value > at_most):
+            raise argparse.ArgumentTypeError(f"must be {bounds}, not {text}")
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
+
+
+def real_number(
+    *, at_least: float | None = None, above: float | None = None, at_most: float | None = None
+) -> Callable[[str], float]:
+    """An argparse ``type`` for finite numbers (never NaN or infinity) within the bounds."""
+    parts = [f"at least {at_least:g}" if at_least is not None else None]
+    parts += [f"above {above:g}" if above is not None else None]
+    parts += [f"at most {at_most:g}" if at_most is not None else None]
+    bounds = " and ".join(p for p in parts if p) or "finite"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if (
+            not math.isfinite(value)
+            or (at_least is not None and value < at_least)
+            or (above is not None and value <= above)
+            or (at_most is not None and value > at_most)
+        ):
+            raise argparse.ArgumentTypeError(f"must be a number {bounds}, not {text}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+positive_int = whole_number(at_least=1)
+"""Counts, limits and sizes: 1 or more."""
+
+segment_count = whole_number(at_least=1, at_most=MAX_SUPERPIXELS)
+"""``--n-segments``."""
+
+share = real_number(at_least=0.0, at_most=1.0)
+"""Weights that are a share of a blend (``--spectral-weight``, ``--region-weight``)."""
+
+positive_real = real_number(above=0.0)
+"""Rates and scales (``--lr``, ``--pos-scale``)."""
+
+
+def checked_output(option: str, path: str | Path, *, folder: bool) -> Path:
+    """``path`` given to ``option``, or a CLIError when it cannot be written (checked before any
+    work is done: a target of the wrong kind, a file or a read-only folder on the way)."""
+    from supercuts_app.base.files import output_problem
+
+    reason = output_problem(path, folder=folder)
+    if reason is not None:
+        raise CLIError(f"{option} {path}: {reason}")
+    return Path(path)
+
+
+@contextmanager
+def writing_output(label: str) -> Iterator[None]:
+    """Turn a failed write inside the block into one :class:`OutputFailure` line naming
+    ``label`` (e.g. ``--out results``) and the cause."""
+    from supercuts_app.base.files import os_error_text
+
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
-    return value
+        yield
+    except OSError as exc:
+        raise OutputFailure(f"{label}: cannot write ({os_error_text(exc)})") from None
+
+
+def write_outputs(label: str, files: Mapping[Path, bytes]) -> None:
+    """Write ``files`` as one step (their folders made as needed): all of them or, when a write
+    fails, none of them, with one :class:`OutputFailure` line (see :func:`writing_output`)."""
+    from supercuts_app.base.files import write_files_atomic
+
+    with writing_output(label):
+        for folder in dict.fromkeys(Path(p).parent for p in files):
+            folder.mkdir(parents=True, exist_ok=True)
+        write_files_atomic(files)
 
 
 def backbone_from(ns: argparse.Namespace):
@@ -41,8 +146,9 @@ def backbone_from(ns: argparse.Namespace):
 
 
 def expand_inputs(inputs: Sequence[str]) -> list[Path]:
-    """Files as given and the images inside given folders (sorted); missing paths are kept so
-    that loading reports them."""
+    """Files as given and the images inside given folders (sorted); paths that cannot be read
+    (missing, a broken link, a link loop) are kept so that loading reports each of them and the
+    rest of a batch goes on."""
     from supercuts_app.base.images import IMAGE_SUFFIXES
 
     paths: list[Path] = []
@@ -86,8 +192,7 @@ def check_training_paths(ns: argparse.Namespace) -> None:
         find_data_dir(ns.data)
     except DatasetError as exc:
         raise CLIError(str(exc)) from None
-    if not Path(ns.out).parent.is_dir():
-        raise CLIError(f"--out {ns.out}: folder does not exist")
+    checked_output("--out", ns.out, folder=False)
 
 
 def eval_dataset_size(ns: argparse.Namespace) -> int:
@@ -96,8 +201,8 @@ def eval_dataset_size(ns: argparse.Namespace) -> int:
     from supercuts_app.datasets.bsds import DatasetError
     from supercuts_app.datasets.ccp import iter_ccp
 
-    if ns.json and not Path(ns.json).resolve().parent.is_dir():
-        raise CLIError(f"--json {ns.json}: folder does not exist")
+    if ns.json:
+        checked_output("--json", ns.json, folder=False)
     if ns.dataset == "bsds":
         return split_size(ns)
     try:
@@ -123,11 +228,15 @@ def run_per_image(
     *,
     desc: str,
     max_pixels: int | None = None,
+    summaries: list[str] | None = None,
 ) -> int:
     """Load each image and call ``process(path, image)``; report and skip bad ones.
 
-    ``process`` returns a one-line summary (printed when there is a single input) or raises
-    :class:`CLIError` for a failure of that image alone. Returns the exit code: 2 if any failed.
+    ``process`` returns a one-line summary or raises :class:`CLIError` for a failure of that
+    image alone; the rest of the batch always continues (an :class:`OutputFailure` stops it).
+    With one input the summary is printed, unless ``summaries`` is given: then every summary
+    is appended to it, for the caller to print once its own output is written. Returns the
+    exit code: 2 if any image failed.
     """
     from tqdm import tqdm
 
@@ -137,11 +246,19 @@ def run_per_image(
     for path in tqdm(inputs, desc=desc, unit="img", disable=len(inputs) < 2):
         try:
             summary = process(path, load_image(path, max_pixels=max_pixels or DEFAULT_MAX_PIXELS))
+        except OutputFailure:
+            raise
         except (ImageLoadError, CLIError) as exc:
             tqdm.write(f"supercuts: {exc}", file=sys.stderr)
             failures += 1
             continue
-        if len(inputs) == 1:
+        except MemoryError:
+            tqdm.write(f"supercuts: {path}: not enough memory for this image", file=sys.stderr)
+            failures += 1
+            continue
+        if summaries is not None:
+            summaries.append(summary)
+        elif len(inputs) == 1:
             print(summary)
     if failures and len(inputs) > 1:
         print(f"supercuts: {failures} of {len(inputs)} images failed", file=sys.stderr)

@@ -8,13 +8,15 @@ import sys
 from pathlib import Path
 
 from .common import (
-    CLIError,
     backbone_from,
     check_training_paths,
+    checked_output,
     expand_inputs,
     load_edge_model,
     run_per_image,
     split_size,
+    write_outputs,
+    writing_output,
 )
 
 
@@ -25,14 +27,12 @@ def cmd_hierarchy(ns: argparse.Namespace) -> int:
     import numpy as np
 
     from supercuts_app.base.defaults import fits_uint16
-    from supercuts_app.base.files import write_bytes_atomic, write_png_atomic
+    from supercuts_app.base.files import encode_png
     from supercuts_app.segmentation.cache import SegmentationCache
     from supercuts_app.segmentation.segment import segment_image
 
     inputs = expand_inputs(ns.inputs)
-    out = Path(ns.out)
-    if out.exists() and not out.is_dir():
-        raise CLIError(f"--out {out} exists and is not a folder")
+    out = checked_output("--out", ns.out, folder=True)
     model = load_edge_model(ns.edge_model)
     backbone = backbone_from(ns)
     cache = None if ns.no_cache else SegmentationCache()
@@ -52,9 +52,9 @@ def cmd_hierarchy(ns: argparse.Namespace) -> int:
         stack = np.stack([tree.labels_at(lv).astype(dtype) for lv in range(tree.n_levels)])
         buf = io.BytesIO()
         np.savez_compressed(buf, labels=stack, region_counts=np.array(tree.region_counts))
-        out.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomic(out / f"{path.stem}.npz", buf.getvalue())
-        write_png_atomic(out / f"{path.stem}_ucm.png", tree.ucm())
+        files = {out / f"{path.stem}.npz": buf.getvalue()}
+        files[out / f"{path.stem}_ucm.png"] = encode_png(tree.ucm())
+        write_outputs(f"--out {out}", files)
         counts = " > ".join(map(str, tree.region_counts))
         return f"{path}: {tree.n_levels} levels ({counts}) -> {out}"
 
@@ -109,7 +109,8 @@ def cmd_train_affinity(ns: argparse.Namespace) -> int:
         "region_counts": list(ns.region_counts),
         "hierarchy_region_weight": region_weight,
     }
-    model.save(ns.out)
+    with writing_output(f"--out {ns.out}"):
+        model.save(ns.out)
     print(f"val weighted BCE {model.info['val_bce']:.4f}; saved {ns.out}")
     return 0
 
@@ -118,7 +119,6 @@ def cmd_eval_hierarchy(ns: argparse.Namespace) -> int:
     """``supercuts eval hierarchy``: BSDS500 boundary F and covering."""
     from tqdm import tqdm
 
-    from supercuts_app.base.files import write_bytes_atomic
     from supercuts_app.eval.hierarchy import (
         HierarchyConfig,
         evaluate_hierarchies,
@@ -127,6 +127,8 @@ def cmd_eval_hierarchy(ns: argparse.Namespace) -> int:
     from supercuts_app.segmentation.features import cached_backbone
     from supercuts_app.segmentation.hierarchy import DEFAULT_REGION_WEIGHT, DEFAULT_SPECTRAL_WEIGHT
 
+    if ns.json:
+        checked_output("--json", ns.json, folder=False)
     total = split_size(ns)
     model = load_edge_model(ns.edge_model)
     spectral = ns.spectral_weight or [DEFAULT_SPECTRAL_WEIGHT]
@@ -148,7 +150,7 @@ def cmd_eval_hierarchy(ns: argparse.Namespace) -> int:
         on_image=lambda done, n: bar.update(1),
     )
     bar.close()
-    print(format_hierarchy_table(results))
     if ns.json:
-        write_bytes_atomic(ns.json, json.dumps(results, indent=1).encode())
+        write_outputs(f"--json {ns.json}", {Path(ns.json): json.dumps(results, indent=1).encode()})
+    print(format_hierarchy_table(results))
     return 0

@@ -19,7 +19,19 @@ from supercuts_app.cli import project as cli_project
 from supercuts_app.cli import proposals as cli_proposals
 from supercuts_app.cli import ssn as cli_ssn
 
-from .common import CLIError, backbone_from, expand_inputs, positive_int, run_per_image, split_size
+from .common import (
+    CLIError,
+    OneLineParser,
+    backbone_from,
+    checked_output,
+    expand_inputs,
+    positive_int,
+    run_per_image,
+    segment_count,
+    share,
+    split_size,
+    write_outputs,
+)
 
 SUBCOMMANDS = (
     "superpixels",
@@ -39,7 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args or (args[0] not in SUBCOMMANDS and args[0] not in ("-h", "--help", "--version")):
         return _run_gui(args)
     parser = build_parser()
-    ns = parser.parse_args(args)
+    try:
+        ns = parser.parse_args(args)
+    except SystemExit as exc:  # --help, --version, or a bad option already reported in one line
+        return int(exc.code or 0)
     try:
         return int(ns.func(ns) or 0)
     except CLIError as exc:
@@ -54,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argparse tree of every subcommand."""
     from supercuts_app import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="supercuts",
         description="Annotate objects and parts by clicking superpixels. "
         "With no subcommand, opens the window (optionally on IMAGE).",
@@ -75,8 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_superpixel_options(hi)
     hi.add_argument("--out", required=True, help="output folder")
     hi.add_argument("--edge-model", default=None, metavar="FILE", help="edge model (.npz)")
-    hi.add_argument("--spectral-weight", type=float, default=None, help="share of spectral term")
-    hi.add_argument("--region-weight", type=float, default=None, help="share of whole-region term")
+    hi.add_argument("--spectral-weight", type=share, default=None, help="share of spectral term")
+    hi.add_argument("--region-weight", type=share, default=None, help="share of whole-region term")
     hi.add_argument("--max-pixels", type=positive_int, default=None, help="largest image (pixels)")
     hi.add_argument(
         "--no-cache", action="store_true", help="neither read nor fill the result cache"
@@ -88,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     ta = tr_sub.add_parser("affinity", help="the hierarchy's edge model")
     ta.add_argument("--data", required=True, help="BSDS500 folder")
     ta.add_argument("--out", required=True, help="output .npz")
-    ta.add_argument("--n-segments", type=positive_int, default=DEFAULT_SUPERPIXELS, metavar="K")
+    ta.add_argument("--n-segments", type=segment_count, default=DEFAULT_SUPERPIXELS, metavar="K")
     ta.add_argument("--limit", type=positive_int, default=None, help="first N images per split")
     ta.add_argument("--steps", type=positive_int, default=1500)
     ta.add_argument(
@@ -107,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ta.add_argument(
         "--hierarchy-region-weight",
-        type=float,
+        type=share,
         default=None,
         metavar="W",
         help="whole-region share while building those hierarchies (default: the app's)",
@@ -128,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="ssn: with the trained head; ssn-untrained: PCA embedding; slic: baseline",
     )
     es.add_argument(
-        "--n-segments", nargs="+", type=positive_int, default=[DEFAULT_SUPERPIXELS], metavar="K"
+        "--n-segments", nargs="+", type=segment_count, default=[DEFAULT_SUPERPIXELS], metavar="K"
     )
     es.add_argument("--limit", type=positive_int, default=None, help="first N images only")
     es.add_argument("--json", default=None, metavar="OUT", help="write all results as JSON")
@@ -143,13 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
     eh.add_argument("--data", required=True, help="BSDS500 folder")
     eh.add_argument("--split", default="val", choices=("train", "val", "test"))
     eh.add_argument("--limit", type=positive_int, default=None, help="first N images only")
-    eh.add_argument("--n-segments", type=positive_int, default=DEFAULT_SUPERPIXELS, metavar="K")
+    eh.add_argument("--n-segments", type=segment_count, default=DEFAULT_SUPERPIXELS, metavar="K")
     eh.add_argument("--edge-model", default=None, metavar="FILE", help="edge model (.npz)")
     eh.add_argument(
-        "--spectral-weight", type=float, nargs="+", default=None, help="one or more to compare"
+        "--spectral-weight", type=share, nargs="+", default=None, help="one or more to compare"
     )
     eh.add_argument(
-        "--region-weight", type=float, nargs="+", default=None, help="one or more to compare"
+        "--region-weight", type=share, nargs="+", default=None, help="one or more to compare"
     )
     eh.add_argument(
         "--exact-matching",
@@ -168,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_superpixel_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--method", default="ssn", choices=("ssn", "slic"))
-    p.add_argument("--n-segments", type=positive_int, default=DEFAULT_SUPERPIXELS, metavar="K")
+    p.add_argument("--n-segments", type=segment_count, default=DEFAULT_SUPERPIXELS, metavar="K")
     p.add_argument(
         "--backbone", default=None, help="timm backbone name (default: EfficientNet-Lite0)"
     )
@@ -179,19 +194,19 @@ def _add_superpixel_options(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_superpixels(ns: argparse.Namespace) -> int:
-    from supercuts_app.base.files import write_png_atomic
+    from supercuts_app.base.files import encode_png
     from supercuts_app.formats.render import boundary_overlay
     from supercuts_app.segmentation.superpixels import compute_superpixels
 
     inputs = expand_inputs(ns.inputs)
-    out = Path(ns.out)
-    single_file = out.suffix.lower() == ".png"
+    single_file = Path(ns.out).suffix.lower() == ".png"
     if single_file and len(inputs) > 1:
-        raise CLIError(f"--out {out} is a file but {len(inputs)} images were given: give a folder")
-    if single_file and not out.parent.is_dir():
-        raise CLIError(f"--out {out}: folder {out.parent} does not exist")
-    if out.exists() and not single_file and not out.is_dir():
-        raise CLIError(f"--out {out} exists and is not a folder")
+        raise CLIError(
+            f"--out {ns.out} is a file but {len(inputs)} images were given: give a folder"
+        )
+    if single_file and not Path(ns.out).parent.is_dir():
+        raise CLIError(f"--out {ns.out}: folder {Path(ns.out).parent} does not exist")
+    out = checked_output("--out", ns.out, folder=not single_file)
     backbone = backbone_from(ns) if ns.method == "ssn" else None
 
     def process(path: Path, image) -> str:
@@ -201,11 +216,11 @@ def _cmd_superpixels(ns: argparse.Namespace) -> int:
         if not fits_uint16(result.n_segments - 1):
             raise CLIError(f"{path}: {result.n_segments} segments do not fit a 16-bit PNG")
         target = out if single_file else out / f"{path.stem}.png"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_png_atomic(target, result.labels.astype("uint16"))
+        files = {target: encode_png(result.labels.astype("uint16"))}
         if ns.overlay:
             overlay = boundary_overlay(image, result.labels)
-            write_png_atomic(target.with_name(f"{target.stem}_overlay.png"), overlay)
+            files[target.with_name(f"{target.stem}_overlay.png")] = encode_png(overlay)
+        write_outputs(f"--out {out}", files)
         return f"{path}: {result.n_segments} superpixels in {result.seconds:.2f} s -> {target}"
 
     return run_per_image(inputs, process, desc="superpixels", max_pixels=ns.max_pixels)
@@ -214,10 +229,11 @@ def _cmd_superpixels(ns: argparse.Namespace) -> int:
 def _cmd_eval_superpixels(ns: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from supercuts_app.base.files import write_bytes_atomic
     from supercuts_app.datasets.bsds import DatasetError
     from supercuts_app.eval.superpixels import evaluate_superpixels, format_table
 
+    if ns.json:
+        checked_output("--json", ns.json, folder=False)
     total = split_size(ns)
     backbone = backbone_from(ns) if any(m.startswith("ssn") for m in ns.method) else None
     head = None
@@ -259,9 +275,9 @@ def _cmd_eval_superpixels(ns: argparse.Namespace) -> int:
                 bar.close()
             res["backbone"] = backbone.name if method != "slic" else None
             results.append(res)
-    print(format_table(results))
     if ns.json:
-        write_bytes_atomic(ns.json, json.dumps(results, indent=1).encode())
+        write_outputs(f"--json {ns.json}", {Path(ns.json): json.dumps(results, indent=1).encode()})
+    print(format_table(results))
     return 0
 
 

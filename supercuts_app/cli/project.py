@@ -8,7 +8,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from .common import CLIError
+from .common import CLIError, checked_output, write_outputs, writing_output
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -56,22 +56,19 @@ def _open_project(path: str):
 
 
 def cmd_export_coco(ns: argparse.Namespace) -> int:
-    from supercuts_app.base.files import write_bytes_atomic
     from supercuts_app.formats.coco import export_coco
     from supercuts_app.storage.store import ProjectFileError
 
     out = Path(ns.out)
     if not out.parent.is_dir():
         raise CLIError(f"--out {out}: folder {out.parent} does not exist")
+    checked_output("--out", out, folder=False)
     with _open_project(ns.project) as project:
         try:
             data = export_coco(project, polygons=ns.polygons)
         except ProjectFileError as exc:  # a damaged row, found as it is read
             raise CLIError(str(exc)) from None
-    try:
-        write_bytes_atomic(out, json.dumps(data).encode())
-    except OSError as exc:
-        raise CLIError(f"--out {out}: cannot write ({exc.strerror})") from None
+    write_outputs(f"--out {out}", {out: json.dumps(data).encode()})
     n_parts = sum("parent_id" in a for a in data["annotations"])
     print(
         f"{out}: {len(data['images'])} images, {len(data['annotations']) - n_parts} objects, "
@@ -93,9 +90,11 @@ def cmd_export_masks(ns: argparse.Namespace) -> int:
             bars.append(tqdm(total=total, desc="masks", unit="img", file=sys.stderr))
         bars[0].update(1)
 
+    checked_output("--out", ns.out, folder=True)
     with _open_project(ns.project) as project:
         try:
-            legend = export_masks(project, ns.out, progress=progress)
+            with writing_output(f"--out {ns.out}"):
+                legend = export_masks(project, ns.out, progress=progress)
         except ProjectFileError as exc:
             raise CLIError(str(exc)) from None
         finally:

@@ -9,7 +9,15 @@ from pathlib import Path
 
 from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 
-from .common import CLIError, eval_dataset_size, expand_inputs, positive_int, run_per_image
+from .common import (
+    checked_output,
+    eval_dataset_size,
+    expand_inputs,
+    positive_int,
+    run_per_image,
+    segment_count,
+    write_outputs,
+)
 
 
 def add_parsers(sub: argparse._SubParsersAction, ev_sub: argparse._SubParsersAction) -> None:
@@ -20,9 +28,13 @@ def add_parsers(sub: argparse._SubParsersAction, ev_sub: argparse._SubParsersAct
         "--objects", type=positive_int, default=3, metavar="N", help="objects per image"
     )
     pr.add_argument(
-        "--parts", type=int, default=None, metavar="K", help="parts per object (default: eigengap)"
+        "--parts",
+        type=positive_int,
+        default=None,
+        metavar="K",
+        help="parts per object (default: eigengap)",
     )
-    pr.add_argument("--n-segments", type=positive_int, default=DEFAULT_SUPERPIXELS, metavar="K")
+    pr.add_argument("--n-segments", type=segment_count, default=DEFAULT_SUPERPIXELS, metavar="K")
     pr.add_argument("--out", required=True, metavar="FILE.json")
     pr.add_argument("--overlay", default=None, metavar="DIR", help="write <name>_proposals.png")
     pr.set_defaults(func=cmd_propose)
@@ -39,7 +51,7 @@ def add_parsers(sub: argparse._SubParsersAction, ev_sub: argparse._SubParsersAct
 
 
 def cmd_propose(ns: argparse.Namespace) -> int:
-    from supercuts_app.base.files import write_bytes_atomic, write_png_atomic
+    from supercuts_app.base.files import encode_png
     from supercuts_app.formats.proposals import proposal_records
     from supercuts_app.formats.render import proposal_overlay
     from supercuts_app.segmentation.cache import SegmentationCache
@@ -52,17 +64,12 @@ def cmd_propose(ns: argparse.Namespace) -> int:
     )
     from supercuts_app.segmentation.segment import segment_image
 
-    if ns.parts is not None and ns.parts < 1:
-        raise CLIError("--parts must be at least 1")
-    out = Path(ns.out)
-    if not out.resolve().parent.is_dir():
-        raise CLIError(f"--out {out}: folder does not exist")
-    if ns.overlay and Path(ns.overlay).exists() and not Path(ns.overlay).is_dir():
-        raise CLIError(f"--overlay {ns.overlay} exists and is not a folder")
+    out = checked_output("--out", ns.out, folder=False)
+    overlays = checked_output("--overlay", ns.overlay, folder=True) if ns.overlay else None
     inputs = expand_inputs(ns.inputs)
     backbone = cached_backbone()
     cache = SegmentationCache()
-    images, annotations = [], []
+    images, annotations, summaries = [], [], []
 
     def process(path: Path, image) -> str:
         tree = segment_image(image, n_segments=ns.n_segments, backbone=backbone, cache=cache).tree
@@ -74,21 +81,23 @@ def cmd_propose(ns: argparse.Namespace) -> int:
         h, w = image.shape[:2]
         images.append({"id": image_id, "file_name": str(path), "width": w, "height": h})
         annotations.extend(proposal_records(objects, image_id, len(annotations) + 1))
-        if ns.overlay:
-            folder = Path(ns.overlay)
-            folder.mkdir(parents=True, exist_ok=True)
-            write_png_atomic(
-                folder / f"{path.stem}_proposals.png", proposal_overlay(image, objects)
+        if overlays is not None:
+            overlay = encode_png(proposal_overlay(image, objects))
+            write_outputs(
+                f"--overlay {overlays}", {overlays / f"{path.stem}_proposals.png": overlay}
             )
         parts = sum(len(o.parts) for o in objects)
         return f"{path}: {len(objects)} objects, {parts} parts"
 
-    code = run_per_image(inputs, process, desc="propose")
+    # The summaries are printed once the JSON is written: no result line before a failure.
+    code = run_per_image(inputs, process, desc="propose", summaries=summaries)
     if images:
         about = "SuperCuts spectral proposals: objects with their parts (RLE masks, scores)"
         doc = {"images": images, "annotations": annotations, "info": {"description": about}}
-        write_bytes_atomic(out, json.dumps(doc).encode())
-        if len(inputs) > 1:
+        write_outputs(f"--out {out}", {out: json.dumps(doc).encode()})
+        if len(inputs) == 1:
+            print(*summaries, sep="\n")
+        else:
             print(f"{len(annotations)} objects in {len(images)} images -> {out}")
     return code
 
@@ -96,7 +105,6 @@ def cmd_propose(ns: argparse.Namespace) -> int:
 def cmd_eval_proposals(ns: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from supercuts_app.base.files import write_bytes_atomic
     from supercuts_app.eval.proposals import (
         evaluate_object_proposals,
         evaluate_part_proposals,
@@ -115,7 +123,7 @@ def cmd_eval_proposals(ns: argparse.Namespace) -> int:
             result = evaluate_part_proposals(
                 ns.data, limit=ns.limit, cache=SegmentationCache(), on_image=tick
             )
-    print(format_proposal_table(result))
     if ns.json:
-        write_bytes_atomic(ns.json, json.dumps(result, indent=1).encode())
+        write_outputs(f"--json {ns.json}", {Path(ns.json): json.dumps(result, indent=1).encode()})
+    print(format_proposal_table(result))
     return 0

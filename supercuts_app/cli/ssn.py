@@ -8,7 +8,17 @@ from pathlib import Path
 
 from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 
-from .common import CLIError, backbone_from, check_training_paths, positive_int
+from .common import (
+    MAX_PROCESSES,
+    CLIError,
+    backbone_from,
+    check_training_paths,
+    positive_int,
+    positive_real,
+    real_number,
+    segment_count,
+    whole_number,
+)
 
 
 def add_parser(train_sub: argparse._SubParsersAction) -> None:
@@ -18,20 +28,27 @@ def add_parser(train_sub: argparse._SubParsersAction) -> None:
     ts.add_argument("--backbone", default=None, help="timm backbone name (default: Lite0)")
     ts.add_argument("--backbone-weights", default=None, metavar="FILE", help="or 'random'")
     ts.add_argument("--device", default=None, help="cpu, cuda, ... (default: CUDA when present)")
-    ts.add_argument("--n-segments", type=positive_int, default=DEFAULT_SUPERPIXELS, metavar="K")
+    ts.add_argument("--n-segments", type=segment_count, default=DEFAULT_SUPERPIXELS, metavar="K")
     ts.add_argument("--epochs", type=positive_int, default=12)
     ts.add_argument("--steps-per-epoch", type=positive_int, default=60)
     ts.add_argument("--batch", type=positive_int, default=4)
     ts.add_argument("--crop", type=positive_int, default=160, help="training crop side (px)")
-    ts.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate (cosine decay)")
-    ts.add_argument("--compactness", type=float, default=0.02, help="weight of the position term")
+    ts.add_argument(
+        "--lr", type=positive_real, default=2e-3, help="Adam learning rate (cosine decay)"
+    )
+    ts.add_argument(
+        "--compactness",
+        type=real_number(at_least=0.0),
+        default=0.02,
+        help="weight of the position term",
+    )
     ts.add_argument("--embed-dims", type=positive_int, default=10, help="learned pixel features")
     ts.add_argument("--hidden", type=positive_int, default=64, help="head's hidden channels")
     ts.add_argument("--limit", type=positive_int, default=None, help="first N train images")
     ts.add_argument("--val-limit", type=positive_int, default=20, help="val images per epoch")
     ts.add_argument(
         "--pos-scale",
-        type=float,
+        type=positive_real,
         default=None,
         metavar="W",
         help="position weight saved for inference (default: the learned one)",
@@ -39,7 +56,7 @@ def add_parser(train_sub: argparse._SubParsersAction) -> None:
     ts.add_argument("--resume", default=None, metavar="FILE", help="a <out>.last.pt checkpoint")
     ts.add_argument(
         "--threads",
-        type=positive_int,
+        type=whole_number(at_least=1, at_most=MAX_PROCESSES),
         default=None,
         help="CPU threads for torch (1 is much faster when other jobs share the cores)",
     )
@@ -55,8 +72,6 @@ def cmd_train_ssn(ns: argparse.Namespace) -> int:
     check_training_paths(ns)
     if ns.resume is not None and not Path(ns.resume).is_file():
         raise CLIError(f"--resume {ns.resume}: file not found")
-    if ns.pos_scale is not None and ns.pos_scale <= 0:
-        raise CLIError("--pos-scale must be positive")
     if ns.threads is not None:
         import torch
 

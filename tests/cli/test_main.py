@@ -92,6 +92,9 @@ def test_user_errors_are_one_line_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 4 and all(line.startswith("supercuts: ") for line in err)
     assert list(tmp_path.iterdir()) == []
-    with pytest.raises(SystemExit) as info:
-        main(["superpixels", sample, "--n-segments", "0", "--out", str(tmp_path / "x.png")])
-    assert info.value.code == 2
+    assert main(["superpixels", sample, "--n-segments", "0", "--out", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "supercuts: argument --n-segments: must be from 1 to 1000000, not 0 "
+        "(see 'supercuts superpixels --help')"
+    ]

@@ -39,7 +39,12 @@ def test_serial_run_lists_a_bad_image_and_exit_code_says_so(tmp_path, folder, ca
     [
         (["/nonexistent/folder"], "no such file or folder"),
         (["IMGS", "--scheduler", "tcp://127.0.0.1:9"], "cannot reach the Dask scheduler"),
-        (["IMGS", "--workers", "-1"], "--workers must be 0 or more"),
+        (["IMGS", "--workers", "-1"], "argument --workers: must be from 0 to 1024, not -1"),
+        (["IMGS", "--scheduler", "notaurl"], "cannot reach the Dask scheduler at notaurl"),
+        (
+            ["IMGS", "--workers", "0", "--cache", "IMGS/a.png/cache"],
+            "a.png is a file, not a folder",
+        ),
         (["IMGS/missing.supercuts"], "missing.supercuts"),
         (["IMGS", "--workers", "0", "--cache", "IMGS/a.png"], "is not a folder"),
     ],
@@ -55,14 +60,21 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, folder, capsy
     assert not cache.exists()
 
 
-def test_a_cache_that_cannot_be_written_stops_with_one_line(tmp_path, folder, capsys):
-    # A folder inside a file cannot be created, whoever runs the test (even root).
-    cache = folder / "a.png" / "cache"
+def test_a_cache_that_cannot_be_written_stops_with_one_line(tmp_path, folder, capsys, monkeypatch):
+    # The folder checks pass; the disk fills up at the first result stored.
+    from supercuts_app.base import files
+
+    def full_disk(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fsync", full_disk)
+    cache = tmp_path / "cache"
     args = ["precompute", str(folder), "--workers", "0", "--n-segments", "40"]
     assert main([*args, "--cache", str(cache)]) == 2
     # The progress bar had started: the message is the one line after it.
     err = [line for line in capsys.readouterr().err.splitlines() if "supercuts:" in line]
-    assert len(err) == 1 and "cannot write the cache" in err[0]
+    assert len(err) == 1 and "cannot write the cache" in err[0] and "No space left" in err[0]
+    assert [p.name for p in cache.rglob("*") if p.is_file()] == []  # no half-written result
 
 
 @pytest.mark.slow

@@ -28,7 +28,7 @@ def test_propose_bad_input_is_one_line_and_writes_nothing(tmp_path, disk_image, 
     src = tmp_path / "disk.png"
     Image.fromarray(disk_image).save(src)
     for args, message in (
-        ([str(src), "--out", str(tmp_path / "no" / "p.json")], "folder does not exist"),
+        ([str(src), "--out", str(tmp_path / "no" / "p.json")], "no does not exist"),
         ([str(src), "--parts", "0", "--out", str(tmp_path / "p.json")], "--parts"),
         ([str(tmp_path / "missing.png"), "--out", str(tmp_path / "p.json")], "missing.png"),
     ):
