@@ -1,5 +1,6 @@
 """Defaults shared by several layers, each written once: superpixel count, the uint16 id limit,
-the working-image size of the hierarchy's features, the status-bar timeout and layer order.
+the working-image size of the hierarchy's features and of the boundary network, the status-bar
+timeout and layer order.
 
 Plain numbers only (no Qt, no numpy), so every layer can import them.
 """
@@ -20,6 +21,14 @@ FEATURE_MAX_PIXELS = 250_000
 """Pixels of the working image on which the hierarchy's deep features and border cues are
 computed. One value for both: the cue maps reuse the backbone's forward pass of the features,
 which only holds when both ask for the same working image."""
+
+BOUNDARY_MAX_PIXELS = 500_000
+"""Pixels of the working image on which the boundary network runs: larger images are shrunk
+(area-averaged) to it and the probability map is resized back to the image. The same budget as
+the superpixels' working image, so both see the same pixels; at about 3 BSDS500 images it keeps
+objects near the scales the network is trained at (BSDS500 crops scaled 0.5-1.5), bounds time
+and memory on 12 MP photos, and a photo's texture detail finer than that is not a boundary a
+click should follow anyway."""
 
 STATUS_MESSAGE_MS = 6000
 """How long a status-bar message (a hint or a one-line error) stays shown, in milliseconds:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS, fits_uint16
 from supercuts_app.cli import batch as cli_batch
+from supercuts_app.cli import boundaries as cli_boundaries
 from supercuts_app.cli import clicks as cli_clicks
 from supercuts_app.cli import hierarchy as cli_hierarchy
 from supercuts_app.cli import project as cli_project
@@ -35,6 +36,7 @@ from .common import (
 
 SUBCOMMANDS = (
     "superpixels",
+    "boundaries",
     "hierarchy",
     "train",
     "eval",
@@ -176,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     eh.set_defaults(func=cli_hierarchy.cmd_eval_hierarchy)
     cli_clicks.add_parser(ev_sub)
     cli_proposals.add_parsers(sub, ev_sub)
+    cli_boundaries.add_parsers(sub, tr_sub, ev_sub)
     cli_project.add_parsers(sub)
     cli_batch.add_parser(sub)
     return parser
