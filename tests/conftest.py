@@ -10,6 +10,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["SUPERCUTS_CACHE_DIR"] = tempfile.mkdtemp(prefix="supercuts-test-cache-")
 # Projects the app makes for read-only folders (the bundled samples) too.
 os.environ["SUPERCUTS_DATA_DIR"] = tempfile.mkdtemp(prefix="supercuts-test-data-")
+# Unexpected errors are logged to a throw-away folder, never the user's log.
+os.environ["SUPERCUTS_LOG_DIR"] = tempfile.mkdtemp(prefix="supercuts-test-log-")
 # QSettings (window geometry, recent files) go to a throw-away config folder.
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="supercuts-test-config-")
 
