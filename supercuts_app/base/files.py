@@ -131,7 +131,7 @@ def output_problem(path: str | os.PathLike, *, folder: bool) -> str | None:
             return "is a folder, not a file"
         holder = path if folder else path.parent
         if not os.access(holder, os.W_OK | os.X_OK):
-            return f"folder {holder} cannot be written (read-only or permission denied)"
+            return f"cannot write in folder {holder} (read-only or no permission)"
         return None
     above = path.parent
     while not os.path.exists(above) and above != above.parent:
@@ -141,7 +141,7 @@ def output_problem(path: str | os.PathLike, *, folder: bool) -> str | None:
     if not os.path.isdir(above):
         return f"{above} is a file, not a folder"
     if not os.access(above, os.W_OK | os.X_OK):
-        return f"folder {above} cannot be written (read-only or permission denied)"
+        return f"cannot write in folder {above} (read-only or no permission)"
     if not folder and above != path.parent:  # a file's folder must exist; folders are made
         return f"folder {path.parent} does not exist"
     return None

@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import threading
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -147,7 +148,10 @@ def _run(paths: list[Path], outcomes: list, work, cache) -> bool:
 
     from supercuts_app.batch.precompute import summarize
 
-    with tqdm(total=len(paths), desc="precompute", unit="img", dynamic_ncols=True) as bar:
+    # One image needs no bar (as in the other commands): its refusal is then the one line.
+    bar = tqdm(total=len(paths), desc="precompute", unit="img", dynamic_ncols=True,
+               disable=len(paths) < 2)  # fmt: skip
+    with bar:
 
         def tick(outcome) -> None:
             outcomes.append(outcome)
@@ -180,7 +184,10 @@ def dask_client(scheduler: str | None, workers: int):
         with client, _quiet_on_interrupt():
             yield client
         return
-    with _ctrl_c_ignored():
+    with _ctrl_c_ignored(), warnings.catch_warnings():
+        # The scheduler's small HTTP server (even without the dashboard) takes port 8787, or
+        # another one with a warning when a second cluster runs: no news for our user.
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
         # One thread per worker process: torch and numpy would otherwise fight over the cores.
         cluster = LocalCluster(
             n_workers=workers,

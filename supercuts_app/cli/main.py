@@ -198,8 +198,6 @@ def _add_superpixel_options(p: argparse.ArgumentParser) -> None:
 
 def _cmd_superpixels(ns: argparse.Namespace) -> int:
     from supercuts_app.base.files import encode_png
-    from supercuts_app.formats.render import boundary_overlay
-    from supercuts_app.segmentation.superpixels import compute_superpixels
 
     inputs = expand_inputs(ns.inputs)
     single_file = Path(ns.out).suffix.lower() == ".png"
@@ -207,12 +205,15 @@ def _cmd_superpixels(ns: argparse.Namespace) -> int:
         raise CLIError(
             f"--out {ns.out} is a file but {len(inputs)} images were given: give a folder"
         )
-    if single_file and not Path(ns.out).parent.is_dir():
-        raise CLIError(f"--out {ns.out}: folder {Path(ns.out).parent} does not exist")
     out = checked_output("--out", ns.out, folder=not single_file)
     backbone = backbone_from(ns) if ns.method == "ssn" else None
 
     def process(path: Path, image) -> str:
+        # Imported (with torch) once an image has loaded: refusing bad images costs no start-up
+        # and little memory (the bomb tests run them under a 2 GB address-space limit).
+        from supercuts_app.formats.render import boundary_overlay
+        from supercuts_app.segmentation.superpixels import compute_superpixels
+
         result = compute_superpixels(
             image, method=ns.method, n_segments=ns.n_segments, backbone=backbone
         )

@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from contextlib import contextmanager
-from pathlib import Path
 
 from .common import CLIError, checked_output, write_outputs, writing_output
 
@@ -59,10 +58,7 @@ def cmd_export_coco(ns: argparse.Namespace) -> int:
     from supercuts_app.formats.coco import export_coco
     from supercuts_app.storage.store import ProjectFileError
 
-    out = Path(ns.out)
-    if not out.parent.is_dir():
-        raise CLIError(f"--out {out}: folder {out.parent} does not exist")
-    checked_output("--out", out, folder=False)
+    out = checked_output("--out", ns.out, folder=False)
     with _open_project(ns.project) as project:
         try:
             data = export_coco(project, polygons=ns.polygons)

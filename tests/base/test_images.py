@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from supercuts_app.base.files import write_png_atomic
-from supercuts_app.base.images import ImageLoadError, load_image
+from supercuts_app.base.images import ImageLoadError, image_size, load_image
 
 RGB = np.dstack([np.tile(np.arange(40, dtype=np.uint8) * 6, (30, 1))] * 3)
 RGB[..., 1] = 90
@@ -181,3 +181,88 @@ def test_atomic_writes_get_ordinary_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert (tmp_path / "x.bin").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def _float_tiff(path, values):
+    import tifffile
+
+    tifffile.imwrite(path, values, photometric="rgb" if values.ndim == 3 else "minisblack")
+    return path
+
+
+def test_float_images_within_0_1_are_scaled_by_255(tmp_path):
+    values = np.array([[0.0, 0.5], [1.0, 0.25]], np.float32)
+    out = load_image(_float_tiff(tmp_path / "f.tif", np.dstack([values] * 3)))
+    assert out[..., 0].tolist() == [[0, 128], [255, 64]]
+
+
+def test_float_images_beyond_0_1_are_stretched_between_robust_percentiles(tmp_path):
+    values = np.linspace(-50.0, 150.0, 1000, dtype=np.float32).reshape(20, 50)
+    values[0, 0] = 1e30  # one outlier does not darken the rest
+    out = load_image(_float_tiff(tmp_path / "g.tif", values.astype(np.float64)))[..., 0]
+    assert out[0, 0] == 255 and out[0, 1] == 0 and out[-1, -1] == 255
+    assert abs(int(out[10, 0]) - 128) <= 3  # the middle of the range is mid-grey
+
+
+def test_nan_and_infinity_become_black(tmp_path):
+    values = np.full((4, 5, 3), 0.5, np.float32)
+    values[0, 0], values[1, 1], values[2, 2] = np.nan, np.inf, -np.inf
+    out = load_image(_float_tiff(tmp_path / "n.tif", values))
+    assert out[0, 0].tolist() == out[1, 1].tolist() == out[2, 2].tolist() == [0, 0, 0]
+    assert out[3, 3].tolist() == [128, 128, 128]
+
+
+@pytest.mark.parametrize("suffix", [".hdr", ".png"])
+def test_radiance_hdr_is_read_also_under_another_name(tmp_path, suffix):
+    import cv2
+
+    bgr = np.zeros((6, 8, 3), np.float32)
+    bgr[..., 2] = 0.75  # red
+    ok, data = cv2.imencode(".hdr", bgr)
+    path = tmp_path / f"r{suffix}"
+    path.write_bytes(data.tobytes())
+    out = load_image(path)
+    assert out.shape == (6, 8, 3) and out[0, 0, 1:].tolist() == [0, 0]
+    assert abs(int(out[0, 0, 0]) - 191) <= 2
+    assert image_size(path) == (6, 8)
+
+
+def test_opencv_formats_are_refused_over_the_limit_from_their_header(tmp_path, monkeypatch):
+    import cv2
+
+    ok, data = cv2.imencode(".hdr", np.zeros((100, 200, 3), np.float32))
+    path = tmp_path / "big.hdr"
+    path.write_bytes(data.tobytes())
+    decoded = []
+    monkeypatch.setattr(cv2, "imdecode", lambda *a: decoded.append(a))
+    with pytest.raises(ImageLoadError, match="200 x 100 = 0.0 MP, over the limit"):
+        load_image(path, max_pixels=10_000)
+    assert decoded == []  # refused before OpenCV saw the pixels
+
+
+def test_a_decoder_failing_in_any_way_is_one_line(tmp_path, monkeypatch):
+    import cv2
+
+    path = tmp_path / "r.hdr"
+    ok, data = cv2.imencode(".hdr", np.zeros((6, 8, 3), np.float32))
+    path.write_bytes(data.tobytes())
+
+    def broken(*args):
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(cv2, "imdecode", broken)
+    with pytest.raises(ImageLoadError, match=r"corrupt image data \(IndexError: list index"):
+        load_image(path)
+
+
+def test_symbolic_link_loops_and_broken_links_say_so(tmp_path):
+    import os
+
+    os.symlink("loop.png", tmp_path / "loop.png")
+    os.symlink("nothing.png", tmp_path / "gone.png")
+    with pytest.raises(ImageLoadError, match="symbolic link loop"):
+        load_image(tmp_path / "loop.png")
+    with pytest.raises(ImageLoadError, match=r"broken symbolic link \(to nothing.png"):
+        image_size(tmp_path / "gone.png")
+    with pytest.raises(ImageLoadError, match="file not found"):
+        load_image(tmp_path / "nothing.png")

@@ -8,6 +8,8 @@ none checked in) and checks them with these helpers:
 - :func:`run_cli` runs ``python -m supercuts_app ARGS`` in a subprocess (a crash, a segfault or
   a stray print is seen as a user would see it), optionally under a memory limit
   (:data:`MEMORY_LIMIT`), so that a regression fails the test instead of eating the machine.
+- :func:`run_main` runs the same command line in this process (capturing its output), where
+  a separate process would only add its start-up time.
 - :func:`assert_refused` checks the exit code, the one ``supercuts:`` line and the absence of a
   traceback, and returns the line for further checks.
 - :func:`folder_state` records every file under a folder with its sha256 (:func:`sha256`);
@@ -75,6 +77,20 @@ def run_cli(
         timeout=timeout,
         preexec_fn=limit_memory if limit else None,
     )
+
+
+def run_main(
+    capsys: pytest.CaptureFixture, *args: str | os.PathLike
+) -> subprocess.CompletedProcess:
+    """Run ``supercuts ARGS`` in this process (``supercuts_app.cli.main.main``), for the cases
+    where a separate process would only add its start-up time (torch: seconds). Returns what
+    :func:`run_cli` returns, so that :func:`assert_refused` checks both alike."""
+    from supercuts_app.cli.main import main
+
+    capsys.readouterr()  # what came before is not this command's output
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(list(map(str, args)), code, out, err)
 
 
 def assert_refused(result: subprocess.CompletedProcess, contains: str | None = None) -> str:

@@ -20,6 +20,7 @@ from supercuts_app.annotation.categories import RGB, CategoryError, parse_color
 from supercuts_app.annotation.document import Annotation
 from supercuts_app.annotation.masks import decode_mask, encode_mask
 from supercuts_app.annotation.rle import RleError, checked_rle
+from supercuts_app.base.files import unreachable_reason
 from supercuts_app.base.images import ImageLoadError, image_size
 
 from .structure import CocoError, check_structure
@@ -138,6 +139,9 @@ def check_coco(data: dict, images_dir: Path, *, clip_parts: bool = False) -> Che
         name = entry["file_name"]
         file = images_dir / name
         if not file.is_file():
+            why = unreachable_reason(file)  # a link loop or a broken link is named as such
+            if why is not None and why != "file not found":
+                raise CocoError(f"{where}: {name!r} in {images_dir}: {why}")
             raise CocoError(f"{where}: file {name!r} not found in {images_dir}")
         # One project image per file: 'a.jpg', './a.jpg' and its absolute path are one image.
         resolved = file.resolve()
