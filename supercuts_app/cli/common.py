@@ -233,7 +233,9 @@ def run_per_image(
     """Load each image and call ``process(path, image)``; report and skip bad ones.
 
     ``process`` returns a one-line summary or raises :class:`CLIError` for a failure of that
-    image alone; the rest of the batch always continues (an :class:`OutputFailure` stops it).
+    image alone; the rest of the batch always continues, also past an unexpected exception (a
+    bug met on one image, reported in one line with its type), but an :class:`OutputFailure`
+    or Ctrl+C stops it.
     With one input the summary is printed, unless ``summaries`` is given: then every summary
     is appended to it, for the caller to print once its own output is written. Returns the
     exit code: 2 if any image failed.
@@ -254,6 +256,11 @@ def run_per_image(
             continue
         except MemoryError:
             tqdm.write(f"supercuts: {path}: not enough memory for this image", file=sys.stderr)
+            failures += 1
+            continue
+        except Exception as exc:  # a bug met on one image must not stop the others
+            cause = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}"
+            tqdm.write(f"supercuts: {path}: unexpected error ({cause})", file=sys.stderr)
             failures += 1
             continue
         if summaries is not None:

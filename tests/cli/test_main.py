@@ -98,3 +98,33 @@ def test_user_errors_are_one_line_exit_2(tmp_path, capsys):
         "supercuts: argument --n-segments: must be from 1 to 1000000, not 0 "
         "(see 'supercuts superpixels --help')"
     ]
+
+
+def test_a_folder_run_goes_on_past_an_unexpected_error(tmp_path, quadrants, capsys, monkeypatch):
+    """A bug met on one image (here a ValueError deep in the computation) is one line for that
+    image; the other images are computed."""
+    from supercuts_app.segmentation import superpixels
+
+    real = superpixels.compute_superpixels
+
+    def fails_on_dark_images(image, **options):
+        if image.mean() < 1:
+            raise ValueError("array must not contain infs or NaNs")
+        return real(image, **options)
+
+    monkeypatch.setattr(superpixels, "compute_superpixels", fails_on_dark_images)
+    src = tmp_path / "in"
+    src.mkdir()
+    _write(src / "a.png", quadrants)
+    _write(src / "b.png", np.zeros_like(quadrants))
+    _write(src / "c.png", quadrants[::-1].copy())
+    out = tmp_path / "out"
+    args = ["superpixels", str(src), "--method", "slic", "--n-segments", "8", "--out", str(out)]
+    assert main(args) == 2
+    assert sorted(p.name for p in out.iterdir()) == ["a.png", "c.png"]
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("supercuts: ")]
+    assert err == [
+        f"supercuts: {src / 'b.png'}: unexpected error (ValueError: array must not contain infs"
+        " or NaNs)",
+        "supercuts: 1 of 3 images failed",
+    ]
