@@ -295,7 +295,11 @@ def train_boundaries(
         [{"params": encoder, "lr": cfg.encoder_lr}, {"params": head, "lr": cfg.lr}],
         weight_decay=cfg.weight_decay,
     )
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.steps)
+    # Closed-form cosine decay over cfg.steps (not CosineAnnealingLR, whose restored state would
+    # keep the old length when a run is resumed with more steps).
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda step: 0.5 * (1.0 + math.cos(math.pi * min(step, cfg.steps) / cfg.steps))
+    )
     start, history, best = 0, [], None
     if resume is not None:
         state = torch.load(resume, map_location="cpu", weights_only=False)
@@ -305,6 +309,10 @@ def train_boundaries(
         rng.bit_generator.state = state["rng"]
         start, history, best = state["step"], state["history"], state.get("best")
         log(f"resumed from {resume} at step {start}")
+        changed = [k for k, v in asdict(cfg).items() if k not in _MAY_CHANGE_ON_RESUME
+                   and state["config"].get(k) != v]  # fmt: skip
+        if changed:
+            log(f"note: settings differ from the checkpoint's: {', '.join(changed)}")
     t0 = time.perf_counter()
     items = load_training_images(root, "train", limit=cfg.limit)
     log(f"read {len(items)} train images in {time.perf_counter() - t0:.0f} s")
@@ -338,6 +346,9 @@ def train_boundaries(
         _save_checkpoint(last, net, opt, sched, rng, step, history, best, cfg)
     net.eval()
     return {"history": history, "best": best}
+
+
+_MAY_CHANGE_ON_RESUME = ("steps", "val_every", "val_limit", "val_thresholds")
 
 
 def _save_checkpoint(path, net, opt, sched, rng, step, history, best, cfg) -> None:
