@@ -135,7 +135,7 @@ def _load_with_opencv(path: Path, max_pixels: int) -> np.ndarray:
     with _decoding_errors(path):
         decoded = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
         if decoded is None:
-            cause = f"a {header.kind} that neither Pillow nor OpenCV decodes"
+            cause = f"neither Pillow nor OpenCV decodes this {header.kind}"
             raise ImageLoadError(path, f"truncated or corrupt image data ({cause})")
         _check_size(path, decoded.shape[1], decoded.shape[0], max_pixels)
         if decoded.ndim == 3:
