@@ -57,6 +57,7 @@ WRITERS = {
     "propose": lambda i, out: ["propose", i / "disk.png", "--out", out / "p.json"],
     "propose overlays": lambda i, out: ["propose", i / "disk.png", "--out", i.parent / "p.json",
                                         "--overlay", out / "ov"],
+    "boundaries": lambda i, out: ["boundaries", i / "disk.png", "--out", out / "b"],
     "export coco": lambda i, out: ["export", "coco", i / "p.supercuts", "--out", out / "c.json"],
     "export masks": lambda i, out: ["export", "masks", i / "p.supercuts", "--out", out / "m"],
 }  # fmt: skip
