@@ -23,7 +23,6 @@ come out slightly conservative (see ``boundary_counts``'s ``exact`` option).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,24 +39,6 @@ DEFAULT_THRESHOLDS = 99
 """Thresholds of the BSDS edge benchmark (``nthresh = 99``)."""
 
 
-@dataclass(frozen=True)
-class EdgeCounts:
-    """Counts of one image at each threshold, arrays of shape (T,).
-
-    Attributes
-    ----------
-    cnt_p, sum_p : np.ndarray
-        Predicted boundary pixels matched to any human, and all predicted boundary pixels.
-    cnt_r, sum_r : np.ndarray
-        Human boundary pixels matched, and all human boundary pixels, summed over humans.
-    """
-
-    cnt_p: np.ndarray
-    sum_p: np.ndarray
-    cnt_r: np.ndarray
-    sum_r: np.ndarray
-
-
 def edge_thresholds(n: int = DEFAULT_THRESHOLDS) -> np.ndarray:
     """The benchmark's ``n`` thresholds, evenly spaced strictly between 0 and 1."""
     if n < 1:
@@ -71,7 +52,7 @@ def edge_counts(
     thresholds: np.ndarray,
     *,
     exact: bool = False,
-) -> EdgeCounts:
+) -> ImageScores:
     """Benchmark counts of one (already non-maximum-suppressed) map at every threshold.
 
     Parameters
@@ -87,8 +68,9 @@ def edge_counts(
 
     Returns
     -------
-    EdgeCounts
-        Counts per threshold.
+    ImageScores
+        Boundary counts per threshold (the hierarchy benchmark's record, one "level" per
+        threshold; no covering counts).
     """
     thinned = np.asarray(thinned, dtype=np.float32)
     counts = np.zeros((len(thresholds), 4), dtype=np.int64)
@@ -102,7 +84,8 @@ def edge_counts(
             continue
         counts[k] = boundary_counts(predicted, humans_boundaries, exact=exact)
         previous_size, previous = size, counts[k]
-    return EdgeCounts(*counts.T.copy())
+    zeros = np.zeros(len(thresholds))
+    return ImageScores(*counts.T.copy(), zeros, zeros)
 
 
 def average_precision(precision: np.ndarray, recall: np.ndarray) -> float:
@@ -120,12 +103,12 @@ def average_precision(precision: np.ndarray, recall: np.ndarray) -> float:
     return float(np.interp(grid, recall_u, precision_u, left=0.0).sum() * 0.01)
 
 
-def summarize_edges(images: Sequence[EdgeCounts], thresholds: np.ndarray) -> dict[str, Any]:
+def summarize_edges(images: Sequence[ImageScores], thresholds: np.ndarray) -> dict[str, Any]:
     """ODS, OIS and AP of per-image counts.
 
     Parameters
     ----------
-    images : sequence of EdgeCounts
+    images : sequence of ImageScores
         Counts of every image at the same thresholds.
     thresholds : np.ndarray
         Those thresholds.
@@ -137,11 +120,8 @@ def summarize_edges(images: Sequence[EdgeCounts], thresholds: np.ndarray) -> dic
         "per_threshold": {"threshold", "p", "r", "f"}, "images"}`` with plain numbers and lists.
     """
     # The hierarchy benchmark pools counts over levels exactly as the edge benchmark pools them
-    # over thresholds: reuse it, with no covering counts.
-    zeros = np.zeros(len(thresholds))
-    pooled = summarize(
-        [ImageScores(c.cnt_p, c.sum_p, c.cnt_r, c.sum_r, zeros, zeros) for c in images]
-    )["boundary"]
+    # over thresholds.
+    pooled = summarize(images)["boundary"]
     per = pooled["per_level"]
     ods = pooled["ods"]
     return {
