@@ -16,8 +16,6 @@ rebuilds the network.
 from __future__ import annotations
 
 import functools
-import hashlib
-import io
 import pickle
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +29,7 @@ from torch import nn
 from supercuts_app.base.defaults import BOUNDARY_MAX_PIXELS
 
 from .features import DEFAULT_BACKBONE, RANDOM_WEIGHTS, BackboneError, create_backbone
+from .model_files import model_fingerprint, save_model_file
 
 BOUNDARY_FILE = "boundaries_lite0.pt"
 """Name of the shipped trained network in ``resources/weights/`` (none is shipped yet)."""
@@ -146,20 +145,12 @@ class BoundaryNet(nn.Module):
 
     def fingerprint(self) -> str:
         """Hash of the configuration and every weight: what results computed with it depend on."""
-        h = hashlib.blake2b(repr(sorted(self.config.items())).encode(), digest_size=16)
-        for key, tensor in self.state_dict().items():
-            h.update(key.encode())
-            h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-        return h.hexdigest()
+        return model_fingerprint(self.config, self)
 
     def save(self, path: str | Path, extra: dict | None = None) -> None:
         """Write config + weights (+ ``extra``, e.g. training facts) atomically."""
-        from supercuts_app.base.files import write_bytes_atomic
-
         state = {k: v.detach().cpu() for k, v in self.state_dict().items()}
-        buf = io.BytesIO()
-        torch.save({"config": self.config, "state": state, **(extra or {})}, buf)
-        write_bytes_atomic(path, buf.getvalue())
+        save_model_file(path, self.config, state, extra)
 
     @classmethod
     def load(cls, path: str | Path, *, device: str | torch.device | None = None) -> BoundaryNet:

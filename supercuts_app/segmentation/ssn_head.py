@@ -10,8 +10,6 @@ configuration, so a head refuses to run on a backbone it was not made for.
 from __future__ import annotations
 
 import functools
-import hashlib
-import io
 import math
 import pickle
 from pathlib import Path
@@ -22,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .features import DEFAULT_BACKBONE, Backbone
+from .model_files import model_fingerprint, save_model_file
 
 HEAD_FILE = "ssn_head_lite0.pt"
 
@@ -116,19 +115,11 @@ class SSNHead(nn.Module):
         return pos, color
 
     def fingerprint(self) -> str:
-        h = hashlib.blake2b(repr(sorted(self.config.items())).encode(), digest_size=16)
-        for key, tensor in self.state_dict().items():
-            h.update(key.encode())
-            h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-        return h.hexdigest()
+        return model_fingerprint(self.config, self)
 
     def save(self, path: str | Path, extra: dict | None = None) -> None:
         """Write config + weights (+ ``extra``, e.g. training facts) atomically."""
-        from supercuts_app.base.files import write_bytes_atomic
-
-        buf = io.BytesIO()
-        torch.save({"config": self.config, "state": self.state_dict(), **(extra or {})}, buf)
-        write_bytes_atomic(path, buf.getvalue())
+        save_model_file(path, self.config, self.state_dict(), extra)
 
     @classmethod
     def load(cls, path: str | Path) -> SSNHead:
