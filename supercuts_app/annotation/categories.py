@@ -20,6 +20,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from supercuts_app.base.messages import first_line
+
 # Well-separated colours for masks (Sasha Trubetskoy's list of 20 distinct colours).
 PALETTE = (
     (230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48),
@@ -226,7 +228,7 @@ def load_schema(path: str | Path) -> CategorySet:
         else:
             data = json.loads(text)
     except Exception as exc:
-        first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        first = first_line(exc)
         kind = path.suffix.lstrip(".") or "JSON"
         raise CategoryError(f"{path}: not valid {kind}: {first}") from None
     return schema_from_data(data, str(path))

@@ -28,6 +28,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .defaults import UINT16_MAX
 from .files import unreachable_reason
 from .image_headers import ImageHeader, read_header
+from .messages import first_line
 
 DEFAULT_MAX_PIXELS = 100_000_000
 """Largest image (width x height) accepted unless the caller raises the limit."""
@@ -149,7 +150,7 @@ def _fallback_header(path: Path) -> ImageHeader:
     try:
         header = read_header(path)
     except OSError as exc:
-        raise ImageLoadError(path, f"cannot be read ({_short(exc)})") from None
+        raise ImageLoadError(path, f"cannot be read ({first_line(exc)})") from None
     if header is not None:
         return header
     with open(path, "rb") as fh:
@@ -172,9 +173,9 @@ def _decoding_errors(path: Path):
     except MemoryError:
         raise ImageLoadError(path, "not enough memory to decode this image") from None
     except (OSError, SyntaxError, EOFError) as exc:
-        raise ImageLoadError(path, f"truncated or corrupt image data ({_short(exc)})") from None
+        raise ImageLoadError(path, f"truncated or corrupt image data ({first_line(exc)})") from None
     except Exception as exc:  # any decoder failure is a bad file, reported in one line
-        cause = f"{type(exc).__name__}: {_short(exc)}"
+        cause = f"{type(exc).__name__}: {first_line(exc)}"
         raise ImageLoadError(path, f"truncated or corrupt image data ({cause})") from None
 
 
@@ -189,7 +190,7 @@ def _check_file(path: Path) -> None:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise ImageLoadError(path, f"cannot be read ({_short(exc)})") from None
+        raise ImageLoadError(path, f"cannot be read ({first_line(exc)})") from None
     if size == 0:
         raise ImageLoadError(path, "empty file (0 bytes)")
 
@@ -255,8 +256,3 @@ def _float_to_unit(values: np.ndarray) -> np.ndarray:
         np.clip(unit, 0.0, 1.0, out=unit)
         unit[not_finite] = 0.0
     return unit
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 from supercuts_app.base.images import DEFAULT_MAX_PIXELS
+from supercuts_app.base.messages import first_line
 from supercuts_app.segmentation.cache import SegmentationCache
 from supercuts_app.segmentation.hierarchy import MergeHierarchy
 from supercuts_app.segmentation.superpixels import SuperpixelResult
@@ -105,7 +106,7 @@ def precompute_image(
         segmentation = segment_image(image, settings=resolved)
         result = (segmentation.result, segmentation.tree)
     except Exception as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        message = first_line(exc)
         # Messages that already name the file (load errors do) are kept without it.
         message = message.removeprefix(f"{path}: ")
         return ImageOutcome(str(path), FAILED, time.perf_counter() - t0, error=message)
@@ -174,7 +175,7 @@ def _outcome_of(future, path: str) -> ImageOutcome:
     try:
         return future.result()
     except Exception as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        message = first_line(exc)
         return ImageOutcome(path, FAILED, 0.0, error=message)
 
 

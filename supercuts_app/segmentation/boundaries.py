@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from supercuts_app.base.defaults import BOUNDARY_MAX_PIXELS
+from supercuts_app.base.messages import first_line
 
 from .features import DEFAULT_BACKBONE, RANDOM_WEIGHTS, BackboneError, create_backbone
 from .model_files import model_fingerprint, save_model_file
@@ -177,7 +178,7 @@ class BoundaryNet(nn.Module):
             raise BoundaryNetError(f"{path}: {exc}") from None
         except (OSError, EOFError, KeyError, RuntimeError, TypeError, ValueError,
                 pickle.UnpicklingError) as exc:  # fmt: skip
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            reason = first_line(exc)
             raise BoundaryNetError(f"{path}: not a boundary network file ({reason})") from None
         return net.to(_device(device)).eval()
 

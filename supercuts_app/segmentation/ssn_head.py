@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from supercuts_app.base.messages import first_line
+
 from .features import DEFAULT_BACKBONE, Backbone
 from .model_files import model_fingerprint, save_model_file
 
@@ -129,7 +131,7 @@ class SSNHead(nn.Module):
             head.load_state_dict(data["state"])
         except (OSError, EOFError, KeyError, RuntimeError, TypeError, ValueError,
                 pickle.UnpicklingError) as exc:  # fmt: skip
-            raise HeadError(f"{path}: not an SSN head file ({str(exc).splitlines()[0]})") from None
+            raise HeadError(f"{path}: not an SSN head file ({first_line(exc)})") from None
         return head.eval()
 
 
