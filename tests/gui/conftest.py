@@ -1,8 +1,19 @@
-"""Window tests log unexpected errors to a throw-away folder, never the user's log."""
+"""The window over a test's ``folder`` (each module says what the folder holds)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
+import pytest
 
-os.environ["SUPERCUTS_LOG_DIR"] = tempfile.mkdtemp(prefix="supercuts-test-log-")
+from supercuts_app.gui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, folder):
+    """The window with ``folder`` opened and its first image's levels shown."""
+    w = MainWindow(n_segments=40)
+    qtbot.addWidget(w)
+    w.show()
+    with qtbot.waitSignal(w.segmentation_shown, timeout=60_000):
+        w.open_path(folder)
+    yield w
+    w.close()

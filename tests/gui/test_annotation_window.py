@@ -22,17 +22,6 @@ def folder(tmp_path, quadrants, disk_image):
     return tmp_path
 
 
-@pytest.fixture
-def window(qtbot, folder):
-    w = MainWindow(n_segments=40)
-    qtbot.addWidget(w)
-    w.show()
-    with qtbot.waitSignal(w.segmentation_shown, timeout=60_000):
-        w.open_path(folder)
-    yield w
-    w.close()
-
-
 def stored_masks(folder) -> dict[int, int]:
     with Project.open(folder, readonly=True) as project:
         record = project.images()[0]

@@ -14,7 +14,6 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from supercuts_app.annotation.categories import schema_from_data
-from supercuts_app.gui.main_window import MainWindow
 from supercuts_app.gui.panels import ID_ROLE
 from supercuts_app.storage.project import Project
 
@@ -28,17 +27,6 @@ def folder(tmp_path, quadrants):
     with Project.create(tmp_path / f"{tmp_path.name}.supercuts", schema_from_data(SCHEMA)) as p:
         p.add_images([tmp_path / "a.png"])
     return tmp_path
-
-
-@pytest.fixture
-def window(qtbot, folder):
-    w = MainWindow(n_segments=40)
-    qtbot.addWidget(w)
-    w.show()
-    with qtbot.waitSignal(w.segmentation_shown, timeout=60_000):
-        w.open_path(folder)
-    yield w
-    w.close()
 
 
 def stored(folder) -> dict[int, tuple[int, int | None, int]]:
