@@ -21,7 +21,7 @@ from .common import (
 
 
 def cmd_hierarchy(ns: argparse.Namespace) -> int:
-    """``supercuts hierarchy``: levels (.npz) and contour maps (.png) per image."""
+    """``supercuts hierarchy``: levels and merge tree (.npz) and the height UCM (.png) per image."""
     import io
 
     import numpy as np
@@ -51,9 +51,17 @@ def cmd_hierarchy(ns: argparse.Namespace) -> int:
         dtype = np.uint16 if fits_uint16(tree.region_counts[0] - 1) else np.int32
         stack = np.stack([tree.labels_at(lv).astype(dtype) for lv in range(tree.n_levels)])
         buf = io.BytesIO()
-        np.savez_compressed(buf, labels=stack, region_counts=np.array(tree.region_counts))
+        np.savez_compressed(
+            buf,
+            labels=stack,
+            region_counts=np.array(tree.region_counts),
+            linkage=tree.linkage,
+            level_heights=tree.level_heights(),
+            ucm_level_values=tree.height_ucm_levels(),
+        )
         files = {out / f"{path.stem}.npz": buf.getvalue()}
-        files[out / f"{path.stem}_ucm.png"] = encode_png(tree.ucm())
+        # Merge heights, not level indices: thresholds between levels see the whole tree.
+        files[out / f"{path.stem}_ucm.png"] = encode_png(tree.height_ucm())
         write_outputs(f"--out {out}", files)
         counts = " > ".join(map(str, tree.region_counts))
         return f"{path}: {tree.n_levels} levels ({counts}) -> {out}"

@@ -22,6 +22,7 @@ from scipy import linalg, sparse
 from scipy.cluster.hierarchy import fcluster
 from scipy.sparse.csgraph import laplacian
 
+from . import ucm as contour_maps
 from .edge_features import edge_features, pair_features
 from .edge_model import EdgeModel, handset_boundary_probability
 from .region_graph import RegionGraph, RegionStats
@@ -318,24 +319,37 @@ class MergeHierarchy:
         return table[self.superpixels]
 
     def ucm(self) -> np.ndarray:
-        """(H, W) uint16 ultrametric contour map by level.
+        """(H, W) uint16 contour map by level index (the window's level slider).
 
         A pixel on a region border holds 1 + the coarsest level at which the regions on its two
-        sides (right or below) still differ; 0 elsewhere.
+        sides (right or below) still differ; 0 elsewhere. See :func:`~.ucm.level_ucm`.
         """
-        sp = self.superpixels
-        # The coarsest separating level of each pair is the number of levels where they differ.
-        out = np.zeros(sp.shape, dtype=np.uint16)
-        for shifted, region in (
-            ((slice(None), slice(1, None)), (slice(None), slice(None, -1))),
-            ((slice(1, None), slice(None)), (slice(None, -1), slice(None))),
-        ):
-            a, b = sp[region], sp[shifted]
-            differ = a != b
-            levels = (self.tables[:, a[differ]] != self.tables[:, b[differ]]).sum(axis=0)
-            view = out[region]
-            view[differ] = np.maximum(view[differ], levels.astype(np.uint16))
-        return out
+        return contour_maps.level_ucm(self.superpixels, self.tables)
+
+    def height_ucm(self) -> np.ndarray:
+        """(H, W) uint16 contour map by merge height (what ``supercuts hierarchy`` writes).
+
+        A pixel on a region border holds the height at which the regions on its two sides merge,
+        scaled to 1..65535 (see :func:`~.ucm.merge_ucm_values`); 0 elsewhere.
+        """
+        return contour_maps.height_ucm(self.superpixels, self.linkage)
+
+    def height_ucm_levels(self) -> np.ndarray:
+        """(L,) uint16: ``height_ucm() > height_ucm_levels()[l]`` is the border map of level
+        ``l`` (see :func:`~.ucm.level_ucm_values` for the one exception, tied heights)."""
+        return contour_maps.level_ucm_values(self.linkage, self.region_counts)
+
+    def level_heights(self) -> np.ndarray:
+        """(L,) float64 height of the last merge made to reach each level (0 at level 0).
+
+        Cutting the tree at ``level_heights()[l]`` (see :meth:`labels_at_height`) gives level
+        ``l`` unless the next merge has the same height (a level's region count can fall inside
+        a run of equal heights).
+        """
+        made = self.tables.shape[1] - np.array(self.region_counts)
+        heights = np.zeros(self.n_levels)
+        heights[made > 0] = self.linkage[made[made > 0] - 1, 2]
+        return heights
 
     def _check(self, level: int) -> int:
         if not 0 <= level < self.n_levels:

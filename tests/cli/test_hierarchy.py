@@ -9,6 +9,7 @@ from PIL import Image
 
 from supercuts_app.cli.main import main
 from supercuts_app.segmentation.edge_model import EdgeModel
+from supercuts_app.segmentation.superpixels import label_boundaries
 
 
 def test_hierarchy_command_writes_levels_and_ucm(tmp_path, disk_image, capsys):
@@ -19,15 +20,30 @@ def test_hierarchy_command_writes_levels_and_ucm(tmp_path, disk_image, capsys):
     with np.load(out / "disk.npz") as data:
         labels = data["labels"]
         counts = data["region_counts"]
+        tree = data["linkage"]
+        level_heights = data["level_heights"]
+        thresholds = data["ucm_level_values"]
     assert labels.ndim == 3 and labels.shape[1:] == disk_image.shape[:2]
     assert labels.shape[0] == len(counts) and counts[-1] == 1
+    assert tree.shape == (counts[0] - 1, 4) and len(level_heights) == len(thresholds) == len(counts)
     for lv in range(len(counts)):
         assert labels[lv].max() + 1 == counts[lv]
         if lv:  # each region of level lv-1 lies inside one region of level lv
             pairs = np.unique(labels[lv - 1].astype(np.int64) * 100000 + labels[lv])
             assert len(pairs) == counts[lv - 1]
+            assert level_heights[lv] == tree[counts[0] - counts[lv] - 1, 2]
+    # The UCM holds merge heights (1..65535), not level indices: thresholds see the whole tree,
+    # and its threshold for each level gives that level's borders (unless the level falls
+    # inside a run of merges of equal height, which no threshold can split).
     ucm = cv2.imread(str(out / "disk_ucm.png"), cv2.IMREAD_UNCHANGED)
-    assert ucm.dtype == np.uint16 and ucm.max() == len(counts) - 1
+    assert ucm.dtype == np.uint16 and len(np.unique(ucm)) > len(counts)
+    heights = np.concatenate([[-1.0], tree[:, 2], [np.inf]])  # before the first, after the last
+    made = counts[0] - counts
+    cuts = [lv for lv in range(len(counts)) if heights[made[lv] + 1] > heights[made[lv]]]
+    assert 0 in cuts and len(counts) - 1 in cuts
+    for lv in cuts:
+        np.testing.assert_array_equal(ucm > thresholds[lv], label_boundaries(labels[lv]))
+    assert abs((int(ucm.max()) - 1) / 65534 - tree[-1, 2]) < 1e-3
     assert "levels" in capsys.readouterr().out
 
 
