@@ -15,7 +15,8 @@ import numpy as np
 from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 from supercuts_app.base.images import load_image
 from supercuts_app.datasets.bsds import iter_split
-from supercuts_app.segmentation.edge_model import EdgeModel
+from supercuts_app.segmentation.boundaries import BoundaryNet
+from supercuts_app.segmentation.edge_model import EdgeModel, FeatureScore
 from supercuts_app.segmentation.features import Backbone
 from supercuts_app.segmentation.hierarchy import build_hierarchy
 from supercuts_app.segmentation.region_graph import deep_region_graph
@@ -33,7 +34,7 @@ class HierarchyConfig:
     """One way of building the hierarchy, to compare several in one pass over the images."""
 
     name: str
-    model: EdgeModel | None
+    model: EdgeModel | FeatureScore | None
     spectral_weight: float = 0.3
     region_weight: float = 0.0
 
@@ -48,12 +49,14 @@ def evaluate_hierarchies(
     limit: int | None = None,
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
     exact_matching: bool = False,
+    boundary_net: BoundaryNet | None = None,
     on_image: Callable[[int, int], None] | None = None,
 ) -> list[dict]:
     """Score each hierarchy config on a BSDS500 split; superpixels are computed once per image.
 
     ``exact_matching`` uses a maximum matching over all boundary pixel pairs (slower; see
-    :func:`supercuts_app.eval.hierarchy_metrics.match_boundaries`).
+    :func:`supercuts_app.eval.hierarchy_metrics.match_boundaries`). ``boundary_net`` gives the
+    learned border cues (default: the shipped network).
 
     Returns one dict per config: its name, the BSDS summary (``boundary`` and ``covering`` ODS
     and OIS) and the thresholds.
@@ -63,7 +66,7 @@ def evaluate_hierarchies(
     for done, item in enumerate(items, start=1):
         image = load_image(item.image_path)
         labels = compute_superpixels(image, n_segments=n_segments, backbone=backbone).labels
-        graph = deep_region_graph(backbone, image, labels)
+        graph = deep_region_graph(backbone, image, labels, boundary_net=boundary_net)
         humans = [(h.segmentation, h.boundaries) for h in item.humans()]
         for scores, cfg in zip(per_config, configs, strict=True):
             tree = build_hierarchy(

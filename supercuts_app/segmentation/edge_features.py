@@ -12,7 +12,7 @@ from itertools import accumulate
 
 import numpy as np
 
-from .region_graph import N_BORDER_CUES, RegionGraph, RegionStats
+from .region_graph import BOUNDARY_QUANTILES, N_BORDER_CUES, RegionGraph, RegionStats
 
 COLOUR_DIFFERENCES = ("delta_L", "delta_a", "delta_b")
 """Absolute difference of mean CIELAB L*, a*, b* between the two regions."""
@@ -25,9 +25,19 @@ BORDER_CUES = (
     "border_deep_gradient0",
     "border_deep_gradient1",
     "border_deep_gradient2",
+    "border_boundary_mean",
 )
 """Mean along the shared border of each cue map of
-:func:`~supercuts_app.segmentation.region_graph.border_cue_maps`, in its order."""
+:func:`~supercuts_app.segmentation.region_graph.border_cue_maps`, in its order (the last: the
+learned boundary probability)."""
+BOUNDARY_QUANTILE_CUES = (
+    "border_boundary_q25",
+    "border_boundary_q50",
+    "border_boundary_q75",
+    "border_boundary_max",
+)
+"""Quantiles of the learned boundary probability along the shared border
+(:data:`~supercuts_app.segmentation.region_graph.BOUNDARY_QUANTILES`, in its order)."""
 
 EDGE_FEATURE_NAMES: tuple[str, ...] = (
     *COLOUR_DIFFERENCES,
@@ -41,12 +51,16 @@ EDGE_FEATURE_NAMES: tuple[str, ...] = (
     *DEEP_LEVEL_DISTANCES,
     *HISTOGRAM_DISTANCES,
     *BORDER_CUES,
+    *BOUNDARY_QUANTILE_CUES,
 )
 """Names of the edge features, in the column order of :func:`edge_features`."""
 
 _COLUMN = {name: i for i, name in enumerate(EDGE_FEATURE_NAMES)}
 assert len(_COLUMN) == len(EDGE_FEATURE_NAMES), "edge feature names must be unique"
 assert len(BORDER_CUES) == N_BORDER_CUES
+assert len(BOUNDARY_QUANTILE_CUES) == len(BOUNDARY_QUANTILES)
+ALL_BORDER_CUES = BORDER_CUES + BOUNDARY_QUANTILE_CUES
+"""The columns of :attr:`~supercuts_app.segmentation.region_graph.RegionGraph.border_cues`."""
 
 
 def column(name: str) -> int:
@@ -98,7 +112,8 @@ def pair_features(
     typical : numpy.ndarray
         Mean border gradient of every node (indexed by node id).
     cues : numpy.ndarray, optional
-        (P, N_BORDER_CUES) mean border cues of each pair; None reads as zeros.
+        (P, N_CUE_COLUMNS) border cues of each pair (columns :data:`ALL_BORDER_CUES`); None
+        reads as zeros.
 
     Returns
     -------
@@ -131,7 +146,7 @@ def pair_features(
     out[:, column("log_min_area")] = np.log(np.minimum(area_i, area_j))
     out[:, column("log_max_area")] = np.log(np.maximum(area_i, area_j))
     out[:, columns(HISTOGRAM_DISTANCES)] = _chi2_all(nodes, i, j)
-    out[:, columns(BORDER_CUES)] = 0.0 if cues is None else cues
+    out[:, columns(ALL_BORDER_CUES)] = 0.0 if cues is None else cues
     return out
 
 

@@ -3,8 +3,9 @@ reads) and the hand-set weights used when no model is installed.
 
 A model file records :data:`~supercuts_app.segmentation.edge_features.EDGE_FEATURE_NAMES` as they
 were when it was trained; loading maps its weights to this version's order by name and refuses a
-file that reads features this version does not compute. Files written before the names were
-recorded read as the current order.
+file that reads features this version does not compute. Features added since the file was written
+get zero weights (the model goes on scoring as it was trained to). Files written before the names
+were recorded read as the current order.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def _in_current_order(model: EdgeModel, names: tuple[str, ...], path: str | Path
     """``model`` whose rows are features ``names``, reordered to :data:`EDGE_FEATURE_NAMES`."""
     unknown = [n for n in names if n not in EDGE_FEATURE_NAMES]
     missing = [n for n in EDGE_FEATURE_NAMES if n not in names]
-    if unknown or missing or len(set(names)) != len(names):
+    if unknown or len(set(names)) != len(names):
         detail = "; ".join(
             text
             for text in (
@@ -136,10 +137,44 @@ def _in_current_order(model: EdgeModel, names: tuple[str, ...], path: str | Path
             f"{path}: edge model names {len(names)} features but has weights for "
             f"{int(np.shape(model.mean)[0])}; {RETRAIN_HINT}"
         )
-    order = [names.index(n) for n in EDGE_FEATURE_NAMES]
-    model.mean, model.std, model.w1 = model.mean[order], model.std[order], model.w1[order]
+    # Features the file does not read get a row of zero weights (and a neutral scaling), so the
+    # model scores exactly as trained.
+    n, hidden = len(EDGE_FEATURE_NAMES), int(np.shape(model.w1)[1])
+    mean, std, w1 = np.zeros(n), np.ones(n), np.zeros((n, hidden))
+    for row, name in enumerate(EDGE_FEATURE_NAMES):
+        if name in names:
+            k = names.index(name)
+            mean[row], std[row], w1[row] = model.mean[k], model.std[k], model.w1[k]
+    model.mean, model.std, model.w1 = mean, std, w1
     model.feature_names = EDGE_FEATURE_NAMES
     return model
+
+
+@dataclass(frozen=True)
+class FeatureScore:
+    """Scores every edge by one edge feature as it is, with no trained model.
+
+    With ``"border_boundary_mean"`` the hierarchy merges along the weakest mean learned boundary
+    probability (an OWT-UCM-style hierarchy of the boundary network's map): the baseline that
+    tells what the edge model adds. Used where an :class:`EdgeModel` is (``predict``,
+    ``check_features``, ``fingerprint``).
+    """
+
+    name: str
+    """An edge feature in [0, 1], one of :data:`EDGE_FEATURE_NAMES`."""
+
+    def check_features(self) -> None:
+        """Raise :class:`EdgeModelError` when this version does not compute the feature."""
+        if self.name not in EDGE_FEATURE_NAMES:
+            raise EdgeModelError(f"no edge feature named '{self.name}'")
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """(E,) the feature's column, clipped to [0, 1]."""
+        return np.clip(features[:, column(self.name)], 0.0, 1.0)
+
+    def fingerprint(self) -> str:
+        """Hash of the feature name (what the scores depend on)."""
+        return hashlib.blake2b(self.name.encode(), digest_size=16).hexdigest()
 
 
 def default_edge_model() -> EdgeModel | None:

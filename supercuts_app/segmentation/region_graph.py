@@ -3,7 +3,9 @@ features are made of (the features themselves: :mod:`supercuts_app.segmentation.
 
 Built with numpy and scipy only: the superpixel label map gives every pair of touching superpixels,
 their shared border length and the image gradient along that border; per-superpixel means of
-colour and deep features give the rest.
+colour and deep features give the rest. The border cues include the learned boundary probability
+of :mod:`~supercuts_app.segmentation.boundaries` (mean and quantiles along each border), the
+hierarchy's main evidence of where objects end.
 """
 
 from __future__ import annotations
@@ -17,14 +19,22 @@ import torch.nn.functional as F
 from scipy import sparse
 
 from supercuts_app.base.defaults import FEATURE_MAX_PIXELS
+from supercuts_app.base.tasks import CancelFn, check_cancelled
 
+from .boundaries import BoundaryNet, boundary_map, default_boundary_net
 from .features import Backbone
 from .ssn import lab_image
 from .superpixels import working_image
 
-N_BORDER_CUES = 4
-"""Per-pixel cue maps averaged along every border: the coarse-scale Lab gradient and the gradient
-magnitude of each backbone level (the edge features ``BORDER_CUES``)."""
+N_BORDER_CUES = 5
+"""Per-pixel cue maps averaged along every border: the coarse-scale Lab gradient, the gradient
+magnitude of three backbone levels and, last, the learned boundary probability (the edge features
+``BORDER_CUES``)."""
+BOUNDARY_QUANTILES = (0.25, 0.5, 0.75, 1.0)
+"""Quantiles of the learned boundary probability along every border (1.0: its maximum), beside its
+mean: a real boundary is high along most of the border, a crossing edge only on a stretch of it."""
+N_CUE_COLUMNS = N_BORDER_CUES + len(BOUNDARY_QUANTILES)
+"""Columns of :attr:`RegionGraph.border_cues`: the mean of every cue map, then the quantiles."""
 COARSE_SIGMA = 3.0
 """Gaussian blur (pixels of the <= 0.25 MP working image) before the coarse Lab gradient."""
 
@@ -55,8 +65,11 @@ class RegionGraph:
     deep_blocks : tuple of int
         Channels of each backbone level inside ``deep`` (each block is L2-normalised too).
     border_cues : numpy.ndarray or None
-        (E, N_BORDER_CUES) mean of each cue map (see :func:`border_cue_maps`) along each shared
-        border, averaged over both sides as ``border_gradient`` is; None reads as zeros.
+        (E, N_CUE_COLUMNS) mean of each cue map (see :func:`border_cue_maps`) along each shared
+        border, averaged over both sides as ``border_gradient`` is, then the
+        :data:`BOUNDARY_QUANTILES` of the last map (the learned boundary probability) along it;
+        None reads as zeros. Merged borders carry length-weighted means of these columns (see
+        :func:`coarsened_border_cues`).
     """
 
     n_nodes: int
@@ -84,7 +97,7 @@ def region_graph(
     ``deep`` is an optional (K, C) array of per-superpixel deep features (see
     :func:`superpixel_deep_features`); ``cues`` optional (N_BORDER_CUES, H, W) maps to average
     along the borders (see :func:`border_cue_maps`; without them the coarse Lab gradient is
-    computed here and the deep gradients read as zero).
+    computed here and the other cues read as zero).
     """
     k = int(labels.max()) + 1
     h, w = labels.shape
@@ -110,7 +123,13 @@ def region_graph(
     if cues is None:
         cues = np.zeros((N_BORDER_CUES, h, w), np.float32)
         cues[0] = coarse_lab_gradient(image, (h, w))
-    border_cues = np.stack([border_mean(c.ravel()) for c in cues], axis=1)
+    boundary = cues[-1].ravel()
+    border_cues = np.column_stack(
+        [
+            *(border_mean(c.ravel()) for c in cues),
+            border_quantiles(inverse, 0.5 * (boundary[p] + boundary[q]), BOUNDARY_QUANTILES),
+        ]
+    )
     grad = grad.reshape(h, w)
     flat = labels.ravel()
     area = np.bincount(flat, minlength=k).astype(np.float64)
@@ -137,6 +156,58 @@ def region_graph(
         deep_blocks=tuple(deep_blocks),
         border_cues=border_cues,
     )
+
+
+def border_quantiles(
+    edge_of: np.ndarray, values: np.ndarray, quantiles: tuple[float, ...]
+) -> np.ndarray:
+    """(E, len(quantiles)) quantiles of the values along each border, linearly interpolated.
+
+    Parameters
+    ----------
+    edge_of : numpy.ndarray
+        (N,) edge id 0..E-1 of every border pixel pair (every id present).
+    values : numpy.ndarray
+        (N,) the value of each pair.
+    quantiles : tuple of float
+        In [0, 1].
+
+    Returns
+    -------
+    numpy.ndarray
+        (E, Q) float64.
+    """
+    # One sort by (edge, value) puts every border's values in order, each border in one run.
+    order = np.lexsort((values, edge_of))
+    ranked = values[order].astype(np.float64)
+    count = np.bincount(edge_of)
+    start = np.concatenate([[0], np.cumsum(count)[:-1]])
+    position = np.asarray(quantiles)[None, :] * (count[:, None] - 1)
+    below = np.floor(position).astype(np.int64)
+    above = np.minimum(below + 1, count[:, None] - 1)
+    share = position - below
+    return (1 - share) * ranked[start[:, None] + below] + share * ranked[start[:, None] + above]
+
+
+def coarsened_border_cues(graph: RegionGraph, table: np.ndarray) -> np.ndarray:
+    """(E', N_CUE_COLUMNS) border cues of the regions ``table[s]`` (region of superpixel s), as
+    the hierarchy carries them while merging: length-weighted means over the superpixel borders.
+
+    For the cue means this is exact; a merged border's quantiles become the mean of its pieces'
+    quantiles. Rows follow the edges of :func:`region_graph` on ``table[labels]`` (pairs ``i < j``
+    in increasing order), so training sees merged borders exactly as merging does.
+    """
+    k = int(table.max()) + 1
+    a, b = table[graph.edges[:, 0]], table[graph.edges[:, 1]]
+    between = a != b
+    lo, hi = np.minimum(a, b)[between], np.maximum(a, b)[between]
+    _, inverse = np.unique(lo * k + hi, return_inverse=True)
+    length = graph.border_length[between]
+    cues = graph.border_cues
+    if cues is None:
+        cues = np.zeros((len(graph.edges), N_CUE_COLUMNS))
+    sums = np.stack([np.bincount(inverse, weights=c * length) for c in cues[between].T], axis=1)
+    return sums / np.bincount(inverse, weights=length)[:, None]
 
 
 def _histograms(
@@ -243,18 +314,30 @@ def _to_grid(
 
 
 @torch.no_grad()
-def border_cue_maps(backbone: Backbone | None, image: np.ndarray, shape: tuple[int, int]):
+def border_cue_maps(
+    backbone: Backbone | None,
+    image: np.ndarray,
+    shape: tuple[int, int],
+    *,
+    boundary_net: BoundaryNet | None = None,
+) -> np.ndarray:
     """(N_BORDER_CUES, H, W) float32 maps whose means along borders become edge features.
 
     Map 0 is :func:`coarse_lab_gradient`; maps 1-3 the gradient magnitude of the first three
     backbone levels (each standardised as for :func:`superpixel_deep_features`), computed at the
     level's own resolution (central differences) and upsampled: large where the deep features
-    change, i.e. on the border itself rather than between region means. Zeros without a backbone.
-    The backbone's last forward pass is reused (same working image as the superpixels).
+    change, i.e. on the border itself rather than between region means; map 4 the learned
+    boundary probability of ``boundary_net`` (:func:`~supercuts_app.segmentation.boundaries.
+    boundary_map`, at its working resolution). Maps 1-3 are zeros without a backbone, map 4
+    without a boundary network. The backbone's last forward pass is reused (same working image as
+    the superpixels).
     """
     h, w = shape
     out = np.zeros((N_BORDER_CUES, h, w), np.float32)
     out[0] = coarse_lab_gradient(image, shape)
+    if boundary_net is not None:
+        prob = boundary_map(boundary_net, image)
+        out[-1] = prob if prob.shape == (h, w) else cv2.resize(prob, (w, h))
     if backbone is None:
         return out
     work = working_image(image, FEATURE_MAX_PIXELS)
@@ -273,10 +356,43 @@ def border_cue_maps(backbone: Backbone | None, image: np.ndarray, shape: tuple[i
     return out
 
 
-def deep_region_graph(backbone: Backbone, image: np.ndarray, labels: np.ndarray) -> RegionGraph:
-    """:func:`region_graph` with the per-superpixel features and border cues of ``backbone``."""
+def deep_region_graph(
+    backbone: Backbone,
+    image: np.ndarray,
+    labels: np.ndarray,
+    *,
+    boundary_net: BoundaryNet | None = None,
+    cancel: CancelFn | None = None,
+) -> RegionGraph:
+    """The region graph every hierarchy is built on (the app, evaluation and training alike).
+
+    Parameters
+    ----------
+    backbone : Backbone
+        Gives the per-superpixel deep features and the deep border cues.
+    image : numpy.ndarray
+        (H, W, 3) uint8 RGB.
+    labels : numpy.ndarray
+        (H, W) superpixel ids 0..K-1.
+    boundary_net : BoundaryNet, optional
+        Gives the learned boundary cues; by default the shipped network
+        (:func:`~supercuts_app.segmentation.boundaries.default_boundary_net`), which is package
+        data. Only a broken install lacks it: then those cues read as zero and the edge model,
+        trained with them, scores worse.
+    cancel : callable, optional
+        Checked between the costly steps (raises ``Cancelled``).
+
+    Returns
+    -------
+    RegionGraph
+        With deep features and every border cue.
+    """
+    if boundary_net is None:
+        boundary_net = default_boundary_net()
     deep, blocks = superpixel_deep_features(backbone, image, labels)
-    cues = border_cue_maps(backbone, image, labels.shape)
+    check_cancelled(cancel)
+    cues = border_cue_maps(backbone, image, labels.shape, boundary_net=boundary_net)
+    check_cancelled(cancel)
     return region_graph(labels, image, deep=deep, deep_blocks=blocks, cues=cues)
 
 

@@ -14,6 +14,7 @@ from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS, fits_uint16
 from supercuts_app.base.images import DEFAULT_MAX_PIXELS, load_image
 from supercuts_app.base.tasks import CancelFn, ProgressFn, check_cancelled, report
 
+from .boundaries import BoundaryNet
 from .cache import SegmentationCache, image_digest, segmentation_key
 from .edge_model import EdgeModel
 from .features import Backbone
@@ -85,6 +86,7 @@ def segment_image(
     edge_model: EdgeModel | None = None,
     spectral_weight: float | None = None,
     region_weight: float | None = None,
+    boundary_net: BoundaryNet | None = None,
     settings: SegmentationSettings | None = None,
     cache: SegmentationCache | None = None,
     progress: ProgressFn | None = None,
@@ -107,6 +109,9 @@ def segment_image(
         Edge scoring (default: the shipped model when installed, else the hand-set weights).
     spectral_weight, region_weight : float, optional
         Hierarchy weights (default: ``DEFAULT_SPECTRAL_WEIGHT``, ``DEFAULT_REGION_WEIGHT``).
+    boundary_net : BoundaryNet, optional
+        The learned boundary network whose map gives the main border cues (default: the shipped
+        one; only a broken install lacks it, and then those cues read as zero).
     settings : SegmentationSettings, optional
         All of the above already resolved (e.g. to compute the cache key first); then none of
         them may be passed.
@@ -126,8 +131,8 @@ def segment_image(
 
     options = (method, n_segments, backbone, edge_model, spectral_weight, region_weight)
     if settings is None:
-        settings = SegmentationSettings.resolve(*options)
-    elif any(option is not None for option in options):
+        settings = SegmentationSettings.resolve(*options, boundary_net=boundary_net)
+    elif any(option is not None for option in (*options, boundary_net)):
         raise TypeError("segment_image takes settings or separate options, not both")
     key = None
     if cache is not None:
@@ -146,8 +151,9 @@ def segment_image(
     )
     report(progress, "hierarchy", 0.0)
     check_cancelled(cancel)
-    graph = deep_region_graph(settings.backbone, image, result.labels)
-    check_cancelled(cancel)
+    graph = deep_region_graph(
+        settings.backbone, image, result.labels, boundary_net=settings.boundary_net, cancel=cancel
+    )
     tree = build_hierarchy(
         result.labels,
         graph,
@@ -201,6 +207,7 @@ class SegmentationSettings:
     edge_model: EdgeModel | None
     spectral_weight: float
     region_weight: float
+    boundary_net: BoundaryNet | None = None
 
     @classmethod
     def resolve(
@@ -211,9 +218,13 @@ class SegmentationSettings:
         edge_model: EdgeModel | None = None,
         spectral_weight: float | None = None,
         region_weight: float | None = None,
+        *,
+        boundary_net: BoundaryNet | None = None,
     ) -> SegmentationSettings:
         """The settings with every None replaced by its default (the backbone built, or taken
-        from this process's cache of built ones, when given by name)."""
+        from this process's cache of built ones, when given by name; the shipped boundary
+        network, read once per process)."""
+        from .boundaries import default_boundary_net
         from .edge_model import default_edge_model
         from .features import DEFAULT_BACKBONE, cached_backbone
         from .hierarchy import DEFAULT_REGION_WEIGHT, DEFAULT_SPECTRAL_WEIGHT
@@ -227,6 +238,7 @@ class SegmentationSettings:
             edge_model if edge_model is not None else default_edge_model(),
             DEFAULT_SPECTRAL_WEIGHT if spectral_weight is None else spectral_weight,
             DEFAULT_REGION_WEIGHT if region_weight is None else region_weight,
+            boundary_net if boundary_net is not None else default_boundary_net(),
         )
 
     def cache_key(self, image: np.ndarray) -> str:
@@ -239,8 +251,18 @@ class SegmentationSettings:
             "edge_model": self.edge_model.fingerprint() if self.edge_model is not None else None,
             "spectral_weight": self.spectral_weight,
             "region_weight": self.region_weight,
+            "boundary_net": _boundary_fingerprint(self.boundary_net),
         }
         return segmentation_key(image_digest(image), params)
+
+
+def _boundary_fingerprint(net: BoundaryNet | None) -> dict | None:
+    """What the learned border cues depend on: the network and its working resolution."""
+    from supercuts_app.base.defaults import BOUNDARY_MAX_PIXELS
+
+    if net is None:
+        return None
+    return {"fingerprint": net.fingerprint(), "max_pixels": BOUNDARY_MAX_PIXELS}
 
 
 def _head_fingerprint(backbone) -> str | None:

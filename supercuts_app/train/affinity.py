@@ -5,6 +5,11 @@ an edge is the fraction of human annotators whose segmentation puts the two supe
 majority vote of their pixels) in different segments. A small MLP is fitted to these soft targets
 with binary cross-entropy weighted by border length, since long borders matter most for the
 boundaries the hierarchy draws.
+
+The region graph is the app's (:func:`~supercuts_app.segmentation.region_graph.deep_region_graph`,
+learned boundary cues included), and merged regions' border cues are carried over from the
+superpixel borders as the hierarchy carries them while merging, so the model is trained on what
+it is later asked.
 """
 
 from __future__ import annotations
@@ -20,15 +25,16 @@ from scipy.cluster.hierarchy import cut_tree
 from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 from supercuts_app.base.images import load_image
 from supercuts_app.datasets.bsds import iter_split
+from supercuts_app.segmentation.boundaries import BoundaryNet
 from supercuts_app.segmentation.edge_features import EDGE_FEATURE_NAMES, edge_features
 from supercuts_app.segmentation.edge_model import EdgeModel
 from supercuts_app.segmentation.features import Backbone
 from supercuts_app.segmentation.hierarchy import DEFAULT_REGION_WEIGHT, build_hierarchy
 from supercuts_app.segmentation.region_graph import (
-    border_cue_maps,
+    coarsened_border_cues,
+    deep_region_graph,
     region_deep_features,
     region_graph,
-    superpixel_deep_features,
 )
 from supercuts_app.segmentation.superpixels import compute_superpixels
 
@@ -62,6 +68,7 @@ def edge_samples(
     region_counts: Sequence[int] = (),
     model: EdgeModel | None = None,
     region_weight: float = DEFAULT_REGION_WEIGHT,
+    boundary_net: BoundaryNet | None = None,
     on_image: Callable[[int, int], None] | None = None,
 ) -> EdgeSamples:
     """Collect edge features and targets for every image of a BSDS500 split.
@@ -69,23 +76,21 @@ def edge_samples(
     With ``region_counts``, pairs of merged regions are added too: the image's hierarchy (built
     with ``model`` and whole-region share ``region_weight``) is cut at those region counts, so
     the model also learns to score the whole regions it is asked about while merging.
+    ``boundary_net`` gives the learned border cues (default: the shipped network).
     """
     items = list(iter_split(root, split, limit=limit))
     feats, targets, weights = [], [], []
     for done, item in enumerate(items, start=1):
         image = load_image(item.image_path)
         labels = compute_superpixels(image, n_segments=n_segments, backbone=backbone).labels
-        deep, blocks = superpixel_deep_features(backbone, image, labels)
-        cues = border_cue_maps(backbone, image, labels.shape)
-        graph = region_graph(labels, image, deep=deep, deep_blocks=blocks, cues=cues)
+        graph = deep_region_graph(backbone, image, labels, boundary_net=boundary_net)
         humans = [h.segmentation for h in item.humans()]
         parts = [_pair_samples(graph, labels, humans)]
         for table in _region_tables(labels, graph, model, region_counts, region_weight):
             regions = table[labels]
             rdeep = region_deep_features(graph.deep, graph.area, table, graph.deep_blocks)
-            rgraph = region_graph(
-                regions, image, deep=rdeep, deep_blocks=graph.deep_blocks, cues=cues
-            )
+            rgraph = region_graph(regions, image, deep=rdeep, deep_blocks=graph.deep_blocks)
+            rgraph.border_cues = coarsened_border_cues(graph, table)
             parts.append(_pair_samples(rgraph, regions, humans))
         for f, t, w in parts:
             feats.append(f)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from supercuts_app.segmentation.edge_features import (
+    BOUNDARY_QUANTILE_CUES,
     COLOUR_DIFFERENCES,
     EDGE_FEATURE_NAMES,
     column,
@@ -127,6 +128,22 @@ def test_a_file_with_unknown_names_is_refused_with_one_clear_error(tmp_path):
     message = str(info.value)
     assert "\n" not in message and str(path) in message
     assert "delta_E2000" in message and "lacks: delta_E" in message and "retrain" in message
+
+
+def test_a_file_without_the_newer_features_ignores_them(tmp_path):
+    """A model trained before features were added scores exactly as trained."""
+    model = _random_model()
+    kept = [k for k, name in enumerate(EDGE_FEATURE_NAMES) if name not in BOUNDARY_QUANTILE_CUES]
+    older = EdgeModel(
+        model.mean[kept], model.std[kept], model.w1[kept], model.b1, model.w2, model.b2
+    )
+    _write(tmp_path / "older.npz", older, [EDGE_FEATURE_NAMES[k] for k in kept])
+    back = EdgeModel.load(tmp_path / "older.npz")
+    back.check_features()
+    x = np.random.default_rng(5).normal(size=(9, N))
+    np.testing.assert_allclose(back.predict(x), older.predict(x[:, kept]), rtol=1e-12)
+    x[:, columns(BOUNDARY_QUANTILE_CUES)] = 7.0  # what it does not read changes nothing
+    np.testing.assert_allclose(back.predict(x), older.predict(x[:, kept]), rtol=1e-12)
 
 
 def test_the_shipped_model_records_names_and_keeps_its_weights():
