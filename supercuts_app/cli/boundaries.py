@@ -11,6 +11,7 @@ from pathlib import Path
 from .common import (
     MAX_PROCESSES,
     CLIError,
+    add_split_option,
     check_training_paths,
     checked_output,
     expand_inputs,
@@ -84,7 +85,7 @@ def add_parsers(
 
     eb = eval_sub.add_parser("boundaries", help="BSDS edge benchmark: ODS, OIS, AP")
     eb.add_argument("--data", required=True, help="BSDS500 folder")
-    eb.add_argument("--split", default="val", help="any split folder present (default: val)")
+    add_split_option(eb)
     _add_network_options(eb)
     eb.add_argument(
         "--thresholds", type=whole_number(at_least=1, at_most=MAX_THRESHOLDS), default=99

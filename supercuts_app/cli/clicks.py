@@ -9,7 +9,13 @@ from pathlib import Path
 
 from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 
-from .common import eval_dataset_size, positive_int, segment_count, write_outputs
+from .common import (
+    add_split_option,
+    eval_dataset_size,
+    positive_int,
+    segment_count,
+    write_outputs,
+)
 
 
 def add_parser(ev_sub: argparse._SubParsersAction) -> None:
@@ -19,7 +25,7 @@ def add_parser(ev_sub: argparse._SubParsersAction) -> None:
     )
     ec.add_argument("--data", required=True, help="BSDS500 folder, or the CCP folder")
     ec.add_argument("--dataset", default="bsds", choices=("bsds", "ccp"))
-    ec.add_argument("--split", default="val", choices=("train", "val"), help="BSDS500 split")
+    add_split_option(ec)
     ec.add_argument("--limit", type=positive_int, default=None, help="first N images only")
     ec.add_argument("--max-clicks", type=positive_int, default=20)
     ec.add_argument(
@@ -58,6 +64,8 @@ def cmd_eval_clicks(ns: argparse.Namespace) -> int:
             on_image=lambda n: bar.update(1),
         )
     result["dataset"] = ns.dataset
+    if ns.dataset == "bsds":
+        result["split"] = ns.split
     result["annotations"] = ns.annotations if ns.dataset == "bsds" else "person and parts"
     if ns.json:
         write_outputs(f"--json {ns.json}", {Path(ns.json): json.dumps(result, indent=1).encode()})

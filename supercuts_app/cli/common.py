@@ -211,6 +211,13 @@ def eval_dataset_size(ns: argparse.Namespace) -> int:
         raise CLIError(str(exc)) from None
 
 
+def add_split_option(parser: argparse.ArgumentParser) -> None:
+    """``--split NAME``: any split folder of the data set (checked by :func:`split_size`)."""
+    parser.add_argument(
+        "--split", default="val", metavar="NAME", help="BSDS500 split folder (default: val)"
+    )
+
+
 def split_size(ns: argparse.Namespace) -> int:
     """Images in the BSDS500 split that ``ns`` names, or a CLIError saying what is wrong."""
     from supercuts_app.datasets.bsds import DatasetError, find_data_dir, iter_split

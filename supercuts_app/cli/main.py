@@ -23,6 +23,7 @@ from supercuts_app.cli import ssn as cli_ssn
 from .common import (
     CLIError,
     OneLineParser,
+    add_split_option,
     backbone_from,
     checked_output,
     expand_inputs,
@@ -136,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev_sub = ev.add_subparsers(dest="what", required=True)
     es = ev_sub.add_parser("superpixels", help="ASA, boundary recall, UE, time per image")
     es.add_argument("--data", required=True, help="BSDS500 folder")
-    es.add_argument("--split", default="val", choices=("train", "val", "test"))
+    add_split_option(es)
     es.add_argument(
         "--method",
         nargs="+",
@@ -158,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     es.set_defaults(func=_cmd_eval_superpixels)
     eh = ev_sub.add_parser("hierarchy", help="boundary F and covering at ODS/OIS")
     eh.add_argument("--data", required=True, help="BSDS500 folder")
-    eh.add_argument("--split", default="val", choices=("train", "val", "test"))
+    add_split_option(eh)
     eh.add_argument("--limit", type=positive_int, default=None, help="first N images only")
     eh.add_argument("--n-segments", type=segment_count, default=DEFAULT_SUPERPIXELS, metavar="K")
     eh.add_argument("--edge-model", default=None, metavar="FILE", help="edge model (.npz)")

@@ -10,6 +10,7 @@ from pathlib import Path
 from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 
 from .common import (
+    add_split_option,
     checked_output,
     eval_dataset_size,
     expand_inputs,
@@ -44,7 +45,7 @@ def add_parsers(sub: argparse._SubParsersAction, ev_sub: argparse._SubParsersAct
     )
     ep.add_argument("--data", required=True, help="BSDS500 folder (objects) or CCP (parts)")
     ep.add_argument("--dataset", default="bsds", choices=("bsds", "ccp"))
-    ep.add_argument("--split", default="val", choices=("train", "val"), help="BSDS500 split")
+    add_split_option(ep)
     ep.add_argument("--limit", type=positive_int, default=None, help="first N images only")
     ep.add_argument("--json", default=None, metavar="OUT", help="summary and per-region rows")
     ep.set_defaults(func=cmd_eval_proposals)

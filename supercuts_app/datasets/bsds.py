@@ -1,7 +1,8 @@
 """Reading the Berkeley Segmentation Data Set 500 (images and human segmentations).
 
-``ROOT`` may be the folder holding ``BSDS500/data`` or any folder below it down to ``data``; the
-splits are ``train``, ``val`` and ``test`` (the last is not needed anywhere in SuperCuts).
+``ROOT`` may be the folder holding ``BSDS500/data`` or any folder below it down to ``data``. A
+split is any folder present under both ``images`` and ``groundTruth`` (BSDS500 has ``train``,
+``val`` and ``test``; SuperCuts makes its own choices on ``val`` only).
 """
 
 from __future__ import annotations
@@ -58,15 +59,42 @@ def find_data_dir(root: str | Path) -> Path:
     )
 
 
+def available_splits(root: str | Path) -> list[str]:
+    """Names of the splits under ``root``: folders present in both ``images`` and
+    ``groundTruth``, sorted.
+
+    Raises
+    ------
+    DatasetError
+        When ``root`` holds no BSDS500 layout.
+    """
+    data = find_data_dir(root)
+    truths = data / "groundTruth"
+    return sorted(
+        folder.name
+        for folder in (data / "images").iterdir()
+        if folder.is_dir() and (truths / folder.name).is_dir()
+    )
+
+
 def iter_split(
     root: str | Path, split: str = "val", *, limit: int | None = None
 ) -> Iterator[BSDSItem]:
-    """Items of one split in file-name order; ``limit`` keeps the first N."""
+    """Items of one split in file-name order; ``limit`` keeps the first N.
+
+    Raises
+    ------
+    DatasetError
+        When ``split`` is not one of :func:`available_splits` (the message names those present)
+        or has no images.
+    """
     data = find_data_dir(root)
+    present = available_splits(data)
+    if split not in present:
+        listed = ", ".join(present) if present else "none"
+        raise DatasetError(f"{data}: split '{split}' not found (splits present: {listed})")
     images = data / "images" / split
     truths = data / "groundTruth" / split
-    if not images.is_dir() or not truths.is_dir():
-        raise DatasetError(f"{data}: split '{split}' not found")
     paths = sorted(p for p in images.iterdir() if p.suffix.lower() in (".jpg", ".png"))
     if not paths:
         raise DatasetError(f"{images}: no images")

@@ -111,7 +111,7 @@ def evaluate_object_proposals(
     keys = ("spectral_top1", "spectral_top5", "baseline_top1", "baseline_top5")
     summary = {k: float(np.mean([r[k] for r in rows])) if rows else 0.0 for k in keys}
     summary["regions"] = len(rows)
-    return {"task": "objects", "summary": summary, "rows": rows}
+    return {"task": "objects", "split": split, "summary": summary, "rows": rows}
 
 
 def evaluate_part_proposals(

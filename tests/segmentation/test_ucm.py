@@ -1,4 +1,4 @@
-"""Ultrametric contour maps: thresholds reproduce the levels, heights are the tree's, PNG is 16-bit."""
+"""Contour maps: thresholds reproduce the levels, heights are the tree's, the PNG is 16-bit."""
 
 from __future__ import annotations
 
