@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for r in results:
         print(
-            f"{r['name']:<22}build {r['build_seconds_per_image']:.3f} s/image, "
+            f"{r['name']:<26}build {r['build_seconds_per_image']:.3f} s/image, "
             f"{r['mean_leaves']:.0f} leaves, heights {r['thresholds'][0]}..{r['thresholds'][-1]}"
         )
     return 0

@@ -65,6 +65,12 @@ class BoundaryHierarchyVariant:
         Passed to the hierarchy builders (see their docs).
     cut_heights : tuple of float
         Heights at which the tree is cut for scoring.
+    min_area : float
+        Smallest region, as a share of the image (watershed leaves only; see
+        :func:`watershed_hierarchy`).
+    size_prior : float
+        Frontier merging only: share of the image under which regions merge early (see
+        :func:`watershed_hierarchy`).
     """
 
     name: str
@@ -72,7 +78,11 @@ class BoundaryHierarchyVariant:
     attribute: Attribute = "frontier"
     edge_weight: EdgeWeight = "max"
     cut_heights: tuple[float, ...] = field(default=DEFAULT_THRESHOLDS)
+    min_area: float = 0.0
+    size_prior: float = 0.0
 
+
+_FRONTIER_CUTS = thresholds(0.3, 0.96)
 
 STANDARD_VARIANTS = (
     BoundaryHierarchyVariant("shipped", "shipped"),
@@ -90,9 +100,53 @@ STANDARD_VARIANTS = (
         "ws-frontier-mean", "watershed", "frontier", "mean", cut_heights=thresholds(0.05, 0.97)
     ),
     BoundaryHierarchyVariant("ssn-frontier", "ssn", cut_heights=thresholds(0.05, 0.97)),
+    # Second round: cuts where the frontier trees' F and covering peak (0.6-0.9), and Higra's
+    # removal of regions smaller than a share of the image, which the coarse cuts of frontier
+    # merging otherwise keep around strongly outlined specks.
+    BoundaryHierarchyVariant(
+        "ws-frontier-mean-hi", "watershed", "frontier", "mean", cut_heights=_FRONTIER_CUTS
+    ),
+    *(
+        BoundaryHierarchyVariant(
+            f"ws-frontier-mean-a{area:g}",
+            "watershed",
+            "frontier",
+            "mean",
+            cut_heights=_FRONTIER_CUTS,
+            min_area=area,
+        )
+        for area in (0.001, 0.003, 0.01)
+    ),
+    # Third round: frontier merging that lets regions below a share of the image merge early.
+    *(
+        BoundaryHierarchyVariant(
+            f"ws-frontier-mean-s{share:g}",
+            "watershed",
+            "frontier",
+            "mean",
+            cut_heights=thresholds(0.02, 0.92),
+            size_prior=share,
+        )
+        for share in (0.002, 0.01)
+    ),
+    BoundaryHierarchyVariant(
+        "ssn-frontier-mean-s0.002",
+        "ssn",
+        "frontier",
+        "mean",
+        cut_heights=thresholds(0.02, 0.92),
+        size_prior=0.002,
+    ),
+    BoundaryHierarchyVariant(
+        "ws-dynamics-a0.003",
+        "watershed",
+        "dynamics",
+        cut_heights=thresholds(0.01, 0.61),
+        min_area=0.003,
+    ),
 )
 """The variants compared for issue 17 (heights chosen to run from about the superpixel count
-of regions down to one or two on BSDS500 images)."""
+of regions down to one or two on BSDS500 images, or, second round, over the useful range)."""
 
 
 @dataclass
@@ -126,12 +180,21 @@ def build_variant(
     """
     if variant.leaves == "watershed":
         return watershed_hierarchy(
-            boundary_prob, attribute=variant.attribute, edge_weight=variant.edge_weight
+            boundary_prob,
+            attribute=variant.attribute,
+            edge_weight=variant.edge_weight,
+            min_area=variant.min_area,
+            size_prior=variant.size_prior,
         )
     if variant.leaves == "ssn":
         if superpixels is None:
             raise ValueError(f"{variant.name}: needs superpixels")
-        return frontier_hierarchy(superpixels, boundary_prob, edge_weight=variant.edge_weight)
+        return frontier_hierarchy(
+            superpixels,
+            boundary_prob,
+            edge_weight=variant.edge_weight,
+            size_prior=variant.size_prior,
+        )
     if shipped is None:
         raise ValueError(f"{variant.name}: needs the shipped hierarchy's builder")
     return shipped()
@@ -219,6 +282,8 @@ def compare_boundary_hierarchies(
             "leaves": run.variant.leaves,
             "attribute": run.variant.attribute,
             "edge_weight": run.variant.edge_weight,
+            "min_area": run.variant.min_area,
+            "size_prior": run.variant.size_prior,
             "split": split,
             "images": len(items),
             "thresholds": list(run.variant.cut_heights),

@@ -27,6 +27,8 @@ from typing import Literal
 import cv2
 import higra as hg
 import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 from .hierarchy import MergeHierarchy, geometric_counts, level_tables
 
@@ -76,6 +78,8 @@ def watershed_hierarchy(
     *,
     attribute: Attribute = "frontier",
     edge_weight: EdgeWeight = "max",
+    min_area: float = 0.0,
+    size_prior: float = 0.0,
     max_pixels: int | None = None,
     ratio: float = 1.5,
 ) -> MergeHierarchy:
@@ -90,6 +94,13 @@ def watershed_hierarchy(
         for merging basins by the mean probability along their frontier (OWT-UCM).
     edge_weight : {"max", "mean"}
         See :func:`pixel_graph`.
+    min_area : float
+        Regions smaller than this share of the image are removed from the hierarchy (merged
+        into a neighbour, Higra's ``filter_small_nodes_from_tree``), leaves included; 0 keeps
+        every basin.
+    size_prior : float
+        ``"frontier"`` only: regions smaller than this share of the image see their frontiers
+        discounted (by the square root of the ratio), so that they merge early.
     max_pixels : int, optional
         Working resolution: a larger map is shrunk (area-averaged) to at most this many pixels,
         the hierarchy is built there and its leaves are brought back to the map's size by
@@ -100,20 +111,30 @@ def watershed_hierarchy(
     Returns
     -------
     MergeHierarchy
-        Leaves are the basins (ids 0..K-1), heights in [0, 1].
+        Leaves are the basins (ids 0..K-1) left by ``min_area``, heights in [0, 1].
     """
     if attribute not in ATTRIBUTES:
         raise ValueError(f"attribute must be one of {list(ATTRIBUTES)}, got {attribute!r}")
+    if size_prior > 0 and attribute != "frontier":
+        raise ValueError(f"size_prior applies to frontier merging, not to {attribute!r}")
     prob, full_shape = _working_map(boundary_prob, max_pixels)
     graph, weights = pixel_graph(prob, edge_weight=edge_weight)
     if attribute == "frontier":
         basins = hg.labelisation_watershed(graph, weights)
-        hierarchy = _frontier_merge(graph, weights, basins, ratio=ratio)
+        if min_area <= 0:
+            hierarchy = _frontier_merge(graph, weights, basins, size_prior=size_prior, ratio=ratio)
+            return _resized(hierarchy, full_shape)
+        rag = hg.make_region_adjacency_graph_from_labelisation(graph, basins)
+        if rag.num_vertices() < 2:
+            return _single_region(full_shape)
+        tree, altitudes = _frontier_tree(rag, weights, size_prior)
     else:
         tree, altitudes = _WATERSHED_BY[attribute](graph, weights)
         if attribute != "dynamics":  # extinction areas and volumes -> log scale in [0, 1]
             altitudes = np.log1p(altitudes) / np.log1p(prob.size)
-        hierarchy = _pixel_tree_on_basins(graph, tree, altitudes, ratio=ratio)
+    if min_area > 0:
+        tree, altitudes = hg.filter_small_nodes_from_tree(tree, altitudes, min_area * prob.size)
+    hierarchy = _on_basins(graph, hg.saliency(tree, altitudes), ratio=ratio)
     return _resized(hierarchy, full_shape)
 
 
@@ -122,6 +143,7 @@ def frontier_hierarchy(
     boundary_prob: np.ndarray,
     *,
     edge_weight: EdgeWeight = "max",
+    size_prior: float = 0.0,
     ratio: float = 1.5,
 ) -> MergeHierarchy:
     """Merge given leaves (e.g. SSN superpixels) by mean boundary probability on frontiers.
@@ -134,6 +156,8 @@ def frontier_hierarchy(
         (H, W) boundary probabilities in [0, 1] of the same image.
     edge_weight : {"max", "mean"}
         See :func:`pixel_graph`.
+    size_prior : float
+        See :func:`watershed_hierarchy`.
     ratio : float
         Region count falls by about this factor from one level to the next.
 
@@ -146,7 +170,7 @@ def frontier_hierarchy(
     if leaves.shape != np.shape(boundary_prob):
         raise ValueError(f"shape mismatch: {leaves.shape} vs {np.shape(boundary_prob)}")
     graph, weights = pixel_graph(boundary_prob, edge_weight=edge_weight)
-    return _frontier_merge(graph, weights, leaves, ratio=ratio)
+    return _frontier_merge(graph, weights, leaves, size_prior=size_prior, ratio=ratio)
 
 
 def _working_map(
@@ -174,33 +198,83 @@ def _resized(hierarchy: MergeHierarchy, shape: tuple[int, int]) -> MergeHierarch
 
 
 def _frontier_merge(
-    graph: hg.UndirectedGraph, weights: np.ndarray, leaves: np.ndarray, *, ratio: float
+    graph: hg.UndirectedGraph,
+    weights: np.ndarray,
+    leaves: np.ndarray,
+    *,
+    size_prior: float,
+    ratio: float,
 ) -> MergeHierarchy:
     """Average-linkage merging of the leaves' region graph, weighted by frontier length."""
     rag = hg.make_region_adjacency_graph_from_labelisation(graph, leaves)
     if rag.num_vertices() < 2:
         return _single_region(leaves.shape)
-    frontier_mean = hg.rag_accumulate_on_edges(rag, hg.Accumulators.mean, weights)
-    frontier_length = hg.rag_accumulate_on_edges(rag, hg.Accumulators.counter, weights)
-    tree, altitudes = hg.binary_partition_tree_average_linkage(
-        rag, frontier_mean, frontier_length.astype(np.float64)
-    )
+    tree, altitudes = _frontier_tree(rag, weights, size_prior)
     return _merge_hierarchy(rag, tree, altitudes, leaves, ratio=ratio)
 
 
-def _pixel_tree_on_basins(
-    graph: hg.UndirectedGraph, tree: hg.Tree, altitudes: np.ndarray, *, ratio: float
-) -> MergeHierarchy:
-    """A pixel-level watershed hierarchy re-expressed on its basins (the regions at height 0)."""
-    basins = hg.labelisation_horizontal_cut_from_threshold(tree, altitudes, 0.0, graph)
+def _frontier_tree(
+    rag: hg.UndirectedGraph, weights: np.ndarray, size_prior: float = 0.0
+) -> tuple[hg.Tree, np.ndarray]:
+    """Average-linkage tree of a region graph: regions meet at the length-weighted mean of the
+    pixel edge weights along their frontier, which stays exact as frontiers join.
+
+    With ``size_prior`` > 0, a frontier's mean is scaled by ``sqrt(min(1, a / (size_prior N)))``
+    with ``a`` the smaller region's area and ``N`` the pixel count, so specks merge before a
+    faint frontier between large regions."""
+    frontier_mean = hg.rag_accumulate_on_edges(rag, hg.Accumulators.mean, weights)
+    frontier_length = hg.rag_accumulate_on_edges(rag, hg.Accumulators.counter, weights)
+    frontier_length = frontier_length.astype(np.float64)
+    if size_prior <= 0:
+        return hg.binary_partition_tree_average_linkage(rag, frontier_mean, frontier_length)
+    n = rag.num_vertices()
+    area = np.zeros(2 * n - 1)
+    area[:n] = hg.attribute_vertex_area(rag)
+    scale = size_prior * area[:n].sum()
+    frontier_sum = frontier_mean * frontier_length
+
+    def discount(a: float | np.ndarray) -> float | np.ndarray:
+        return np.sqrt(np.minimum(1.0, a / scale))
+
+    def relink(graph, fusion_edge, new_region, first, second, new_neighbours) -> None:
+        area[new_region] = area[first] + area[second]
+        for neighbour in new_neighbours:
+            edge = neighbour.first_edge_index()
+            total, length = frontier_sum[edge], frontier_length[edge]
+            if neighbour.num_edges() == 2:
+                other = neighbour.second_edge_index()
+                total, length = total + frontier_sum[other], length + frontier_length[other]
+            new_edge = neighbour.new_edge_index()
+            frontier_sum[new_edge], frontier_length[new_edge] = total, length
+            smaller = min(area[new_region], area[neighbour.neighbour_vertex()])
+            neighbour.set_new_edge_weight(total / length * discount(smaller))
+
+    sources, targets = rag.edge_list()
+    initial = frontier_mean * discount(np.minimum(area[sources], area[targets]))
+    tree, altitudes = hg.binary_partition_tree(rag, relink, initial)
+    # Growing regions lose their discount, so a merge can come out lower than an earlier one.
+    return tree, hg.tree_monotonic_regression(tree, altitudes, "max")
+
+
+def _on_basins(graph: hg.UndirectedGraph, saliency: np.ndarray, *, ratio: float) -> MergeHierarchy:
+    """The hierarchy of an ultrametric on the pixel edges, on its basins (the regions joined
+    by edges of height 0)."""
+    sources, targets = graph.edge_list()
+    flat = saliency == 0
+    n_pixels = graph.num_vertices()
+    joined = sparse.coo_matrix(
+        (np.ones(int(flat.sum()), np.int8), (sources[flat], targets[flat])),
+        shape=(n_pixels, n_pixels),
+    )
+    _, basins = connected_components(joined, directed=False)
+    shape = tuple(hg.CptGridGraph.get_shape(graph))
+    basins = basins.reshape(shape)
     rag = hg.make_region_adjacency_graph_from_labelisation(graph, basins)
     if rag.num_vertices() < 2:
-        return _single_region(basins.shape)
+        return _single_region(shape)
     # Two adjacent basins are separated by the same ultrametric distance all along their
     # frontier, and the canonical BPT of an ultrametric reproduces it exactly.
-    frontier_height = hg.rag_accumulate_on_edges(
-        rag, hg.Accumulators.max, hg.saliency(tree, altitudes, graph)
-    )
+    frontier_height = hg.rag_accumulate_on_edges(rag, hg.Accumulators.max, saliency)
     region_tree, region_altitudes = hg.bpt_canonical(rag, frontier_height)
     return _merge_hierarchy(rag, region_tree, region_altitudes, basins, ratio=ratio)
 

@@ -123,7 +123,43 @@ def test_bad_input_is_refused():
         watershed_hierarchy(np.zeros((4, 4, 3)))
     with pytest.raises(ValueError, match="attribute"):
         watershed_hierarchy(np.zeros((4, 4)), attribute="colour")
+    with pytest.raises(ValueError, match="size_prior"):
+        watershed_hierarchy(np.zeros((4, 4)), attribute="area", size_prior=0.1)
     with pytest.raises(ValueError, match="edge_weight"):
         pixel_graph(np.zeros((4, 4)), edge_weight="min")
     with pytest.raises(ValueError, match="shape mismatch"):
         frontier_hierarchy(np.zeros((4, 5), int), np.zeros((4, 4)))
+
+
+@pytest.mark.parametrize("attribute", ATTRIBUTES)
+def test_min_area_removes_small_leaves_and_keeps_the_squares_apart(attribute):
+    prob = two_squares(seed=4)
+    min_area = 0.05
+    tree = watershed_hierarchy(prob, attribute=attribute, min_area=min_area)
+    areas = np.bincount(tree.superpixels.ravel())
+    assert areas.min() >= min_area * prob.size
+    assert np.all(np.diff(tree.linkage[:, 2]) >= 0)
+    inside = np.ones(prob.shape, bool)
+    inside[:, prob.shape[1] // 2 - 2 : prob.shape[1] // 2 + 2] = False
+    halves = (np.indices(prob.shape)[1] >= prob.shape[1] // 2).astype(int)
+    assert same_partition(cut_in_two(tree)[inside], halves[inside])
+
+
+def test_size_prior_merges_specks_before_faint_frontiers_between_large_regions():
+    prob = two_squares(size=32, seed=5)
+    prob[:, 31:33] = 0.3  # a faint frontier between the two large squares
+    prob[9:14, 9:14] = 0.6  # a well outlined 3x3 speck in the left square
+    prob[10:13, 10:13] = 0.0
+    plain = watershed_hierarchy(prob, attribute="frontier")
+    sized = watershed_hierarchy(prob, attribute="frontier", size_prior=0.1)
+    assert np.all(np.diff(sized.linkage[:, 2]) >= 0)
+    speck = np.zeros(prob.shape, int)
+    speck[10:13, 10:13] = 1
+    halves = (np.indices(prob.shape)[1] >= 32).astype(int)
+    inside = np.ones(prob.shape, bool)
+    inside[:, 29:35] = False
+    inside[8:15, 8:15] = False
+    inside[10:13, 10:13] = True
+    # Without the prior the outlined speck outlives the faint frontier; with it, it goes first.
+    assert same_partition(cut_in_two(plain)[inside], speck[inside])
+    assert same_partition(cut_in_two(sized)[inside], halves[inside])
