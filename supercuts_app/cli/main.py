@@ -28,6 +28,7 @@ from .common import (
     checked_output,
     expand_inputs,
     positive_int,
+    positive_real,
     run_per_image,
     segment_count,
     share,
@@ -156,6 +157,14 @@ def build_parser() -> argparse.ArgumentParser:
     es.add_argument(
         "--ssn-head", default=None, metavar="FILE", help="SSN head for 'ssn' (default: shipped)"
     )
+    es.add_argument(
+        "--ssn-contour",
+        type=positive_real,
+        default=None,
+        metavar="W",
+        help="add the learned boundary map's intervening-contour cost, weight W, to the SSN head"
+        " (a boundary-aware head without training)",
+    )
     es.set_defaults(func=_cmd_eval_superpixels)
     eh = ev_sub.add_parser("hierarchy", help="boundary F and covering at ODS/OIS")
     eh.add_argument("--data", required=True, help="BSDS500 folder")
@@ -250,6 +259,13 @@ def _cmd_eval_superpixels(ns: argparse.Namespace) -> int:
             check_head(head, backbone)
         except HeadError as exc:
             raise CLIError(str(exc)) from None
+    if ns.ssn_contour is not None:
+        from supercuts_app.segmentation.ssn_head import default_head
+
+        head = head if head is not None else default_head(backbone)
+        if head is None:
+            raise CLIError("--ssn-contour needs a trained SSN head (--ssn-head)")
+        head = head.with_contour_cost(ns.ssn_contour)
     results = []
     for method in ns.method:
         for k in ns.n_segments:

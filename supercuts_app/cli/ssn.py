@@ -53,6 +53,12 @@ def add_parser(train_sub: argparse._SubParsersAction) -> None:
         metavar="W",
         help="position weight saved for inference (default: the learned one)",
     )
+    ts.add_argument(
+        "--boundary-input",
+        action="store_true",
+        help="a boundary-aware head: it reads the shipped boundary network's map (a colour-branch"
+        " channel and the cost of assigning pixels across boundaries)",
+    )
     ts.add_argument("--resume", default=None, metavar="FILE", help="a <out>.last.pt checkpoint")
     ts.add_argument(
         "--threads",
@@ -90,7 +96,15 @@ def cmd_train_ssn(ns: argparse.Namespace) -> int:
         limit=ns.limit,
         val_limit=ns.val_limit,
         inference_pos_scale=ns.pos_scale,
+        boundary_input=ns.boundary_input,
     )
+    boundary_net = None
+    if ns.boundary_input:
+        from supercuts_app.segmentation.boundaries import default_boundary_net
+
+        boundary_net = default_boundary_net(ns.device)
+        if boundary_net is None:
+            raise CLIError("--boundary-input: the boundary network is not installed")
     bar = tqdm(total=cfg.epochs * cfg.steps_per_epoch, desc="train ssn", unit="step",
                file=sys.stderr)  # fmt: skip
 
@@ -108,6 +122,7 @@ def cmd_train_ssn(ns: argparse.Namespace) -> int:
             limit=cfg.val_limit,
             backbone=backbone,
             head=head,
+            boundary_net=boundary_net if boundary_net is not None else "default",
         )
         return {k: res["mean"][k] for k in ("asa", "boundary_recall", "segments")}
 
@@ -121,6 +136,7 @@ def cmd_train_ssn(ns: argparse.Namespace) -> int:
             log=lambda text: tqdm.write(text, file=sys.stderr),
             on_step=on_step,
             validate=validate,
+            boundary_net=boundary_net,
         )
     finally:
         bar.close()

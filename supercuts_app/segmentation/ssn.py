@@ -19,7 +19,8 @@ import torch.nn.functional as F
 from .features import Backbone
 from .ssn_head import SSNHead, head_embedding
 
-_OFFSETS = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+CANDIDATE_OFFSETS = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+"""(row, column) offset of each of a pixel's 9 candidate cells, in the order of the assignment."""
 _FAR = -1e9  # logit for a neighbour cell outside the grid: softmax gives it exactly zero weight
 
 
@@ -91,7 +92,7 @@ def _neighbour_cells(
     cy = cy.view(-1, 1).expand(height, width).reshape(-1)
     cx = cx.view(1, -1).expand(height, width).reshape(-1)
     idx, valid = [], []
-    for dy, dx in _OFFSETS:
+    for dy, dx in CANDIDATE_OFFSETS:
         ny, nx = cy + dy, cx + dx
         ok = (ny >= 0) & (ny < rows) & (nx >= 0) & (nx < cols)
         idx.append(ny.clamp(0, rows - 1) * cols + nx.clamp(0, cols - 1))
@@ -100,7 +101,12 @@ def _neighbour_cells(
 
 
 def soft_slic(
-    pixel_features: torch.Tensor, rows: int, cols: int, *, n_iter: int = 5
+    pixel_features: torch.Tensor,
+    rows: int,
+    cols: int,
+    *,
+    n_iter: int = 5,
+    penalty: torch.Tensor | None = None,
 ) -> SoftAssignment:
     """Differentiable SLIC iterations.
 
@@ -112,6 +118,10 @@ def soft_slic(
         Superpixel grid; centres start as the mean feature of each grid cell.
     n_iter : int
         Number of assignment/update rounds.
+    penalty : torch.Tensor, optional
+        (B, 9, N) cost added to the squared feature distance of each pixel to each of its
+        candidate superpixels (in the order of :attr:`SoftAssignment.neighbours`), e.g.
+        :func:`contour_penalty`.
 
     Returns
     -------
@@ -125,16 +135,70 @@ def soft_slic(
     # Without autograd, the same arithmetic runs in reused buffers (no large temporaries).
     if torch.is_grad_enabled() and pixel_features.requires_grad:
         for _ in range(n_iter):
-            q = _assign(f, centroids, neighbours, valid)
+            q = _assign(f, centroids, neighbours, valid, penalty)
             centroids = _update(f, q, neighbours, k)
-        q = _assign(f, centroids, neighbours, valid)
+        q = _assign(f, centroids, neighbours, valid, penalty)
     else:
         grid = _GridIndex.of(h, w, rows, cols, pixel_features.device)
         for _ in range(n_iter):
-            q = _assign_inplace(f, centroids, grid, valid)
+            q = _assign_inplace(f, centroids, grid, valid, penalty)
             centroids = _update_inplace(f, q, neighbours, k)
-        q = _assign_inplace(f, centroids, grid, valid)
+        q = _assign_inplace(f, centroids, grid, valid, penalty)
     return SoftAssignment(q=q, neighbours=neighbours, centroids=centroids, grid=(rows, cols))
+
+
+def contour_penalty(
+    boundary: torch.Tensor, rows: int, cols: int, *, spacing: float = 3.0, max_samples: int = 16
+) -> torch.Tensor:
+    """The strongest boundary between each pixel and each of its 9 candidate superpixels.
+
+    The *intervening contour* cue (Leung and Malik; gPb's affinities): a pixel should not join a
+    superpixel on the other side of a strong boundary. Each candidate is represented by the centre
+    of its grid cell, so the cost is computed once per image, not once per SLIC iteration.
+
+    Parameters
+    ----------
+    boundary : torch.Tensor
+        (B, 1, H, W) boundary probabilities in [0, 1].
+    rows, cols : int
+        Superpixel grid.
+    spacing : float
+        Distance in pixels between samples along each pixel-to-centre segment.
+    max_samples : int
+        Most samples per segment (bounds the cost of very large cells).
+
+    Returns
+    -------
+    torch.Tensor
+        (B, 9, H*W) maximum boundary probability along each segment (the pixel itself excluded).
+    """
+    b, _, h, w = boundary.shape
+    device = boundary.device
+    # A 3x3 maximum widens one-pixel ridges, so samples `spacing` apart cannot step over them.
+    ridges = F.max_pool2d(boundary.float(), 3, stride=1, padding=1)
+    step_y, step_x = h / rows, w / cols
+    longest = 1.5 * math.hypot(step_y, step_x)
+    n_samples = int(min(max_samples, max(2, math.ceil(longest / spacing))))
+    t = torch.arange(1, n_samples + 1, device=device, dtype=torch.float32) / n_samples
+    cy, cx = _cell_rows_cols(h, w, rows, cols, device)
+    ys = torch.arange(h, device=device, dtype=torch.float32)
+    xs = torch.arange(w, device=device, dtype=torch.float32)
+    out = boundary.new_empty(b, len(CANDIDATE_OFFSETS), h * w, dtype=torch.float32)
+    for d, (dy, dx) in enumerate(CANDIDATE_OFFSETS):
+        ty = ((cy + dy).clamp(0, rows - 1) + 0.5) * step_y
+        tx = ((cx + dx).clamp(0, cols - 1) + 0.5) * step_x
+        # grid_sample's coordinates: -1 and 1 are the outer edges of the first and last pixels.
+        gy = (ys + t[:, None] * (ty - ys) + 0.5) * (2.0 / h) - 1.0  # (S, H)
+        gx = (xs + t[:, None] * (tx - xs) + 0.5) * (2.0 / w) - 1.0  # (S, W)
+        grid = torch.stack(
+            [gx[:, None, :].expand(-1, h, -1), gy[:, :, None].expand(-1, -1, w)], dim=-1
+        ).reshape(1, n_samples, h * w, 2)
+        sampled = F.grid_sample(
+            ridges, grid.expand(b, -1, -1, -1), mode="bilinear", padding_mode="border",
+            align_corners=False,
+        )  # fmt: skip
+        out[:, d] = sampled[:, 0].amax(dim=1)
+    return out
 
 
 @dataclass(frozen=True)
@@ -151,12 +215,12 @@ class _GridIndex:
         cy, cx = _cell_rows_cols(height, width, rows, cols, device)
         return cls(
             (height, width, rows, cols),
-            [(cy + dy).clamp(0, rows - 1) for dy, _ in _OFFSETS],
-            [(cx + dx).clamp(0, cols - 1) for _, dx in _OFFSETS],
+            [(cy + dy).clamp(0, rows - 1) for dy, _ in CANDIDATE_OFFSETS],
+            [(cx + dx).clamp(0, cols - 1) for _, dx in CANDIDATE_OFFSETS],
         )
 
 
-def _assign_inplace(f, centroids, grid: _GridIndex, valid) -> torch.Tensor:
+def _assign_inplace(f, centroids, grid: _GridIndex, valid, penalty=None) -> torch.Tensor:
     """:func:`_assign` for inference: the same operations, in buffers reused for all 9 cells.
 
     Each candidate centre is fetched in two steps, along grid columns for the image's columns
@@ -165,15 +229,17 @@ def _assign_inplace(f, centroids, grid: _GridIndex, valid) -> torch.Tensor:
     b, c, n = f.shape
     h, w, rows, cols = grid.shape
     cells = centroids.view(b, c, rows, cols)
-    logits = f.new_empty(b, len(_OFFSETS), n)
+    logits = f.new_empty(b, len(CANDIDATE_OFFSETS), n)
     gathered = f.new_empty(b, c, h, w)
     diff = f.new_empty(b, c, n)
-    for d in range(len(_OFFSETS)):
+    for d in range(len(CANDIDATE_OFFSETS)):
         by_column = torch.index_select(cells, 3, grid.cols[d])  # (B, C, rows, W)
         torch.index_select(by_column, 2, grid.rows[d], out=gathered)
         torch.sub(f, gathered.view(b, c, n), out=diff)
         diff.mul_(diff)
         torch.sum(diff, dim=1, out=logits[:, d])
+    if penalty is not None:
+        logits.add_(penalty)
     logits.neg_()
     logits.masked_fill_(~valid[None], _FAR)
     return torch.softmax(logits, dim=1)
@@ -185,7 +251,7 @@ def _update_inplace(f, q, neighbours, k) -> torch.Tensor:
     num = f.new_zeros(b, c, k)
     den = f.new_zeros(b, 1, k)
     weighted = torch.empty_like(f)
-    for d in range(len(_OFFSETS)):
+    for d in range(len(CANDIDATE_OFFSETS)):
         w = q[:, d : d + 1]
         torch.mul(f, w, out=weighted)
         num.index_add_(2, neighbours[d], weighted)
@@ -193,12 +259,15 @@ def _update_inplace(f, q, neighbours, k) -> torch.Tensor:
     return num / den.clamp_min(1e-8)
 
 
-def _assign(f, centroids, neighbours, valid) -> torch.Tensor:
-    logits = []
-    for d in range(len(_OFFSETS)):
+def _assign(f, centroids, neighbours, valid, penalty=None) -> torch.Tensor:
+    dists = []
+    for d in range(len(CANDIDATE_OFFSETS)):
         diff = f - centroids[:, :, neighbours[d]]
-        logits.append(-(diff * diff).sum(dim=1))
-    logits = torch.stack(logits, dim=1).masked_fill(~valid[None], _FAR)
+        dists.append((diff * diff).sum(dim=1))
+    dists = torch.stack(dists, dim=1)
+    if penalty is not None:
+        dists = dists + penalty
+    logits = (-dists).masked_fill(~valid[None], _FAR)
     return torch.softmax(logits, dim=1)
 
 
@@ -206,7 +275,7 @@ def _update(f, q, neighbours, k) -> torch.Tensor:
     b, c, _ = f.shape
     num = f.new_zeros(b, c, k)
     den = f.new_zeros(b, 1, k)
-    for d in range(len(_OFFSETS)):
+    for d in range(len(CANDIDATE_OFFSETS)):
         w = q[:, d : d + 1]
         num = num.index_add(2, neighbours[d], f * w)
         den = den.index_add(2, neighbours[d], w)
@@ -270,12 +339,14 @@ def pixel_features(
     *,
     backbone: Backbone | None,
     head: SSNHead | None = None,
+    boundary: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """(1, C, H, W) SSN input: scaled position, scaled CIELAB and the deep embedding.
 
     With a trained ``head`` the embedding and the position and colour weights are the head's
     (learned); without, the embedding is the leading principal components of the backbone's
-    features, times ``params.feature_scale``, and the weights are ``params``'.
+    features, times ``params.feature_scale``, and the weights are ``params``'. ``boundary``
+    (1, H, W) is the boundary map a boundary-aware head reads.
     """
     h, w = image.shape[:2]
     device = backbone.device if backbone is not None else torch.device("cpu")
@@ -284,7 +355,7 @@ def pixel_features(
     if backbone is not None and head is not None:
         with torch.no_grad():
             pos_scale, color_scale = (float(s) for s in head.scales())
-        emb = head_embedding(head, backbone, image, lab)
+        emb = head_embedding(head, backbone, image, lab, boundary)
         return torch.cat([pos * pos_scale, lab * color_scale, emb], dim=0)[None]
     parts = [pos * params.pos_scale, lab * params.color_scale]
     if backbone is not None and params.feature_scale > 0:
@@ -302,11 +373,26 @@ def ssn_superpixels(
     backbone: Backbone | None,
     params: SSNParams | None = None,
     head: SSNHead | None = None,
+    boundaries: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Raw SSN labels (grid-cell ids, not yet made connected) of an (H, W, 3) uint8 image."""
+    """Raw SSN labels (grid-cell ids, not yet made connected) of an (H, W, 3) uint8 image.
+
+    ``boundaries`` (H, W) float32 boundary probabilities are required by a boundary-aware
+    ``head`` (:attr:`SSNHead.needs_boundaries`) and ignored otherwise."""
     params = params or SSNParams()
     h, w = image.shape[:2]
     rows, cols = grid_shape(h, w, n_segments)
-    feats = pixel_features(image, rows, cols, params, backbone=backbone, head=head)
-    assignment = soft_slic(feats, rows, cols, n_iter=params.n_iter)
+    boundary, penalty = None, None
+    if backbone is not None and head is not None and head.needs_boundaries:
+        if boundaries is None or boundaries.shape != (h, w):
+            raise ValueError("this SSN head needs an (H, W) boundary map of the image")
+        boundary = torch.from_numpy(np.ascontiguousarray(boundaries, np.float32))[None]
+        boundary = boundary.to(backbone.device)
+        weight = head.contour_weight()
+        if weight is not None:
+            penalty = contour_penalty(boundary[None], rows, cols) * weight
+    feats = pixel_features(
+        image, rows, cols, params, backbone=backbone, head=head, boundary=boundary
+    )
+    assignment = soft_slic(feats, rows, cols, n_iter=params.n_iter, penalty=penalty)
     return assignment.hard_labels(h, w)[0].cpu().numpy().astype(np.int32)

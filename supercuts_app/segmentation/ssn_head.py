@@ -5,6 +5,10 @@ into a few embedding channels per pixel; SSN clusters pixels on position, CIELAB
 embedding. ``supercuts train ssn`` fits it on BSDS500 (Jampani et al., ECCV 2018) and the trained
 head for the default backbone ships in ``resources/weights/``. Files hold the state dict and the
 configuration, so a head refuses to run on a backbone it was not made for.
+
+A *boundary-aware* head also reads the learned boundary map of :mod:`.boundaries`: as a fourth
+channel of the colour branch (``boundary_input``), and/or through a weight of SSN's
+intervening-contour cost (``contour_scale``, :func:`.ssn.contour_penalty`).
 """
 
 from __future__ import annotations
@@ -53,6 +57,11 @@ class SSNHead(nn.Module):
         Add the full-resolution colour branch.
     pos_scale, color_scale : float
         Initial weights of the position (in grid steps) and CIELAB channels.
+    boundary_input : bool
+        Read a boundary probability map as a fourth input of the colour branch.
+    contour_scale : float, optional
+        Initial (learned) weight of the cost of assigning a pixel to a superpixel across a
+        boundary of that map; None for no such cost.
     """
 
     def __init__(
@@ -64,6 +73,8 @@ class SSNHead(nn.Module):
         lab_branch: bool = True,
         pos_scale: float = 2.5,
         color_scale: float = 0.26,
+        boundary_input: bool = False,
+        contour_scale: float | None = None,
     ) -> None:
         super().__init__()
         self.config = {
@@ -75,6 +86,11 @@ class SSNHead(nn.Module):
             "pos_scale": pos_scale,
             "color_scale": color_scale,
         }
+        # Recorded only when on, so heads made before the options keep their fingerprint.
+        if boundary_input:
+            self.config["boundary_input"] = True
+        if contour_scale is not None:
+            self.config["contour_scale"] = float(contour_scale)
         self.norm = nn.GroupNorm(1, in_channels, affine=False)
         self.net = nn.Sequential(
             nn.Conv2d(in_channels, hidden, 1),
@@ -85,7 +101,7 @@ class SSNHead(nn.Module):
         )
         self.lab_net = (
             nn.Sequential(
-                nn.Conv2d(3, 16, 3, padding=1),
+                nn.Conv2d(4 if boundary_input else 3, 16, 3, padding=1),
                 nn.ReLU(inplace=True),
                 nn.Conv2d(16, embed_dims, 3, padding=1),
             )
@@ -94,27 +110,58 @@ class SSNHead(nn.Module):
         )
         # Log-weights keep the scales positive while training.
         self.log_scales = nn.Parameter(torch.log(torch.tensor([pos_scale, color_scale])))
+        self.log_contour = (
+            None
+            if contour_scale is None
+            else nn.Parameter(torch.log(torch.tensor(float(contour_scale))))
+        )
 
     @property
     def embed_dims(self) -> int:
         return int(self.config["embed_dims"])
 
+    @property
+    def needs_boundaries(self) -> bool:
+        """Whether the head reads a boundary map (``boundary_input`` or ``contour_scale``)."""
+        return "boundary_input" in self.config or "contour_scale" in self.config
+
     def forward(self, stacked: torch.Tensor) -> torch.Tensor:
         """(B, C, h, w) stacked backbone maps -> (B, embed_dims, h, w) coarse embedding."""
         return self.net(self.norm(stacked))
 
-    def refine(self, embedding: torch.Tensor, lab: torch.Tensor) -> torch.Tensor:
+    def refine(
+        self, embedding: torch.Tensor, lab: torch.Tensor, boundary: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Add the colour branch to a coarse embedding already resampled to ``lab``'s size.
 
-        ``lab`` is (B, 3, H, W) CIELAB with L in 0..100."""
+        ``lab`` is (B, 3, H, W) CIELAB with L in 0..100; ``boundary`` (B, 1, H, W) boundary
+        probabilities, required by a head with ``boundary_input``."""
         if self.lab_net is None:
             return embedding
-        return embedding + self.lab_net(lab * 0.01)
+        colour = lab * 0.01
+        if "boundary_input" in self.config:
+            if boundary is None:
+                raise ValueError("this SSN head needs a boundary map")
+            colour = torch.cat([colour, boundary.to(colour.dtype)], dim=1)
+        return embedding + self.lab_net(colour)
 
     def scales(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Learned weights of the position and the CIELAB channels."""
         pos, color = torch.exp(self.log_scales)
         return pos, color
+
+    def contour_weight(self) -> torch.Tensor | None:
+        """Learned weight of the intervening-contour cost, or None for a head without it."""
+        return None if self.log_contour is None else torch.exp(self.log_contour)
+
+    def with_contour_cost(self, scale: float) -> SSNHead:
+        """A copy of this head with the intervening-contour cost at weight ``scale`` (replacing
+        the weight it had): a boundary-aware head without training."""
+        out = SSNHead(**{**self.config, "contour_scale": float(scale)})
+        out.load_state_dict(self.state_dict(), strict=False)
+        with torch.no_grad():
+            out.log_contour.fill_(math.log(scale))
+        return out.to(self.log_scales.device).eval()
 
     def fingerprint(self) -> str:
         return model_fingerprint(self.config, self)
@@ -170,9 +217,14 @@ def stacked_maps(maps: list[torch.Tensor]) -> torch.Tensor:
 
 
 def head_embedding(
-    head: SSNHead, backbone: Backbone, image: np.ndarray, lab: torch.Tensor
+    head: SSNHead,
+    backbone: Backbone,
+    image: np.ndarray,
+    lab: torch.Tensor,
+    boundary: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """(embed_dims, H, W) embedding of an (H, W, 3) image whose CIELAB is ``lab`` (3, H, W)."""
+    """(embed_dims, H, W) embedding of an (H, W, 3) image whose CIELAB is ``lab`` (3, H, W)
+    (and boundary probabilities ``boundary`` (1, H, W), for a head that reads them)."""
     check_head(head, backbone)
     with torch.no_grad():
         emb = head(stacked_maps(backbone(image)))
@@ -182,5 +234,7 @@ def head_embedding(
         pw = math.ceil(iw / p) * p if p > 1 else iw
         # The padding a ViT needs is cropped after resampling to the padded size.
         full = F.interpolate(emb, size=(ph, pw), mode="bilinear", align_corners=False)
-        full = head.refine(full[..., :ih, :iw], lab[None].to(full.device))
+        if boundary is not None:
+            boundary = boundary[None].to(full.device)
+        full = head.refine(full[..., :ih, :iw], lab[None].to(full.device), boundary)
     return full[0]

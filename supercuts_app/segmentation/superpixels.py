@@ -17,9 +17,10 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from skimage import measure
 
-from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
+from supercuts_app.base.defaults import BOUNDARY_MAX_PIXELS, DEFAULT_SUPERPIXELS
 from supercuts_app.base.tasks import CancelFn, ProgressFn, check_cancelled, report
 
+from .boundaries import BoundaryNet
 from .features import DEFAULT_BACKBONE, Backbone, cached_backbone
 from .ssn import SSNParams, lab_image, ssn_superpixels
 from .ssn_head import SSNHead, default_head
@@ -68,6 +69,8 @@ def compute_superpixels(
     backbone: Backbone | str | None = DEFAULT_BACKBONE,
     ssn_params: SSNParams | None = None,
     head: SSNHead | str | None = "default",
+    boundaries: np.ndarray | None = None,
+    boundary_net: BoundaryNet | str | None = "default",
     slic_compactness: float = 10.0,
     max_working_pixels: int = DEFAULT_WORKING_PIXELS,
     min_size_factor: float = 0.25,
@@ -92,6 +95,13 @@ def compute_superpixels(
         SSN's learned pixel embedding: ``"default"`` is the shipped trained head when the
         backbone is the default one (else the untrained embedding); None always uses the
         untrained embedding (principal components of the backbone's features).
+    boundaries : numpy.ndarray, optional
+        (H, W) float32 boundary probabilities of ``image`` made by ``boundary_net`` (e.g. the
+        map the hierarchy uses), for a boundary-aware head; computed here when the head needs
+        one and none is given. Ignored by other heads.
+    boundary_net : BoundaryNet or "default"
+        The network that made ``boundaries``, or that computes them: ``"default"`` is the
+        shipped one. Its fingerprint enters ``params`` when the head reads boundaries.
     slic_compactness : float
         SLIC's colour/space trade-off.
     max_working_pixels : int
@@ -119,8 +129,23 @@ def compute_superpixels(
     check_cancelled(cancel)
     if method == "ssn" and isinstance(head, str):
         head = default_head(backbone) if backbone is not None else None
+    boundary_params = None
+    work_boundaries = None
+    if method == "ssn" and backbone is not None and head is not None and head.needs_boundaries:
+        boundary_net, work_boundaries = _boundaries_for_head(image, work, boundaries, boundary_net)
+        boundary_params = {
+            "fingerprint": boundary_net.fingerprint(),
+            "max_pixels": BOUNDARY_MAX_PIXELS,
+        }
     if method == "ssn":
-        labels = ssn_superpixels(work, n_segments, backbone=backbone, params=ssn_params, head=head)
+        labels = ssn_superpixels(
+            work,
+            n_segments,
+            backbone=backbone,
+            params=ssn_params,
+            head=head,
+            boundaries=work_boundaries,
+        )
     else:
         from skimage.segmentation import slic
 
@@ -143,6 +168,8 @@ def compute_superpixels(
         params["backbone"] = backbone.name if backbone is not None else None
         params["ssn"] = vars(ssn_params or SSNParams()).copy()
         params["head"] = head.fingerprint() if head is not None else "pca"
+        if boundary_params is not None:
+            params["boundaries"] = boundary_params
     else:
         params["compactness"] = slic_compactness
     return SuperpixelResult(
@@ -152,6 +179,32 @@ def compute_superpixels(
         seconds=time.perf_counter() - start,
         params=params,
     )
+
+
+def _boundaries_for_head(
+    image: np.ndarray,
+    work: np.ndarray,
+    boundaries: np.ndarray | None,
+    boundary_net: BoundaryNet | str | None,
+) -> tuple[BoundaryNet, np.ndarray]:
+    """The boundary network and its map of ``image``, resized to the working image ``work``."""
+    from .boundaries import boundary_map, default_boundary_net
+
+    if isinstance(boundary_net, str):
+        boundary_net = default_boundary_net()
+    if boundary_net is None:
+        raise ValueError("this SSN head reads boundaries, but no boundary network is installed")
+    if boundaries is None:
+        boundaries = boundary_map(boundary_net, image)
+    elif boundaries.shape != image.shape[:2]:
+        raise ValueError(
+            f"the boundary map is {boundaries.shape[1]}x{boundaries.shape[0]}, "
+            f"the image {image.shape[1]}x{image.shape[0]}"
+        )
+    if boundaries.shape != work.shape[:2]:
+        size = (work.shape[1], work.shape[0])
+        boundaries = cv2.resize(boundaries.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    return boundary_net, np.asarray(boundaries, dtype=np.float32)
 
 
 def working_image(image: np.ndarray, max_pixels: int = DEFAULT_WORKING_PIXELS) -> np.ndarray:

@@ -48,3 +48,13 @@ def test_eval_cli_writes_json(tiny_bsds, tmp_path, capsys):
     assert [r["method"] for r in rows] == ["ssn", "slic"]
     assert all(len(r["per_image"]) == 2 for r in rows)
     assert "ASA" in capsys.readouterr().out
+
+
+def test_eval_cli_adds_the_contour_cost_to_the_head(tiny_bsds, tmp_path, capsys):
+    out = tmp_path / "r.json"
+    args = ["eval", "superpixels", "--data", str(tiny_bsds), "--n-segments", "16"]
+    assert main([*args, "--ssn-contour", "20", "--json", str(out)]) == 0
+    (row,) = json.loads(out.read_text())
+    assert row["method"] == "ssn" and len(row["per_image"]) == 2
+    assert main([*args, "--ssn-contour", "0"]) == 2
+    assert "--ssn-contour" in capsys.readouterr().err

@@ -4,7 +4,17 @@ import numpy as np
 import pytest
 import torch
 
-from supercuts_app.segmentation.ssn import SSNParams, grid_shape, soft_slic, ssn_superpixels
+from supercuts_app.segmentation.ssn import (
+    CANDIDATE_OFFSETS,
+    SSNParams,
+    contour_penalty,
+    grid_shape,
+    pixel_features,
+    soft_slic,
+    ssn_superpixels,
+)
+
+_OFFSET_INDEX = {offset: d for d, offset in enumerate(CANDIDATE_OFFSETS)}
 
 
 def test_grid_shape_follows_aspect_ratio():
@@ -55,3 +65,50 @@ def test_deep_features_enter_the_pixel_features(disk_image, backbone):
     deep = ssn_superpixels(disk_image, 40, backbone=backbone, params=SSNParams(feature_scale=4))
     assert plain.shape == deep.shape == disk_image.shape[:2]
     assert (plain != deep).any()
+
+
+def test_contour_penalty_is_the_boundary_between_a_pixel_and_each_centre():
+    # A wall down the middle of a 2 x 2 grid: centres across it cost 1, those beside none.
+    boundary = torch.zeros(1, 1, 32, 32)
+    boundary[..., 15:17] = 1.0
+    penalty = contour_penalty(boundary, 2, 2)
+    assert penalty.shape == (1, 9, 32 * 32)
+    left_pixel = 8 * 32 + 4  # row 8, column 4: in cell (0, 0)
+    right_pixel = 8 * 32 + 28  # in cell (0, 1)
+    same, across = _OFFSET_INDEX[(0, 0)], _OFFSET_INDEX[(0, 1)]
+    assert penalty[0, same, left_pixel] == 0 and penalty[0, across, left_pixel] == 1
+    assert penalty[0, same, right_pixel] == 0
+    below = _OFFSET_INDEX[(1, 0)]  # cell (1, 0): the same side of the wall
+    assert penalty[0, below, left_pixel] == 0
+
+
+@pytest.mark.parametrize("shape, grid", [((40, 52), (5, 6)), ((37, 61), (7, 4))])
+def test_penalised_assignment_is_the_same_for_inference_and_training(shape, grid):
+    feats = torch.randn(2, 6, *shape)
+    penalty = contour_penalty(torch.rand(2, 1, *shape), *grid) * 3.0
+    trained = soft_slic(feats.clone().requires_grad_(True), *grid, n_iter=3, penalty=penalty)
+    with torch.no_grad():
+        inferred = soft_slic(feats, *grid, n_iter=3, penalty=penalty)
+        plain = soft_slic(feats, *grid, n_iter=3)
+    torch.testing.assert_close(trained.q.detach(), inferred.q)
+    assert not torch.equal(plain.q, inferred.q)
+
+
+def test_penalty_keeps_superpixels_from_crossing_a_faint_edge():
+    # Two parts a few grey levels apart, split off the grid's cell border: colour alone keeps
+    # the grid's cells (straddling the seam), the boundary map along the seam moves them to it.
+    image = np.full((48, 64, 3), 120, np.uint8)
+    image[:, 20:] = 124
+    feats = pixel_features(image, 2, 2, SSNParams(color_scale=0.26), backbone=None)
+    boundary = torch.zeros(1, 1, 48, 64)
+    boundary[..., 19:21] = 1.0
+    penalty = contour_penalty(boundary, 2, 2) * 50.0
+    with torch.no_grad():
+        plain = soft_slic(feats, 2, 2, n_iter=5).hard_labels(48, 64)[0]
+        labels = soft_slic(feats, 2, 2, n_iter=5, penalty=penalty).hard_labels(48, 64)[0]
+
+    def straddles(labels: torch.Tensor) -> bool:
+        columns = [torch.nonzero(labels == k)[:, 1] for k in labels.unique()]
+        return any(bool((c < 20).any() and (c >= 20).any()) for c in columns)
+
+    assert straddles(plain) and not straddles(labels)

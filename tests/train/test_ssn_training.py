@@ -10,10 +10,12 @@ import torch
 
 from supercuts_app.cli.main import main
 from supercuts_app.segmentation.features import create_backbone
-from supercuts_app.segmentation.ssn_head import HeadError, SSNHead, check_head
+from supercuts_app.segmentation.ssn import lab_image
+from supercuts_app.segmentation.ssn_head import HeadError, SSNHead, check_head, stacked_maps
 from supercuts_app.segmentation.superpixels import compute_superpixels
 from supercuts_app.train.ssn import (
     SSNTrainConfig,
+    TrainImage,
     cells_for_crop,
     prepare_images,
     sample_batch,
@@ -35,8 +37,8 @@ def test_training_steps_lower_the_loss(tiny_train, backbone):
     torch.manual_seed(0)
     items = prepare_images(tiny_train, "train", backbone)
     cfg = SSNTrainConfig(crop=64, batch=2, n_segments=600)
-    lab, feats, labels = sample_batch(items, cfg, np.random.default_rng(0))
-    assert lab.shape == (2, 3, 64, 64) and feats.shape[-2:] == (16, 16)
+    lab, feats, labels, boundary = sample_batch(items, cfg, np.random.default_rng(0))
+    assert lab.shape == (2, 3, 64, 64) and feats.shape[-2:] == (16, 16) and boundary is None
     head = SSNHead(sum(backbone.channels), 6, 16, backbone.name)
     opt = torch.optim.Adam(head.parameters(), lr=1e-2)
     kwargs = {"n_cells": 16, "compactness": 0.02}
@@ -61,6 +63,38 @@ def test_loss_is_finite_for_one_segment_and_flat_features(backbone):
     loss.backward()
     assert torch.isfinite(loss)
     assert all(torch.isfinite(p.grad).all() for p in head.parameters() if p.grad is not None)
+
+
+def test_boundary_aware_training_step_on_a_synthetic_image(backbone, quadrants):
+    # The quadrant image with its exact boundary map: crops carry the map along, and a step
+    # updates every part of the head, the contour weight included.
+    boundary = np.zeros(quadrants.shape[:2], np.float32)
+    boundary[46:50] = 1.0
+    boundary[:, 62:66] = 1.0
+    with torch.no_grad():
+        feats = stacked_maps(backbone(quadrants))[0].to(torch.float16)
+    humans = [1 + (np.arange(96)[:, None] >= 48) * 2 + (np.arange(128)[None, :] >= 64)]
+    item = TrainImage(lab_image(quadrants), feats, round(96 / feats.shape[1]), humans, boundary)
+    cfg = SSNTrainConfig(crop=64, batch=2, boundary_input=True)
+    batch = sample_batch([item], cfg, np.random.default_rng(0))
+    assert batch.boundary.shape == (2, 1, 64, 64)
+    # The map moves with the crop: its ridges lie where the labels change.
+    edges = (batch.labels[:, 1:, :] != batch.labels[:, :-1, :]).float()
+    assert float((batch.boundary[:, 0, 1:, :] * edges).sum()) >= 0.9 * float(edges.sum())
+    torch.manual_seed(0)
+    head = SSNHead(
+        sum(backbone.channels), 4, 8, backbone.name, boundary_input=True, contour_scale=10.0
+    )
+    opt = torch.optim.Adam(head.parameters(), lr=1e-2)
+    loss, _ = ssn_loss(head, *batch[:3], n_cells=16, compactness=0.02, boundary=batch.boundary)
+    opt.zero_grad()
+    loss.backward()
+    assert torch.isfinite(loss) and head.log_contour.grad is not None
+    assert float(head.log_contour.grad.abs()) > 0
+    assert float(head.lab_net[0].weight.grad[:, 3].abs().sum()) > 0
+    opt.step()
+    with pytest.raises(ValueError, match="boundary map"):
+        ssn_loss(head, *batch[:3], n_cells=16, compactness=0.02)
 
 
 def test_saved_head_reloads_to_identical_superpixels(tmp_path, backbone, disk_image):
@@ -127,6 +161,13 @@ def test_train_ssn_command(tiny_train, tmp_path, capsys):
     wide = tmp_path / "wide.pt"
     assert main([*args[:5], str(wide), *args[6:], "--embed-dims", "6", "--hidden", "24"]) == 0
     assert SSNHead.load(wide).embed_dims == 6
+    # A boundary-aware head records the boundary network it was trained with.
+    aware = tmp_path / "aware.pt"
+    assert main([*args[:5], str(aware), *args[6:], "--boundary-input"]) == 0
+    assert SSNHead.load(aware).needs_boundaries
+    facts = torch.load(aware, weights_only=True)["training"]
+    assert facts["config"]["boundary_input"] and len(facts["boundary_net"]) == 32
+    assert "boundary_input" not in torch.load(out, weights_only=True)["training"]["config"]
     bad = ["train", "ssn", "--data", str(tmp_path / "none"), "--out", str(out)]
     assert main(bad) == 2
     assert main([*args, "--pos-scale", "0"]) == 2
