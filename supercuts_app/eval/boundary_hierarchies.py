@@ -35,6 +35,7 @@ from supercuts_app.segmentation.watershed_hierarchy import (
     Attribute,
     EdgeWeight,
     frontier_hierarchy,
+    relative_heights,
     watershed_hierarchy,
 )
 
@@ -68,9 +69,13 @@ class BoundaryHierarchyVariant:
     min_area : float
         Smallest region, as a share of the image (watershed leaves only; see
         :func:`watershed_hierarchy`).
+    relative : bool
+        Heights divided by each image's top merge (see :func:`relative_heights`).
     size_prior : float
         Frontier merging only: share of the image under which regions merge early (see
         :func:`watershed_hierarchy`).
+    relative : bool
+        Heights divided by each image's top merge (see :func:`relative_heights`).
     """
 
     name: str
@@ -80,6 +85,7 @@ class BoundaryHierarchyVariant:
     cut_heights: tuple[float, ...] = field(default=DEFAULT_THRESHOLDS)
     min_area: float = 0.0
     size_prior: float = 0.0
+    relative: bool = False
 
 
 _FRONTIER_CUTS = thresholds(0.3, 0.96)
@@ -117,7 +123,15 @@ STANDARD_VARIANTS = (
         )
         for area in (0.001, 0.003, 0.01)
     ),
-    # Third round: frontier merging that lets regions below a share of the image merge early.
+    BoundaryHierarchyVariant(
+        "ws-dynamics-a0.003",
+        "watershed",
+        "dynamics",
+        cut_heights=thresholds(0.01, 0.61),
+        min_area=0.003,
+    ),
+    # Third round: frontier merging that lets regions below a share of the image merge early
+    # (and SSN leaves with mean edge weights, to tell that from the prior's effect).
     *(
         BoundaryHierarchyVariant(
             f"ws-frontier-mean-s{share:g}",
@@ -130,6 +144,9 @@ STANDARD_VARIANTS = (
         for share in (0.002, 0.01)
     ),
     BoundaryHierarchyVariant(
+        "ssn-frontier-mean", "ssn", "frontier", "mean", cut_heights=thresholds(0.05, 0.97)
+    ),
+    BoundaryHierarchyVariant(
         "ssn-frontier-mean-s0.002",
         "ssn",
         "frontier",
@@ -137,12 +154,23 @@ STANDARD_VARIANTS = (
         cut_heights=thresholds(0.02, 0.92),
         size_prior=0.002,
     ),
+    # Fourth round: heights relative to each image's top merge.
     BoundaryHierarchyVariant(
-        "ws-dynamics-a0.003",
+        "ws-frontier-mean-rel",
         "watershed",
-        "dynamics",
-        cut_heights=thresholds(0.01, 0.61),
-        min_area=0.003,
+        "frontier",
+        "mean",
+        cut_heights=thresholds(0.3, 0.98),
+        relative=True,
+    ),
+    BoundaryHierarchyVariant(
+        "ws-frontier-mean-a0.001-rel",
+        "watershed",
+        "frontier",
+        "mean",
+        cut_heights=thresholds(0.3, 0.98),
+        min_area=0.001,
+        relative=True,
     ),
 )
 """The variants compared for issue 17 (heights chosen to run from about the superpixel count
@@ -178,6 +206,16 @@ def build_variant(
     shipped : callable, optional
         Builds the shipped hierarchy (needed by ``"shipped"``).
     """
+    tree = _build(variant, boundary_prob, superpixels, shipped)
+    return relative_heights(tree) if variant.relative else tree
+
+
+def _build(
+    variant: BoundaryHierarchyVariant,
+    boundary_prob: np.ndarray,
+    superpixels: np.ndarray | None,
+    shipped: Callable[[], MergeHierarchy] | None,
+) -> MergeHierarchy:
     if variant.leaves == "watershed":
         return watershed_hierarchy(
             boundary_prob,
@@ -284,6 +322,7 @@ def compare_boundary_hierarchies(
             "edge_weight": run.variant.edge_weight,
             "min_area": run.variant.min_area,
             "size_prior": run.variant.size_prior,
+            "relative": run.variant.relative,
             "split": split,
             "images": len(items),
             "thresholds": list(run.variant.cut_heights),

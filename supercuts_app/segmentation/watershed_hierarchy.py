@@ -173,6 +173,26 @@ def frontier_hierarchy(
     return _frontier_merge(graph, weights, leaves, size_prior=size_prior, ratio=ratio)
 
 
+def relative_heights(hierarchy: MergeHierarchy) -> MergeHierarchy:
+    """The same hierarchy with its merge heights divided by the last (top) one.
+
+    Parameters
+    ----------
+    hierarchy : MergeHierarchy
+        Any hierarchy with heights >= 0.
+
+    Returns
+    -------
+    MergeHierarchy
+        Heights in [0, 1] with the whole image at 1, so that a threshold cuts images of strong
+        and of faint boundaries at a comparable depth of their own trees.
+    """
+    linkage = hierarchy.linkage.copy()
+    if len(linkage) and linkage[-1, 2] > 0:
+        linkage[:, 2] /= linkage[-1, 2]
+    return MergeHierarchy(hierarchy.superpixels, hierarchy.tables, linkage)
+
+
 def _working_map(
     boundary_prob: np.ndarray, max_pixels: int | None
 ) -> tuple[np.ndarray, tuple[int, int]]:

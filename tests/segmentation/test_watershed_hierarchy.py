@@ -10,6 +10,7 @@ from supercuts_app.segmentation.watershed_hierarchy import (
     ATTRIBUTES,
     frontier_hierarchy,
     pixel_graph,
+    relative_heights,
     watershed_hierarchy,
 )
 
@@ -163,3 +164,13 @@ def test_size_prior_merges_specks_before_faint_frontiers_between_large_regions()
     # Without the prior the outlined speck outlives the faint frontier; with it, it goes first.
     assert same_partition(cut_in_two(plain)[inside], speck[inside])
     assert same_partition(cut_in_two(sized)[inside], halves[inside])
+
+
+def test_relative_heights_end_at_one_and_keep_the_cuts():
+    tree = watershed_hierarchy(two_squares(seed=6) * 0.5, attribute="frontier")
+    rel = relative_heights(tree)
+    assert rel.linkage[-1, 2] == pytest.approx(1.0)
+    top = tree.linkage[-1, 2]
+    for height in (0.2, 0.6, 0.9):
+        assert same_partition(rel.labels_at_height(height), tree.labels_at_height(height * top))
+    assert np.array_equal(rel.tables, tree.tables)
