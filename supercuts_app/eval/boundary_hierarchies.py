@@ -294,7 +294,7 @@ def compare_boundary_hierarchies(
             shared["superpixels"].append(time.perf_counter() - start)
 
         def shipped(labels: np.ndarray | None = labels, image: np.ndarray = image):
-            graph = deep_region_graph(backbone, image, labels)
+            graph = deep_region_graph(backbone, image, labels, boundary_net=net)
             return build_hierarchy(
                 labels,
                 graph,
