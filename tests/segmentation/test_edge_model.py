@@ -23,8 +23,9 @@ from supercuts_app.segmentation.edge_model import (
 from supercuts_app.segmentation.region_graph import region_graph
 
 N = len(EDGE_FEATURE_NAMES)
-SHIPPED_FINGERPRINT = "87bbe8e23c045dcc146ea75fe558a56f"
-"""The shipped model's weights since 87c41de: part of every cached segmentation's key."""
+SHIPPED_FINGERPRINT = "4d2d2bdf6756b2fe1a2ef7ea157de666"
+"""The shipped model's weights since it reads the learned boundary cues (issue 17): part of every
+cached segmentation's key."""
 
 
 def _random_model(seed: int = 0) -> EdgeModel:
