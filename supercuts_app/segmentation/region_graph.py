@@ -21,6 +21,7 @@ from scipy import sparse
 from supercuts_app.base.defaults import FEATURE_MAX_PIXELS
 from supercuts_app.base.tasks import CancelFn, check_cancelled
 
+from .border_stats import border_quantiles
 from .boundaries import BoundaryNet, boundary_map, default_boundary_net
 from .features import Backbone
 from .ssn import lab_image
@@ -69,7 +70,7 @@ class RegionGraph:
         border, averaged over both sides as ``border_gradient`` is, then the
         :data:`BOUNDARY_QUANTILES` of the last map (the learned boundary probability) along it;
         None reads as zeros. Merged borders carry length-weighted means of these columns (see
-        :func:`coarsened_border_cues`).
+        :func:`~supercuts_app.segmentation.border_stats.coarsened_border_cues`).
     """
 
     n_nodes: int
@@ -156,58 +157,6 @@ def region_graph(
         deep_blocks=tuple(deep_blocks),
         border_cues=border_cues,
     )
-
-
-def border_quantiles(
-    edge_of: np.ndarray, values: np.ndarray, quantiles: tuple[float, ...]
-) -> np.ndarray:
-    """(E, len(quantiles)) quantiles of the values along each border, linearly interpolated.
-
-    Parameters
-    ----------
-    edge_of : numpy.ndarray
-        (N,) edge id 0..E-1 of every border pixel pair (every id present).
-    values : numpy.ndarray
-        (N,) the value of each pair.
-    quantiles : tuple of float
-        In [0, 1].
-
-    Returns
-    -------
-    numpy.ndarray
-        (E, Q) float64.
-    """
-    # One sort by (edge, value) puts every border's values in order, each border in one run.
-    order = np.lexsort((values, edge_of))
-    ranked = values[order].astype(np.float64)
-    count = np.bincount(edge_of)
-    start = np.concatenate([[0], np.cumsum(count)[:-1]])
-    position = np.asarray(quantiles)[None, :] * (count[:, None] - 1)
-    below = np.floor(position).astype(np.int64)
-    above = np.minimum(below + 1, count[:, None] - 1)
-    share = position - below
-    return (1 - share) * ranked[start[:, None] + below] + share * ranked[start[:, None] + above]
-
-
-def coarsened_border_cues(graph: RegionGraph, table: np.ndarray) -> np.ndarray:
-    """(E', N_CUE_COLUMNS) border cues of the regions ``table[s]`` (region of superpixel s), as
-    the hierarchy carries them while merging: length-weighted means over the superpixel borders.
-
-    For the cue means this is exact; a merged border's quantiles become the mean of its pieces'
-    quantiles. Rows follow the edges of :func:`region_graph` on ``table[labels]`` (pairs ``i < j``
-    in increasing order), so training sees merged borders exactly as merging does.
-    """
-    k = int(table.max()) + 1
-    a, b = table[graph.edges[:, 0]], table[graph.edges[:, 1]]
-    between = a != b
-    lo, hi = np.minimum(a, b)[between], np.maximum(a, b)[between]
-    _, inverse = np.unique(lo * k + hi, return_inverse=True)
-    length = graph.border_length[between]
-    cues = graph.border_cues
-    if cues is None:
-        cues = np.zeros((len(graph.edges), N_CUE_COLUMNS))
-    sums = np.stack([np.bincount(inverse, weights=c * length) for c in cues[between].T], axis=1)
-    return sums / np.bincount(inverse, weights=length)[:, None]
 
 
 def _histograms(

@@ -25,13 +25,13 @@ from scipy.cluster.hierarchy import cut_tree
 from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 from supercuts_app.base.images import load_image
 from supercuts_app.datasets.bsds import iter_split
+from supercuts_app.segmentation.border_stats import coarsened_border_cues
 from supercuts_app.segmentation.boundaries import BoundaryNet
 from supercuts_app.segmentation.edge_features import EDGE_FEATURE_NAMES, edge_features
 from supercuts_app.segmentation.edge_model import EdgeModel
 from supercuts_app.segmentation.features import Backbone
 from supercuts_app.segmentation.hierarchy import DEFAULT_REGION_WEIGHT, build_hierarchy
 from supercuts_app.segmentation.region_graph import (
-    coarsened_border_cues,
     deep_region_graph,
     region_deep_features,
     region_graph,

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from supercuts_app.base.tasks import Cancelled
+from supercuts_app.segmentation.border_stats import border_quantiles, coarsened_border_cues
 from supercuts_app.segmentation.boundaries import (
     BoundaryNet,
     create_boundary_net,
@@ -26,8 +27,6 @@ from supercuts_app.segmentation.region_graph import (
     N_BORDER_CUES,
     N_CUE_COLUMNS,
     border_cue_maps,
-    border_quantiles,
-    coarsened_border_cues,
     deep_region_graph,
     region_graph,
 )
