@@ -3,12 +3,7 @@ border cues of merged regions as the hierarchy carries them while merging."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
-
-if TYPE_CHECKING:  # region_graph imports this module
-    from .region_graph import RegionGraph
 
 
 def border_quantiles(
@@ -42,7 +37,9 @@ def border_quantiles(
     return (1 - share) * ranked[start[:, None] + below] + share * ranked[start[:, None] + above]
 
 
-def coarsened_border_cues(graph: RegionGraph, table: np.ndarray) -> np.ndarray | None:
+def coarsened_border_cues(
+    edges: np.ndarray, border_length: np.ndarray, border_cues: np.ndarray | None, table: np.ndarray
+) -> np.ndarray | None:
     """Border cues of merged regions as the hierarchy carries them while merging: length-weighted
     means over the superpixel borders.
 
@@ -51,8 +48,9 @@ def coarsened_border_cues(graph: RegionGraph, table: np.ndarray) -> np.ndarray |
 
     Parameters
     ----------
-    graph : RegionGraph
-        The superpixels' graph.
+    edges, border_length, border_cues : numpy.ndarray
+        The superpixels' graph: its (E, 2) edges, (E,) border lengths and (E, C) border cues (see
+        :class:`~supercuts_app.segmentation.region_graph.RegionGraph`; None: no cues).
     table : numpy.ndarray
         (K,) region 0..R-1 of every superpixel (every region present).
 
@@ -61,16 +59,16 @@ def coarsened_border_cues(graph: RegionGraph, table: np.ndarray) -> np.ndarray |
     numpy.ndarray or None
         (E', C) rows in the edge order of
         :func:`~supercuts_app.segmentation.region_graph.region_graph` on ``table[labels]`` (pairs
-        ``i < j`` in increasing order); None when ``graph`` has no border cues.
+        ``i < j`` in increasing order); None when ``border_cues`` is None.
     """
-    if graph.border_cues is None:
+    if border_cues is None:
         return None
     k = int(table.max()) + 1
-    a, b = table[graph.edges[:, 0]], table[graph.edges[:, 1]]
+    a, b = table[edges[:, 0]], table[edges[:, 1]]
     between = a != b
     lo, hi = np.minimum(a, b)[between], np.maximum(a, b)[between]
     _, inverse = np.unique(lo * k + hi, return_inverse=True)
-    length = graph.border_length[between]
-    cues = graph.border_cues[between]
+    length = border_length[between]
+    cues = border_cues[between]
     sums = np.stack([np.bincount(inverse, weights=c * length) for c in cues.T], axis=1)
     return sums / np.bincount(inverse, weights=length)[:, None]

@@ -90,7 +90,9 @@ def edge_samples(
             regions = table[labels]
             rdeep = region_deep_features(graph.deep, graph.area, table, graph.deep_blocks)
             rgraph = region_graph(regions, image, deep=rdeep, deep_blocks=graph.deep_blocks)
-            rgraph.border_cues = coarsened_border_cues(graph, table)
+            rgraph.border_cues = coarsened_border_cues(
+                graph.edges, graph.border_length, graph.border_cues, table
+            )
             parts.append(_pair_samples(rgraph, regions, humans))
         for f, t, w in parts:
             feats.append(f)

@@ -86,7 +86,7 @@ def test_a_known_boundary_gives_its_mean_and_quantiles(step_graph):
 def test_merged_borders_are_length_weighted_and_follow_the_region_graph(step_graph):
     labels, image, graph = step_graph
     table = (np.arange(64) // 8 // 2) * 4 + (np.arange(64) % 8) // 2  # 2 x 2 blocks
-    merged = coarsened_border_cues(graph, table)
+    merged = coarsened_border_cues(graph.edges, graph.border_length, graph.border_cues, table)
     coarse = region_graph(table[labels], image, cues=_maps_of(image))
     assert merged.shape == coarse.border_cues.shape
     # The cue means are exact; quantiles become the length-weighted mean of the pieces'.
