@@ -148,6 +148,11 @@ class BoundaryNet(nn.Module):
         """Hash of the configuration and every weight: what results computed with it depend on."""
         return model_fingerprint(self.config, self)
 
+    def map_key(self) -> dict:
+        """What :func:`boundary_map` results depend on (the network and its working resolution),
+        for cache keys."""
+        return {"fingerprint": self.fingerprint(), "max_pixels": BOUNDARY_MAX_PIXELS}
+
     def save(self, path: str | Path, extra: dict | None = None) -> None:
         """Write config + weights (+ ``extra``, e.g. training facts) atomically."""
         state = {k: v.detach().cpu() for k, v in self.state_dict().items()}

@@ -251,18 +251,9 @@ class SegmentationSettings:
             "edge_model": self.edge_model.fingerprint() if self.edge_model is not None else None,
             "spectral_weight": self.spectral_weight,
             "region_weight": self.region_weight,
-            "boundary_net": _boundary_fingerprint(self.boundary_net),
+            "boundary_net": self.boundary_net.map_key() if self.boundary_net is not None else None,
         }
         return segmentation_key(image_digest(image), params)
-
-
-def _boundary_fingerprint(net: BoundaryNet | None) -> dict | None:
-    """What the learned border cues depend on: the network and its working resolution."""
-    from supercuts_app.base.defaults import BOUNDARY_MAX_PIXELS
-
-    if net is None:
-        return None
-    return {"fingerprint": net.fingerprint(), "max_pixels": BOUNDARY_MAX_PIXELS}
 
 
 def _head_fingerprint(backbone) -> str | None:

@@ -17,7 +17,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from skimage import measure
 
-from supercuts_app.base.defaults import BOUNDARY_MAX_PIXELS, DEFAULT_SUPERPIXELS
+from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 from supercuts_app.base.tasks import CancelFn, ProgressFn, check_cancelled, report
 
 from .boundaries import BoundaryNet
@@ -133,10 +133,7 @@ def compute_superpixels(
     work_boundaries = None
     if method == "ssn" and backbone is not None and head is not None and head.needs_boundaries:
         boundary_net, work_boundaries = _boundaries_for_head(image, work, boundaries, boundary_net)
-        boundary_params = {
-            "fingerprint": boundary_net.fingerprint(),
-            "max_pixels": BOUNDARY_MAX_PIXELS,
-        }
+        boundary_params = boundary_net.map_key()
     if method == "ssn":
         labels = ssn_superpixels(
             work,
