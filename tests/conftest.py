@@ -20,7 +20,7 @@ import pytest
 import scipy.io
 from PIL import Image
 
-from supercuts_app.segmentation.superpixels import label_boundaries
+from .bsds_files import write_bsds_split
 
 
 @pytest.fixture(scope="session")
@@ -57,19 +57,9 @@ def backbone():
 def tiny_bsds(tmp_path, quadrants):
     """A two-image data set in BSDS500's layout, with two 'humans' per image."""
     data = tmp_path / "BSDS500" / "data"
-    (data / "images" / "val").mkdir(parents=True)
-    (data / "groundTruth" / "val").mkdir(parents=True)
     seg_fine = 1 + (np.arange(96)[:, None] >= 48) * 2 + (np.arange(128)[None, :] >= 64)
     seg_coarse = 1 + (np.arange(128)[None, :] >= 64) * np.ones((96, 1), int)
-    for name in ("1001", "1002"):
-        Image.fromarray(quadrants).save(data / "images" / "val" / f"{name}.jpg", quality=98)
-        cells = np.empty((1, 2), dtype=object)
-        for i, seg in enumerate((seg_fine, seg_coarse)):
-            cells[0, i] = {
-                "Segmentation": seg.astype(np.uint16),
-                "Boundaries": label_boundaries(seg).astype(np.uint8),
-            }
-        scipy.io.savemat(data / "groundTruth" / "val" / f"{name}.mat", {"groundTruth": cells})
+    write_bsds_split(data, "val", ("1001", "1002"), quadrants, [seg_fine, seg_coarse])
     return tmp_path
 
 

@@ -13,16 +13,7 @@ from PIL import Image
 
 from supercuts_app.base.resources import resource_path
 from supercuts_app.cli.main import main
-from supercuts_app.segmentation.boundaries import BOUNDARY_FILE, BoundaryNet, create_boundary_net
-
-
-@pytest.fixture(scope="module")
-def weights(tmp_path_factory):
-    """A randomly initialised network saved as a weights file."""
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("net") / "net.pt"
-    create_boundary_net(encoder_weights="random", device="cpu").save(path)
-    return path
+from supercuts_app.segmentation.boundaries import BOUNDARY_FILE, BoundaryNet
 
 
 def test_probability_pngs_in_8_and_16_bits(image_folder, tmp_path, weights, capsys):

@@ -7,13 +7,10 @@ import json
 
 import numpy as np
 import pytest
-import scipy.io
-import torch
-from PIL import Image
 
 from supercuts_app.cli.main import main
-from supercuts_app.segmentation.boundaries import create_boundary_net
-from supercuts_app.segmentation.superpixels import label_boundaries
+
+from ..bsds_files import write_bsds_split
 
 
 @pytest.fixture(scope="module")
@@ -24,29 +21,10 @@ def test_split_only(tmp_path_factory, quadrants):
     rows, cols = np.mgrid[: quadrants.shape[0], : quadrants.shape[1]]
     halves = 1 + (cols >= quadrants.shape[1] // 2)
     quarters = 1 + (rows >= quadrants.shape[0] // 2) * 2 + (halves - 1)
-    for kind in ("images", "groundTruth"):
-        (data / kind / "test").mkdir(parents=True)
-    for name in ("2001", "2002"):
-        Image.fromarray(quadrants).save(data / "images" / "test" / f"{name}.jpg", quality=98)
-        cells = np.empty((1, 2), dtype=object)
-        for i, seg in enumerate((quarters, halves)):
-            cells[0, i] = {
-                "Segmentation": seg.astype(np.uint16),
-                "Boundaries": label_boundaries(seg).astype(np.uint8),
-            }
-        scipy.io.savemat(data / "groundTruth" / "test" / f"{name}.mat", {"groundTruth": cells})
+    write_bsds_split(data, "test", ("2001", "2002"), quadrants, [quarters, halves])
     # A split with images but no ground truth is not a split.
     (data / "images" / "train").mkdir()
     return root
-
-
-@pytest.fixture(scope="module")
-def weights(tmp_path_factory):
-    """A randomly initialised boundary network saved as a weights file."""
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("net") / "net.pt"
-    create_boundary_net(encoder_weights="random", device="cpu").save(path)
-    return path
 
 
 def _eval_args(what: str, weights) -> list[str]:

@@ -8,9 +8,15 @@ from supercuts_app.gui.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot, folder):
+def n_segments() -> int:
+    """Superpixels the window asks for (a module may override it)."""
+    return 40
+
+
+@pytest.fixture
+def window(qtbot, folder, n_segments):
     """The window with ``folder`` opened and its first image's levels shown."""
-    w = MainWindow(n_segments=40)
+    w = MainWindow(n_segments=n_segments)
     qtbot.addWidget(w)
     w.show()
     with qtbot.waitSignal(w.segmentation_shown, timeout=60_000):

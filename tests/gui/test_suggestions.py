@@ -9,19 +9,17 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from supercuts_app.gui.main_window import MainWindow
+
+@pytest.fixture
+def folder(tmp_path, disk_image):
+    """One disk image."""
+    Image.fromarray(disk_image).save(tmp_path / "disk.png")
+    return tmp_path
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, disk_image):
-    Image.fromarray(disk_image).save(tmp_path / "disk.png")
-    w = MainWindow(n_segments=80)
-    qtbot.addWidget(w)
-    w.show()
-    with qtbot.waitSignal(w.segmentation_shown, timeout=60_000):
-        w.open_path(tmp_path)
-    yield w
-    w.close()
+def n_segments() -> int:
+    return 80
 
 
 def test_accepting_object_and_part_suggestions_makes_normal_annotations(qtbot, window):
