@@ -26,6 +26,7 @@ from supercuts_app.base.boxes import Slice2D, intersect_box, mask_bbox, union_bo
 from .categories import CategorySet
 from .edits import NOWHERE, AnnotationChange, AnnotationMeta, Edit, EditRecorder, History
 from .masks import brush_crop, brush_mask
+from .seeds import Seed
 
 __all__ = [  # the edit commands and mask helpers are part of this module's interface too
     "Annotation",
@@ -55,6 +56,7 @@ class Annotation:
     mask: np.ndarray
     parent_id: int | None = None
     z: int = 0
+    seeds: tuple[Seed, ...] = ()  # the seed clicks its mask was cut from (see apply_seed_cut)
     # A rectangle holding every pixel of ``mask`` (maybe more), so that an edit elsewhere skips
     # this annotation without reading its mask. The document grows it wherever it adds pixels.
     _bounds: Slice2D | None = field(default=None, init=False, repr=False)
@@ -85,7 +87,7 @@ class Annotation:
 
     @property
     def meta(self) -> AnnotationMeta:
-        return AnnotationMeta(self.category_id, self.parent_id, self.z)
+        return AnnotationMeta(self.category_id, self.parent_id, self.z, self.seeds)
 
 
 class ImageAnnotations:
@@ -175,10 +177,7 @@ class ImageAnnotations:
             owner = self.annotations[ann.parent_id]
             self._grow_object(rec, owner, gain & ~owner.mask[window], window)
             rec.touch(ann.id, window)
-            if not self.allow_overlap:
-                for sibling in self.parts_of(owner.id):
-                    if sibling.id != ann.id:
-                        _take_away(rec, sibling, gain, window)
+            self._leave_siblings(rec, ann, gain, window)
             ann.mask[window] |= gain
             ann.grow_bounds(window)
         return rec.edit(name)
@@ -227,6 +226,66 @@ class ImageAnnotations:
         window = ann.bounds()
         holes = ndimage.binary_fill_holes(ann.mask[window]) & ~ann.mask[window]
         return self.add(ann_id, holes, name="fill holes", window=window)
+
+    def apply_seed_cut(
+        self,
+        ann_id: int,
+        seeds: Sequence[Seed],
+        gain: np.ndarray,
+        loss: np.ndarray,
+        *,
+        window: Slice2D,
+    ) -> Edit | None:
+        """Give an object or part new seeds and the pixels their cut changed: one edit, "seed".
+
+        Parameters
+        ----------
+        ann_id : int
+            The object or part.
+        seeds : sequence of Seed
+            Its seeds from now on (undo brings back the ones it had).
+        gain, loss : numpy.ndarray
+            (h, w) bool crops at ``window``: pixels the new cut takes that the old one did not,
+            and pixels it gives up (a pixel in both is gained). Pixels the cut did not change,
+            brush strokes made on the result among them, stay as they are.
+        window : tuple of slice
+            Where the crops lie in the image.
+
+        Returns
+        -------
+        Edit or None
+            The applied edit (None: neither seeds nor pixels changed).
+
+        Notes
+        -----
+        The rules hold as in :meth:`add` and :meth:`remove`: a part's gain grows its object and
+        leaves its siblings, an object's gain leaves the other objects (unless overlap is
+        allowed), and an object's loss leaves its parts too.
+        """
+        ann = self.get(ann_id)
+        for crop in (gain, loss):
+            self._check_fits(crop, window)
+        rec = EditRecorder(self.annotations)
+        # Recorded over the whole window, not by the rectangles it really changes in (as
+        # ``add`` records an object): its seeds change too, and it may gain and lose pixels.
+        rec.touch(ann.id, window)
+        ann.seeds = tuple(seeds)
+        own = ann.mask[window]
+        lost = loss & ~gain & own
+        gain = gain & ~own
+        if ann.is_part:
+            owner = self.annotations[ann.parent_id]
+            self._grow_object(rec, owner, gain & ~owner.mask[window], window)
+            self._leave_siblings(rec, ann, gain, window)
+        else:
+            for part in self.parts_of(ann.id):
+                _take_away(rec, part, lost, window)
+            self._take_for(rec, ann, gain, window)
+        own &= ~lost
+        own |= gain
+        if gain.any():
+            ann.grow_bounds(window)
+        return rec.edit("seed")
 
     def delete(self, ann_id: int) -> Edit:
         """Delete an object with its parts, or one part."""
@@ -324,11 +383,9 @@ class ImageAnnotations:
             if ann is None:
                 ann = Annotation(change.id, change.after.category_id, self._empty())
                 self.annotations[change.id] = ann
-            ann.category_id, ann.parent_id, ann.z = (
-                change.after.category_id,
-                change.after.parent_id,
-                change.after.z,
-            )
+            after = change.after
+            ann.category_id, ann.parent_id, ann.z = after.category_id, after.parent_id, after.z
+            ann.seeds = after.seeds
             box = change.box
             if box is not None:
                 ann.mask[box] = change.mask_after
@@ -366,15 +423,19 @@ class ImageAnnotations:
             if mask.shape != self.shape:
                 raise DocumentError(f"mask of shape {mask.shape} on an image of shape {self.shape}")
             window = (slice(0, self.shape[0]), slice(0, self.shape[1]))
-        ys, xs = window
-        inside = 0 <= ys.start <= ys.stop <= self.shape[0] and 0 <= xs.start <= xs.stop
-        inside = inside and xs.stop <= self.shape[1]
-        if not inside or mask.shape != (ys.stop - ys.start, xs.stop - xs.start):
-            raise DocumentError(f"mask of shape {mask.shape} does not fit the window {window}")
+        self._check_fits(mask, window)
         box = mask_bbox(mask)
         if box is None:
             return mask, None
-        return mask[box], _shift(box, ys.start, xs.start)
+        return mask[box], _shift(box, window[0].start, window[1].start)
+
+    def _check_fits(self, crop: np.ndarray, window: Slice2D) -> None:
+        """Refuse a crop that is not the size of ``window``, or a window not in the image."""
+        ys, xs = window
+        inside = 0 <= ys.start <= ys.stop <= self.shape[0] and 0 <= xs.start <= xs.stop
+        inside = inside and xs.stop <= self.shape[1]
+        if not inside or crop.shape != (ys.stop - ys.start, xs.stop - xs.start):
+            raise DocumentError(f"mask of shape {crop.shape} does not fit the window {window}")
 
     def _grow_object(
         self, rec: EditRecorder, obj: Annotation, gain: np.ndarray, window: Slice2D
@@ -384,12 +445,29 @@ class ImageAnnotations:
         box = mask_bbox(gain)
         if box is None:
             return
+        self._take_for(rec, obj, gain, window)
+        where = _shift(box, window[0].start, window[1].start)
+        rec.replace(obj, where, obj.mask[where] | gain[box])
+
+    def _take_for(
+        self, rec: EditRecorder, obj: Annotation, gain: np.ndarray, window: Slice2D
+    ) -> None:
+        """Take ``gain`` (a crop at ``window``) from every other object and its parts, unless
+        overlap is allowed."""
         if not self.allow_overlap:
             for other in self.annotations.values():
                 if other.id != obj.id and other.parent_id != obj.id:
                     _take_away(rec, other, gain, window)
-        where = _shift(box, window[0].start, window[1].start)
-        rec.replace(obj, where, obj.mask[where] | gain[box])
+
+    def _leave_siblings(
+        self, rec: EditRecorder, part: Annotation, gain: np.ndarray, window: Slice2D
+    ) -> None:
+        """Take ``gain`` (a crop at ``window``) from the other parts of ``part``'s object,
+        unless overlap is allowed."""
+        if not self.allow_overlap:
+            for sibling in self.parts_of(part.parent_id):
+                if sibling.id != part.id:
+                    _take_away(rec, sibling, gain, window)
 
 
 def _take_away(rec: EditRecorder, ann: Annotation, pixels: np.ndarray, window: Slice2D) -> None:

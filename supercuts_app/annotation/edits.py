@@ -16,16 +16,19 @@ import numpy as np
 
 from supercuts_app.base.boxes import Slice2D, mask_bbox
 
+from .seeds import Seed
+
 NOWHERE: Slice2D = (slice(0, 0), slice(0, 0))  # the empty rectangle
 
 
 @dataclass(frozen=True)
 class AnnotationMeta:
-    """Everything about an annotation except its mask."""
+    """Everything about an annotation except its mask (``seeds``: its seed clicks, in order)."""
 
     category_id: int
     parent_id: int | None
     z: int
+    seeds: tuple[Seed, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import numpy as np
 
 from supercuts_app.annotation.categories import RGB, CategorySet
 from supercuts_app.annotation.document import DocumentError, Edit, History, ImageAnnotations
+from supercuts_app.annotation.seeds import Seed
 from supercuts_app.base.boxes import Slice2D
 from supercuts_app.base.images import ImageLoadError, image_size
 
@@ -240,6 +241,19 @@ class ImageEditor:
 
     def fill_holes(self, ann_id: int) -> Edit | None:
         return self._run(lambda d: d.fill_holes(ann_id))
+
+    def apply_seed_cut(
+        self,
+        ann_id: int,
+        seeds: Sequence[Seed],
+        gain: np.ndarray,
+        loss: np.ndarray,
+        *,
+        window: Slice2D,
+    ) -> Edit | None:
+        """New seeds and the pixels their cut changed (see
+        :meth:`~supercuts_app.annotation.document.ImageAnnotations.apply_seed_cut`)."""
+        return self._run(lambda d: d.apply_seed_cut(ann_id, seeds, gain, loss, window=window))
 
     def delete(self, ann_id: int) -> Edit | None:
         return self._run(lambda d: d.delete(ann_id))

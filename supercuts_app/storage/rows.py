@@ -13,6 +13,7 @@ from pathlib import Path
 
 from supercuts_app.annotation.categories import Category, CategoryError, parse_color
 from supercuts_app.annotation.rle import MAX_MASK_PIXELS, RleError, checked_rle
+from supercuts_app.annotation.seeds import Seed, SeedError, seeds_from_json
 
 from .schema import ProjectFileError
 
@@ -74,3 +75,17 @@ def checked_annotation_rle(
         return checked_rle(counts if isinstance(counts, bytes | str) else None, height, width)
     except RleError as exc:
         raise damaged(path, where, f"mask: {exc}") from None
+
+
+def checked_seeds(
+    path: Path, where: str, text: object, *, height: int, width: int
+) -> tuple[Seed, ...]:
+    """An annotation row's seed clicks; each must lie in its image of ``height`` x ``width``."""
+    try:
+        seeds = seeds_from_json(text)
+    except SeedError as exc:
+        raise damaged(path, where, f"seeds {text!r:.40}: {exc}") from None
+    outside = next((s for s in seeds if not (s.y < height and s.x < width)), None)
+    if outside is not None:
+        raise damaged(path, where, f"seed at ({outside.y:g}, {outside.x:g}) is outside the image")
+    return seeds

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 APPLICATION_ID = 0x53437574  # "SCut": marks the SQLite file as a SuperCuts project
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 OLDEST_READABLE_SCHEMA = 1
 """Read-only opening takes files down to this schema (reading them is the same); writing
 upgrades them first. A schema that :data:`MIGRATIONS` cannot upgrade is refused either way."""
@@ -93,9 +93,18 @@ def _autoincrement_ids(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+def _seed_column(conn: sqlite3.Connection) -> None:
+    """Schema 3: each annotation's seed clicks, as JSON text (see
+    :func:`~supercuts_app.annotation.seeds.seeds_to_json`); annotations of older files have none."""
+    conn.execute("ALTER TABLE annotations ADD COLUMN seeds TEXT NOT NULL DEFAULT '[]'")
+
+
 # MIGRATIONS[v] upgrades a file of schema v to v + 1 (run in one transaction, after a backup,
 # with foreign keys off so that tables can be rebuilt).
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _autoincrement_ids}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _autoincrement_ids,
+    2: _seed_column,
+}
 
 
 class ProjectFileError(Exception):

@@ -31,8 +31,15 @@ from pathlib import Path
 from supercuts_app.annotation.categories import RGB, CategoryError, CategorySet, color_hex
 from supercuts_app.annotation.document import Annotation, AnnotationMeta
 from supercuts_app.annotation.masks import decode_mask, encode_mask, rle_bbox_area
+from supercuts_app.annotation.seeds import Seed, seeds_to_json
 
-from .rows import category_from_row, check_image_row, checked_annotation_rle, damaged
+from .rows import (
+    category_from_row,
+    check_image_row,
+    checked_annotation_rle,
+    checked_seeds,
+    damaged,
+)
 from .schema import ProjectFileError, connect, connect_checked, create_file, sqlite_problem
 
 __all__ = ["ImageRecord", "ProjectFileError", "ProjectStore", "StoredRle"]
@@ -61,6 +68,7 @@ class StoredRle:
     parent_id: int | None
     z: int
     rle: dict
+    seeds: tuple[Seed, ...] = ()
 
 
 class ProjectStore:
@@ -320,28 +328,28 @@ class ProjectStore:
 
     def load_annotations(self, image: ImageRecord) -> list[Annotation]:
         return [
-            Annotation(r.id, r.category_id, decode_mask(r.rle), r.parent_id, r.z)
+            Annotation(r.id, r.category_id, decode_mask(r.rle), r.parent_id, r.z, r.seeds)
             for r in self.load_rles(image)
         ]
 
     def load_rles(self, image: ImageRecord) -> list[StoredRle]:
         """An image's annotations, objects first, each level bottom to top, masks encoded."""
-        rows = (
-            self._conn()
-            .execute(
-                "SELECT a.id, a.category_id, a.parent_id, a.z, a.rle, c.parent_id IS NOT NULL,"
-                " c.id IS NOT NULL FROM annotations AS a LEFT JOIN categories AS c"
-                " ON c.id = a.category_id WHERE a.image_id = ?"
-                " ORDER BY a.parent_id IS NOT NULL, a.z, a.id",
-                (image.id,),
-            )
-            .fetchall()
-        )
+        conn = self._conn()
+        # Files before schema 3 (read-only: writing upgrades them) have no seeds column.
+        seeds = "a.seeds" if self._has_seeds_column(conn) else "'[]'"
+        rows = conn.execute(
+            f"SELECT a.id, a.category_id, a.parent_id, a.z, a.rle, {seeds},"
+            " c.parent_id IS NOT NULL, c.id IS NOT NULL FROM annotations AS a"
+            " LEFT JOIN categories AS c ON c.id = a.category_id WHERE a.image_id = ?"
+            " ORDER BY a.parent_id IS NOT NULL, a.z, a.id",
+            (image.id,),
+        ).fetchall()
         out = []
-        for ann_id, category_id, parent_id, z, counts, of_part_class, has_class in rows:
+        for ann_id, category_id, parent_id, z, counts, text, of_part_class, has_class in rows:
+            where = f"annotation {ann_id} of image {image.id} ({image.path})"
             rle = checked_annotation_rle(
                 self.path,
-                f"annotation {ann_id} of image {image.id} ({image.path})",
+                where,
                 counts=counts,
                 height=image.height,
                 width=image.width,
@@ -350,8 +358,13 @@ class ProjectStore:
                 of_part_class=bool(of_part_class),
                 z=z,
             )
-            out.append(StoredRle(ann_id, category_id, parent_id, z, rle))
+            clicks = checked_seeds(self.path, where, text, height=image.height, width=image.width)
+            out.append(StoredRle(ann_id, category_id, parent_id, z, rle, clicks))
         return out
+
+    @staticmethod
+    def _has_seeds_column(conn: sqlite3.Connection) -> bool:
+        return any(row[1] == "seeds" for row in conn.execute("PRAGMA table_info(annotations)"))
 
     def write_annotations(
         self,
@@ -364,8 +377,8 @@ class ProjectStore:
         """Write ``present`` (new ones, whose ids were reserved, or changed ones) and delete
         ``deleted``, all of image ``image_id``, in one transaction.
 
-        ``metadata_only`` are stored annotations whose class, parent or order changed but not
-        their pixels: only those columns are written, so a relabel or a reorder does not
+        ``metadata_only`` are stored annotations whose class, parent, order or seeds changed but
+        not their pixels: only those columns are written, so a relabel or a reorder does not
         re-encode masks (one not stored yet is written whole).
 
         A row of another image is never touched: an id found there raises
@@ -379,10 +392,11 @@ class ProjectStore:
             )
             unstored = []
             for a in metadata_only:
+                m = a.meta
                 cur = conn.execute(
-                    "UPDATE annotations SET category_id = ?, parent_id = ?, z = ?"
+                    "UPDATE annotations SET category_id = ?, parent_id = ?, z = ?, seeds = ?"
                     " WHERE id = ? AND image_id = ?",
-                    (a.meta.category_id, a.meta.parent_id, a.meta.z, a.id, image_id),
+                    (m.category_id, m.parent_id, m.z, seeds_to_json(m.seeds), a.id, image_id),
                 )
                 if cur.rowcount != 1:
                     unstored.append(a)
@@ -398,10 +412,11 @@ class ProjectStore:
         bbox, area = rle_bbox_area(rle)
         with self.transaction():
             cur = self._conn().execute(
-                "INSERT INTO annotations (id, image_id, category_id, parent_id, z, rle, area, bbox)"
-                " VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO annotations"
+                " (id, image_id, category_id, parent_id, z, rle, area, bbox, seeds)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
                 (ann_id, image_id, meta.category_id, meta.parent_id, meta.z, rle["counts"], area,
-                 json.dumps(bbox)),
+                 json.dumps(bbox), seeds_to_json(meta.seeds)),
             )  # fmt: skip
             return cur.lastrowid
 
@@ -414,13 +429,14 @@ class ProjectStore:
     ) -> None:
         bbox, area = rle_bbox_area(rle)
         cur = conn.execute(
-            "INSERT INTO annotations (id, image_id, category_id, parent_id, z, rle, area, bbox)"
-            " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET"
+            "INSERT INTO annotations"
+            " (id, image_id, category_id, parent_id, z, rle, area, bbox, seeds)"
+            " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET"
             " category_id = excluded.category_id, parent_id = excluded.parent_id,"
-            " z = excluded.z, rle = excluded.rle, area = excluded.area, bbox = excluded.bbox"
-            " WHERE annotations.image_id = excluded.image_id",
+            " z = excluded.z, rle = excluded.rle, area = excluded.area, bbox = excluded.bbox,"
+            " seeds = excluded.seeds WHERE annotations.image_id = excluded.image_id",
             (ann_id, image_id, meta.category_id, meta.parent_id, meta.z, rle["counts"], area,
-             json.dumps(bbox)),
+             json.dumps(bbox), seeds_to_json(meta.seeds)),
         )  # fmt: skip
         if cur.rowcount != 1:
             raise ProjectFileError(

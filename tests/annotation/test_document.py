@@ -16,6 +16,7 @@ from supercuts_app.annotation.document import (
     brush_crop,
     brush_mask,
 )
+from supercuts_app.annotation.seeds import Seed
 from supercuts_app.base.boxes import mask_bbox
 from supercuts_app.segmentation.hierarchy import MergeHierarchy
 
@@ -281,7 +282,7 @@ def check_rules(doc: ImageAnnotations) -> None:
 OPERATIONS = st.lists(
     st.tuples(
         st.sampled_from(["object", "part", "add", "remove", "paint", "erase", "fill", "delete",
-                         "reorder", "move", "undo", "redo"]),
+                         "reorder", "move", "seed", "undo", "redo"]),
         st.integers(0, 50),
         st.integers(0, 19),
         st.integers(0, 29),
@@ -323,6 +324,12 @@ def test_random_edit_sequences_keep_the_rules_and_undo_to_empty(ops):
             edit = doc.reorder(target, pick % 3)
         elif name == "move" and target and doc.get(target).is_part and len(objects) > 1:
             edit = doc.move_part(target, objects[pick % len(objects)])
+        elif name == "seed" and target:
+            window = box(max(0, y - size), y + size, max(0, x - size), x + size)
+            where = mask_bbox(window)
+            seeds = (*doc.get(target).seeds, Seed(y, x, pick % 2 == 0))
+            gain, loss = region[where], box(max(0, y - 2), y + 1, max(0, x - size), x)[where]
+            edit = doc.apply_seed_cut(target, seeds, gain, loss, window=where)
         elif name == "undo" and done:
             e = done.pop()
             doc.revert(e)
