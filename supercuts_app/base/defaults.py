@@ -37,13 +37,14 @@ long enough to read a sentence, short enough not to hide the next one."""
 # Drawing order of the canvas layers, bottom to top (the photo is at 0): borders under masks so a
 # mask's colour is not cut by them, the hover tint over masks so the region under the cursor shows
 # even inside an annotation, then the brush preview, the suggestion outlines (the current one above
-# the others) and the brush cursor on top of everything.
+# the others), the seed dots of the selected annotation and the brush cursor on top of everything.
 Z_BOUNDARIES = 10
 Z_MASKS = 20
 Z_HOVER = 30
 Z_BRUSH_PREVIEW = 35
 Z_OTHER_SUGGESTIONS = 36
 Z_CURRENT_SUGGESTION = 37
+Z_SEEDS = 38
 Z_BRUSH_CURSOR = 40
 
 

@@ -17,12 +17,14 @@ from PySide6.QtWidgets import QDialog, QMainWindow, QTableWidget, QTableWidgetIt
 @dataclass(frozen=True)
 class Shortcut:
     """One action: its menu, name, key and the window method it calls (a dotted path reaches a
-    method of one of the window's parts, e.g. ``canvas.fit``)."""
+    method of one of the window's parts, e.g. ``canvas.fit``); a ``checkable`` one is a switch
+    (shown checked while on)."""
 
     menu: str
     name: str
     key: str
     slot: str
+    checkable: bool = False
 
 
 SHORTCUTS = (
@@ -45,6 +47,7 @@ SHORTCUTS = (
     ),
     Shortcut("&Edit", "Fill holes of selected", "Ctrl+F", "editing.fill_holes"),
     Shortcut("&Tools", "Click regions (drops suggestions)", "Esc", "tool_click"),
+    Shortcut("&Tools", "Seed clicks (again: regions)", "S", "tools.toggle_seeds", checkable=True),
     Shortcut("&Tools", "Brush", "B", "tools.use_brush"),
     Shortcut("&Tools", "Eraser", "E", "tools.use_eraser"),
     Shortcut("&Tools", "Bigger brush", "+", "tools.bigger_brush"),
@@ -67,6 +70,8 @@ MOUSE_HELP = (
     ("Left click", "add the region under the cursor to the selected object or part"),
     ("Right click", "remove that region from it"),
     ("Shift+click", "show the finer regions inside a region (again to leave)"),
+    ("Left click (seed clicks)", "a seed inside the selected object or part (green dot)"),
+    ("Right click (seed clicks)", "a seed outside it (red dot); Ctrl+Z takes a seed back"),
     ("Left / right drag", "paint / erase with the brush or eraser"),
     ("Mouse wheel", "zoom at the cursor"),
     ("Middle drag, Space+drag", "pan"),
@@ -81,6 +86,7 @@ def build_actions(window: QMainWindow) -> dict[str, QAction]:
         if sc.menu not in menus:
             menus[sc.menu] = window.menuBar().addMenu(sc.menu)
         action = QAction(sc.name, window)
+        action.setCheckable(sc.checkable)
         if sc.key:
             action.setShortcut(QKeySequence(sc.key))
         slot: Callable = functools.reduce(getattr, sc.slot.split("."), window)

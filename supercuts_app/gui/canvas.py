@@ -6,12 +6,15 @@ means is decided by :mod:`supercuts_app.gui.tools`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 
+from supercuts_app.annotation.seeds import Seed
 from supercuts_app.base.boxes import Slice2D
-from supercuts_app.base.defaults import Z_BOUNDARIES, Z_BRUSH_CURSOR, Z_HOVER, Z_MASKS
+from supercuts_app.base.defaults import Z_BOUNDARIES, Z_BRUSH_CURSOR, Z_HOVER, Z_MASKS, Z_SEEDS
 from supercuts_app.formats.render import BOUNDARY_RGB
 
 from .image_items import CachedImageItem, PooledIndexImage
@@ -21,6 +24,9 @@ pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
 HOVER_RGBA = (255, 255, 255, 90)
 SPLIT_RGBA = (0, 230, 255, 110)
+POSITIVE_SEED_RGB = (40, 220, 70)
+NEGATIVE_SEED_RGB = (235, 50, 50)
+SEED_DOT_PX = 11  # on screen, whatever the zoom
 
 
 class InteractiveViewBox(pg.ViewBox):
@@ -79,6 +85,9 @@ class ImageCanvas(pg.GraphicsView):
         self.brush_cursor.setZValue(Z_BRUSH_CURSOR)
         self.brush_cursor.setVisible(False)
         self.view.addItem(self.brush_cursor)
+        self.seed_dots = pg.ScatterPlotItem(pxMode=True, size=SEED_DOT_PX, pen=pg.mkPen("w"))
+        self.seed_dots.setZValue(Z_SEEDS)
+        self.view.addItem(self.seed_dots, ignoreBounds=True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
         self.space_held = False
@@ -93,6 +102,7 @@ class ImageCanvas(pg.GraphicsView):
         self.boundary_layer.set_image(None)
         self.set_masks(None)
         self.hover.set_image(None)
+        self.show_seeds(())
         self._shape = image.shape[:2]
         self.fit()
 
@@ -167,6 +177,16 @@ class ImageCanvas(pg.GraphicsView):
         if split is not None:
             lut[(split % 2 == 1) & selected] = SPLIT_RGBA
         self.hover.set_tables(lut)
+
+    def show_seeds(self, seeds: Sequence[Seed]) -> None:
+        """Draw seed clicks as dots: green inside (positive), red outside (negative)."""
+        self.seed_dots.setData(
+            x=[s.x for s in seeds],
+            y=[s.y for s in seeds],
+            brush=[
+                pg.mkBrush(POSITIVE_SEED_RGB if s.positive else NEGATIVE_SEED_RGB) for s in seeds
+            ],
+        )
 
     def show_brush(self, y: float, x: float, radius: float, visible: bool = True) -> None:
         r = max(radius, 0.5)

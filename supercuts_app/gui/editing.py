@@ -2,8 +2,9 @@
 
 Every operation is the session's (:class:`~supercuts_app.session.session.AnnotationSession`);
 this controller only supplies what the panels say (the chosen class, a dialog's answer), draws
-what the operation returns (pixels in a rectangle, or the colour tables only), lists the objects
-again, and shows a refused operation's message in the status bar.
+what the operation returns (pixels in a rectangle, or the colour tables only) and the selected
+annotation's seed clicks, lists the objects again, and shows a refused operation's message in the
+status bar.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class EditController(QObject):
     def set_session(self, session: AnnotationSession | None) -> None:
         self.session = session
         self.refresh_objects()
+        self.show_seeds()
 
     # -- running operations -------------------------------------------------------------------
     def run(self, operation: Callable[..., Any], *args: Any) -> Any:
@@ -75,7 +77,13 @@ class EditController(QObject):
         if redraw is not None:
             self.canvas.update_masks(redraw.window)
         self.refresh_objects()
+        self.show_seeds()
         self.edited.emit()
+
+    def show_seeds(self) -> None:
+        """Draw the seed clicks of the selected object or part (after any edit or selection:
+        undo, redo and delete change them too)."""
+        self.canvas.show_seeds(() if self.session is None else self.session.seeds_of_active())
 
     def refresh_objects(self) -> None:
         s = self.session
@@ -120,6 +128,7 @@ class EditController(QObject):
     def select(self, ann_id: int | None) -> None:
         if self.session is not None:
             self.canvas.update_masks(self.session.select(ann_id).window)
+            self.show_seeds()
 
     def set_visible(self, ann_id: int, visible: bool) -> None:
         if self.session is not None:

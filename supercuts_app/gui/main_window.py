@@ -43,7 +43,7 @@ from .panels import ClassPanel, ImagePanel, ObjectPanel
 from .status import StatusArea
 from .suggestions import SuggestionController
 from .toolbar import GranularityBar, ask_segmentation_settings
-from .tools import CLICK, ToolController
+from .tools import CLICK, SEEDS, ToolController
 from .worker import Worker
 
 
@@ -97,6 +97,9 @@ class MainWindow(QMainWindow):
         self.shortcuts_dialog = ShortcutsDialog(self)
         self.about_dialog = AboutDialog(self)
         self.actions_by_slot = build_actions(self)
+        seeds_switch = self.actions_by_slot["tools.toggle_seeds"]
+        self.bar.add_switch(seeds_switch)
+        self.tools.mode_changed.connect(lambda mode: seeds_switch.setChecked(mode == SEEDS))
         open_action = self.actions_by_slot["files.ask_open_image"]
         self.files.add_recent_menu(open_action.associatedObjects()[0], self.actions_by_slot["save"])
         self._restore_settings()
@@ -199,6 +202,7 @@ class MainWindow(QMainWindow):
         self.segmentation = shown
         level = min(self.levels.level, shown.tree.n_levels - 1)
         self.opened.session.set_tree(shown.tree, seg.regions)
+        self.opened.session.set_cutter(seg.cutter)
         self.opened.session.level = level
         self.canvas.set_superpixels(seg.hover_ids, shown.tree.tables.shape[1])
         self.levels.set_counts(shown.tree.region_counts, level)

@@ -1,17 +1,19 @@
-"""The window's tool bar and its settings dialog: granularity slider, mask opacity, tool name,
-and the segmentation settings (superpixel count, backbone)."""
+"""The window's tool bar and its settings dialog: granularity slider, mask opacity, the switch
+between region and seed clicks, tool name, and the segmentation settings (superpixel count,
+backbone)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QLabel, QSlider, QToolBar, QWidget
 
 from .level_slider import LevelSlider
 
 
 class GranularityBar(QToolBar):
-    """The granularity slider (``levels``), the mask opacity slider (``opacity``, 0-100) and
-    the name of the current tool (:meth:`show_tool`)."""
+    """The granularity slider (``levels``), the mask opacity slider (``opacity``, 0-100), tool
+    switches (:meth:`add_switch`) and the name of the current tool (:meth:`show_tool`)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Granularity", parent)
@@ -26,8 +28,14 @@ class GranularityBar(QToolBar):
         self.opacity.setMaximumWidth(120)
         self.opacity.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.addWidget(self.opacity)
+        self.addSeparator()
         self.tool_label = QLabel("  Tool: click regions")
-        self.addWidget(self.tool_label)
+        self._tool_label_action = self.addWidget(self.tool_label)
+
+    def add_switch(self, action: QAction) -> None:
+        """Show a checkable action of the menus (e.g. seed clicks) as a button before the tool
+        name."""
+        self.insertAction(self._tool_label_action, action)
 
     def show_tool(self, mode: str) -> None:
         self.tool_label.setText(f"  Tool: {mode}")

@@ -1,4 +1,5 @@
-"""Pointer tools: region clicking (with hover and Shift+click splitting), brush and eraser.
+"""Pointer tools: region clicking (with hover and Shift+click splitting), seed clicking (with
+the hover showing what a positive seed would take), brush and eraser.
 
 The tool controller turns canvas events into calls of the shown image's
 :class:`~supercuts_app.session.session.AnnotationSession` and passes on what each returns to
@@ -18,7 +19,12 @@ from supercuts_app.session.annotator import Annotator
 
 from .canvas import ImageCanvas
 
-CLICK, BRUSH, ERASE = "click", "brush", "erase"
+CLICK, SEEDS, BRUSH, ERASE = "click regions", "seeds", "brush", "erase"
+NO_SELECTION = "Press N to start an object (or pick one in the panel)"
+SEED_HINT = (
+    "Seed clicks: left click inside the selected object or part, right click outside it "
+    "(the slider's level is the first guess; S: back to regions)"
+)
 
 
 class ToolController(QObject):
@@ -35,6 +41,8 @@ class ToolController(QObject):
         self.mode = CLICK
         self.radius = 8.0
         self._hover: tuple[int, int] | None = None
+        self._seed_hover: tuple | None = None  # what the seed preview shown was computed for
+        self._pointer: tuple[float, float] | None = None
         self._stroke: list[tuple[float, float]] = []
         self._stroke_button = Qt.MouseButton.LeftButton
         self.stroke_preview = pg.PlotCurveItem()
@@ -46,13 +54,18 @@ class ToolController(QObject):
 
     def set_annotator(self, annotator: Annotator | None) -> None:
         self.annotator = annotator
-        self._hover = None
+        self._hover = self._seed_hover = None
 
     def set_mode(self, mode: str) -> None:
         self.mode = mode
         self.canvas.brush_cursor.setVisible(False)
         self.clear_hover()
         self.mode_changed.emit(mode)
+
+    def toggle_seeds(self) -> None:
+        """S: seed clicks, or back to region clicks."""
+        self.set_mode(CLICK if self.mode == SEEDS else SEEDS)
+        self.message.emit(SEED_HINT if self.mode == SEEDS else "Region clicks")
 
     def use_brush(self) -> None:
         self.set_mode(BRUSH)
@@ -74,6 +87,10 @@ class ToolController(QObject):
     def hover(self, y: float, x: float) -> None:
         a = self.annotator
         if a is None:
+            return
+        self._pointer = (y, x)
+        if self.mode == SEEDS:
+            self.show_seed_preview(y, x)
             return
         if self.mode != CLICK:
             self.canvas.show_brush(y, x, self.radius)
@@ -100,12 +117,35 @@ class ToolController(QObject):
         self.canvas.highlight(selected, split=split)
         self._hover = target
 
+    def show_seed_preview(self, y: float, x: float) -> None:
+        """Highlight what a positive seed at (y, x) would take (computed again only when the
+        superpixel under the pointer, the level or the selection's seeds changed)."""
+        a = self.annotator
+        if a is None or a.tree is None or a.cutter is None:
+            return
+        h, w = a.tree.superpixels.shape
+        inside = 0 <= y < h and 0 <= x < w
+        superpixel = int(a.tree.superpixels[int(y), int(x)]) if inside else None
+        key = (superpixel, a.level, a.active, a.seeds_of_active())
+        if key == self._seed_hover:
+            return
+        selected = a.seed_preview(y, x) if inside else None
+        if selected is None:
+            selected = np.zeros(a.tree.tables.shape[1], bool)
+        self.canvas.highlight(selected)
+        self._seed_hover = key
+
     def clear_hover(self) -> None:
+        self._seed_hover = None
         if self.annotator is not None and self.annotator.tree is not None:
             self.show_target(None)
 
     def refresh_hover(self) -> None:
-        """Redraw the hover layer after the level or the split view changed."""
+        """Redraw the hover layer after the level, the split view or the seeds changed."""
+        if self.mode == SEEDS:
+            if self._pointer is not None:
+                self.show_seed_preview(*self._pointer)
+            return
         target = self._hover
         if self.annotator is not None and target is not None and self.annotator.tree is not None:
             self._hover = None
@@ -115,6 +155,9 @@ class ToolController(QObject):
     def click(self, y: float, x: float, button, modifiers) -> None:
         a = self.annotator
         if a is None:
+            return
+        if self.mode == SEEDS:
+            self.seed_click(y, x, button)
             return
         if self.mode != CLICK:  # a click without a drag paints (or erases) one dab
             self.drag("start", y, x, button)
@@ -131,12 +174,29 @@ class ToolController(QObject):
                     self.message.emit(f"Split view: {n} finer regions (Shift+click to leave)")
                 return
             if a.active is None:
-                self.message.emit("Press N to start an object (or pick one in the panel)")
+                self.message.emit(NO_SELECTION)
                 return
             remove = button == Qt.MouseButton.RightButton
             self.changed.emit(a.click(y, x, remove=remove))
         except DocumentError as exc:
             self.message.emit(str(exc))
+
+    def seed_click(self, y: float, x: float, button) -> None:
+        """A positive (left button) or negative (right button) seed for the selection."""
+        a = self.annotator
+        if a.active is None:
+            self.message.emit(NO_SELECTION)
+            return
+        if a.cutter is None:
+            self.message.emit("Seed clicks work once the levels are computed")
+            return
+        try:
+            redraw = a.seed_click(y, x, positive=button != Qt.MouseButton.RightButton)
+        except DocumentError as exc:
+            self.message.emit(str(exc))
+            return
+        self.changed.emit(redraw)
+        self.refresh_hover()  # a negative seed changes what the next positive one would take
 
     def _stroke_pen(self, button) -> QPen:
         """The stroke drawn live while dragging, as wide as what it will paint: a pen in image
@@ -151,7 +211,7 @@ class ToolController(QObject):
 
     def drag(self, stage: str, y: float, x: float, button) -> None:
         a = self.annotator
-        if a is None or self.mode == CLICK:
+        if a is None or self.mode in (CLICK, SEEDS):
             return
         if stage == "start":
             self._stroke = []
@@ -166,7 +226,7 @@ class ToolController(QObject):
         self.stroke_preview.setData([], [])
         erase = self.mode == ERASE or self._stroke_button == Qt.MouseButton.RightButton
         if a.active is None:
-            self.message.emit("Press N to start an object (or pick one in the panel)")
+            self.message.emit(NO_SELECTION)
             return
         try:
             self.changed.emit(a.stroke(self._stroke, self.radius, erase=erase))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +21,9 @@ from .edge_model import EdgeModel
 from .features import Backbone
 from .hierarchy import MergeHierarchy
 from .region_index import RegionIndex
+
+if TYPE_CHECKING:
+    from .seeded_cut import SeedCutter
 from .superpixels import SuperpixelResult, compute_superpixels
 
 
@@ -54,12 +58,13 @@ class ShownSegmentation(Segmentation):
 @dataclass
 class WindowSegmentation:
     """A segmentation plus what the window derives from every pixel of it, computed in the worker
-    rather than on the GUI thread: the contour map, the index of region masks and the hover
-    layer's id image."""
+    rather than on the GUI thread: the contour map, the index of region masks, the hover
+    layer's id image and the seed clicks' cutter (None until built)."""
 
     shown: ShownSegmentation
     regions: RegionIndex
     hover_ids: np.ndarray
+    cutter: SeedCutter | None = None
 
 
 def open_image(
@@ -187,11 +192,17 @@ def segment_for_window(
     cancel: CancelFn | None = None,
     **options,
 ) -> WindowSegmentation:
-    """The window's worker job: :func:`segment_image` (same ``options``) and
-    :func:`window_segmentation` of its result."""
+    """The window's worker job: :func:`segment_image` (same ``options``),
+    :func:`window_segmentation` of its result and the seed clicks' cutter."""
+    from .seeded_cut import seed_cutter_for
+
     segmentation = segment_image(image, progress=progress, cancel=cancel, **options)
     check_cancelled(cancel)
-    return window_segmentation(segmentation)
+    shown = window_segmentation(segmentation)
+    check_cancelled(cancel)
+    net = options.get("boundary_net")
+    shown.cutter = seed_cutter_for(segmentation.tree, image, boundary_net=net)
+    return shown
 
 
 @dataclass(frozen=True)

@@ -2,26 +2,31 @@
 
 The window forwards pointer events here and redraws what each call returns (a
 :class:`~supercuts_app.session.redraw.Redraw`: a rectangle of pixels, or the colour tables only),
-so the whole interaction (levels, Shift+click splitting, active object or part, undo) is testable
-headless. :class:`~supercuts_app.session.session.AnnotationSession` adds the class choices and
-suggestions on top.
+so the whole interaction (levels, Shift+click splitting, seed clicks, active object or part,
+undo) is testable headless. :class:`~supercuts_app.session.session.AnnotationSession` adds the
+class choices and suggestions on top.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from supercuts_app.annotation.document import DocumentError, Edit
+from supercuts_app.annotation.document import Annotation, DocumentError, Edit
 from supercuts_app.annotation.overlay import MaskOverlay
-from supercuts_app.base.boxes import Slice2D, mask_bbox
+from supercuts_app.annotation.seeds import Seed, seed_points
+from supercuts_app.base.boxes import Slice2D, mask_bbox, union_box
 from supercuts_app.segmentation.hierarchy import MergeHierarchy
 from supercuts_app.segmentation.region_index import RegionIndex
 from supercuts_app.storage.project import ImageEditor
 
 from .redraw import Redraw, redraw_of
+
+if TYPE_CHECKING:  # the cutter is built by the window's worker and handed in
+    from supercuts_app.segmentation.seeded_cut import SeedCut, SeedCutter
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,10 @@ class Annotator:
         self.active: int | None = None
         self.split: SplitView | None = None
         self.regions: RegionIndex | None = None
+        self.cutter: SeedCutter | None = None
+        # Per annotation, the seeds of its last seed click and the cut they applied: the next
+        # click changes the mask by the difference to that cut (see :meth:`seed_click`).
+        self._applied_cuts: dict[int, tuple[tuple[Seed, ...], SeedCut]] = {}
 
     # -- segmentation ---------------------------------------------------------------------------
     def set_tree(self, tree: MergeHierarchy | None, regions: RegionIndex | None = None) -> None:
@@ -106,6 +115,66 @@ class Annotator:
             return None
         self.split = SplitView(self.level, region, fine)
         return self.split
+
+    # -- seeds ----------------------------------------------------------------------------------
+    def set_cutter(self, cutter: SeedCutter | None) -> None:
+        """Use ``cutter`` for seed clicks (None: they do nothing). Built in a worker: it reads
+        every pixel."""
+        self.cutter = cutter
+
+    def seeds_of_active(self) -> tuple[Seed, ...]:
+        """The active annotation's seeds, in click order (none when nothing is active)."""
+        ann = self.doc.annotations.get(self.active) if self.active is not None else None
+        return () if ann is None else ann.seeds
+
+    def seed_preview(self, y: float, x: float) -> np.ndarray | None:
+        """(K,) bool over superpixels: what a positive seed at (y, x) would ask for (the hover
+        lookup table, like :meth:`selection`); None without a cutter or outside the image."""
+        if self.cutter is None or not self._inside(y, x):
+            return None
+        _, negative = seed_points(self.seeds_of_active())
+        return self.cutter.preview(y, x, level=self.level, negative=negative)
+
+    def seed_click(self, y: float, x: float, *, positive: bool) -> Redraw | None:
+        """A positive (inside) or negative (outside) seed for the active object or part.
+
+        The seeds' cut (at the current level's regions) is computed with and without the new
+        seed, and the mask changes only where the two differ: brush strokes and region clicks
+        made on an earlier result stay. One undoable edit, which also takes the seed back. A
+        part's cut stays inside its object. With nothing active or no cutter, returns None.
+        """
+        if self.cutter is None or self.active is None or not self._inside(y, x):
+            return None
+        ann = self.doc.get(self.active)
+        within = self._seed_limit(ann, y, x, positive)
+        seeds = (*ann.seeds, Seed(float(y), float(x), positive))
+        before = self._applied_cut(ann, within)
+        after = self._cut(seeds, within)
+        window, gain, loss = cut_change(before, after)
+        redraw = self._changed(self.editor.apply_seed_cut(ann.id, seeds, gain, loss, window=window))
+        self._applied_cuts[ann.id] = (seeds, after)
+        return redraw
+
+    def _seed_limit(self, ann: Annotation, y: float, x: float, positive: bool) -> np.ndarray | None:
+        """Where ``ann``'s cut may lie: a part's object (a positive seed must be inside it)."""
+        if not ann.is_part:
+            return None
+        owner = self.doc.get(ann.parent_id).mask
+        if positive and not owner[int(y), int(x)]:
+            raise DocumentError("Seeds of a part go inside its object")
+        return owner
+
+    def _applied_cut(self, ann: Annotation, within: np.ndarray | None) -> SeedCut:
+        """The cut ``ann``'s seeds applied last; computed again when not known (after an undo
+        or reopening: the current level may differ from the one they were clicked at)."""
+        known = self._applied_cuts.get(ann.id)
+        if known is not None and known[0] == ann.seeds:
+            return known[1]
+        return self._cut(ann.seeds, within)
+
+    def _cut(self, seeds: Sequence[Seed], within: np.ndarray | None) -> SeedCut:
+        positive, negative = seed_points(seeds)
+        return self.cutter.cut(positive, negative, level=self.level, within=within)
 
     # -- editing --------------------------------------------------------------------------------
     def click(self, y: float, x: float, *, remove: bool = False) -> Redraw | None:
@@ -179,7 +248,9 @@ class Annotator:
 
     def undo(self) -> Redraw | None:
         """Revert the last edit; undoing a new (still empty) object changes the tables only."""
-        redraw = self._changed(self.editor.undo())
+        edit = self.editor.undo()
+        # What was done, seen from the state it goes back to ("after" is now the old state).
+        redraw = self._changed(None if edit is None else edit.inverse())
         if self.active not in self.doc.annotations:
             self.active = None
         return redraw
@@ -217,3 +288,34 @@ class Annotator:
                 # Created, or lost pixels: only then can it have become empty.
                 if ann.is_empty():
                     self.empty.add(c.id)
+
+
+def cut_change(before: SeedCut, after: SeedCut) -> tuple[Slice2D, np.ndarray, np.ndarray]:
+    """Where and how a mask changes from cut ``before`` to cut ``after``.
+
+    Parameters
+    ----------
+    before, after : SeedCut
+        Two cuts of one image.
+
+    Returns
+    -------
+    tuple
+        (window, gain, loss): a rectangle holding both cuts and (h, w) bool crops there of the
+        pixels only ``after`` has and of those only ``before`` has.
+    """
+    cuts = [c for c in (before, after) if c.mask.size]
+    if not cuts:
+        return before.window, np.zeros((0, 0), bool), np.zeros((0, 0), bool)
+    window = cuts[0].window if len(cuts) == 1 else union_box(before.window, after.window)
+    old, new = (_placed(c, window) for c in (before, after))
+    return window, new & ~old, old & ~new
+
+
+def _placed(cut: SeedCut, window: Slice2D) -> np.ndarray:
+    """``cut``'s mask as a crop at ``window`` (which holds it)."""
+    out = np.zeros((window[0].stop - window[0].start, window[1].stop - window[1].start), bool)
+    if cut.mask.size:
+        y, x = cut.window[0].start - window[0].start, cut.window[1].start - window[1].start
+        out[y : y + cut.mask.shape[0], x : x + cut.mask.shape[1]] = cut.mask
+    return out

@@ -2,8 +2,8 @@
 
 Everything the window, the tests and the soak script do to an image goes through one
 :class:`AnnotationSession`: selecting an object or part, N and P with the class choice and its
-cycling, clicks (add, remove, Shift+click split), brush and eraser, proposals accepted or
-rejected, relabel, hide and show, delete, undo and redo. Each operation returns a
+cycling, clicks (add, remove, Shift+click split), seed clicks, brush and eraser, proposals
+accepted or rejected, relabel, hide and show, delete, undo and redo. Each operation returns a
 :class:`~supercuts_app.session.redraw.Redraw` (or None when nothing changed); an operation the
 rules forbid raises :class:`~supercuts_app.annotation.document.DocumentError` with a message for
 the status bar, and changes nothing.

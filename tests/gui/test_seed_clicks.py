@@ -1,0 +1,65 @@
+"""Seed clicks in the window, offscreen: S switches, left and right clicks place green and red
+seeds with their cut, the hover shows what a positive seed would take, Ctrl+Z takes one back."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+
+from supercuts_app.annotation.seeds import Seed
+from supercuts_app.gui.canvas import NEGATIVE_SEED_RGB, POSITIVE_SEED_RGB
+from supercuts_app.gui.tools import CLICK, SEEDS
+from supercuts_app.storage.project import Project
+
+LEFT, RIGHT = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton
+NONE = Qt.KeyboardModifier.NoModifier
+
+
+@pytest.fixture
+def folder(tmp_path, quadrants):
+    Image.fromarray(quadrants).save(tmp_path / "a_quadrants.png")
+    return tmp_path
+
+
+def dot_colours(window) -> list[tuple[int, int, int]]:
+    return [p.brush().color().getRgb()[:3] for p in window.canvas.seed_dots.points()]
+
+
+def stored_seeds(folder, ann_id: int) -> tuple[Seed, ...]:
+    with Project.open(folder, readonly=True) as project:
+        [record] = project.images()
+        return project.editor(record.id).doc.get(ann_id).seeds
+
+
+def test_seed_clicks_place_dots_cut_masks_and_undo_takes_the_last_seed_back(qtbot, window, folder):
+    switch = window.actions_by_slot["tools.toggle_seeds"]
+    assert window.session.cutter is not None  # built by the worker with the levels
+    qtbot.keyClick(window.canvas, Qt.Key.Key_S)
+    assert window.tools.mode == SEEDS and switch.isChecked()
+    assert "Seed clicks" in window.statusBar().currentMessage()
+    window.tools.click(20, 30, LEFT, NONE)
+    assert "Press N" in window.statusBar().currentMessage()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_N)
+    obj = window.session.active
+    window.tools.hover(20, 30)
+    assert (window.canvas.hover.fill[:, 3] > 0).any()  # what a positive seed would take
+    window.tools.click(20, 30, LEFT, NONE)  # in the red quadrant
+    mask = window.session.doc.get(obj).mask
+    assert mask[20, 30] and not mask[70, 100]
+    assert window.canvas.masks.rgba_at(20, 30)[3] > 0
+    assert dot_colours(window) == [POSITIVE_SEED_RGB]
+    assert stored_seeds(folder, obj) == (Seed(20, 30, True),)
+    window.tools.click(30, 40, RIGHT, NONE)
+    assert window.session.seeds_of_active() == (Seed(20, 30, True), Seed(30, 40, False))
+    assert not window.session.doc.get(obj).mask[30, 40]
+    assert dot_colours(window) == [POSITIVE_SEED_RGB, NEGATIVE_SEED_RGB]
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert dot_colours(window) == [POSITIVE_SEED_RGB]
+    assert np.array_equal(window.session.doc.get(obj).mask, mask)
+    assert stored_seeds(folder, obj) == (Seed(20, 30, True),)
+    window.editing.select(None)
+    assert dot_colours(window) == []
+    qtbot.keyClick(window.canvas, Qt.Key.Key_S)
+    assert window.tools.mode == CLICK and not switch.isChecked()
