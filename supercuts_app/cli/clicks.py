@@ -14,6 +14,7 @@ from .common import (
     eval_dataset_size,
     positive_int,
     segment_count,
+    whole_number,
     write_outputs,
 )
 
@@ -21,13 +22,29 @@ from .common import (
 def add_parser(ev_sub: argparse._SubParsersAction) -> None:
     """Register ``eval clicks``."""
     ec = ev_sub.add_parser(
-        "clicks", help="NoC@85/90 of a click robot: SuperCuts against SLIC + colour merging"
+        "clicks",
+        help="NoC@85/90 of click robots (region clicks, seed clicks): SuperCuts against SLIC + "
+        "colour merging",
     )
     ec.add_argument("--data", required=True, help="BSDS500 folder, or the CCP folder")
     ec.add_argument("--dataset", default="bsds", choices=("bsds", "ccp"))
     add_split_option(ec)
     ec.add_argument("--limit", type=positive_int, default=None, help="first N images only")
     ec.add_argument("--max-clicks", type=positive_int, default=20)
+    ec.add_argument(
+        "--mode",
+        default="both",
+        choices=("seeds", "regions", "both"),
+        help="seed clicks (positive/negative seeds, the literature's robot), region clicks (a "
+        "level's region per click), or both (default)",
+    )
+    ec.add_argument(
+        "--seed-level",
+        type=whole_number(at_least=0),
+        default=None,
+        metavar="N",
+        help="level of the region a positive seed suggests (default: the seed cut's own)",
+    )
     ec.add_argument(
         "--annotations",
         default="first",
@@ -43,12 +60,14 @@ def cmd_eval_clicks(ns: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from supercuts_app.eval.click_benchmark import (
+        MODES,
         bsds_targets,
         ccp_targets,
         evaluate_clicks,
         format_table,
     )
     from supercuts_app.segmentation.cache import SegmentationCache
+    from supercuts_app.segmentation.seeded_cut import DEFAULT_SEED_LEVEL
 
     total = eval_dataset_size(ns)
     if ns.dataset == "bsds":
@@ -60,6 +79,8 @@ def cmd_eval_clicks(ns: argparse.Namespace) -> int:
             targets,
             n_segments=ns.n_segments,
             max_clicks=ns.max_clicks,
+            modes=MODES if ns.mode == "both" else (ns.mode,),
+            seed_level=DEFAULT_SEED_LEVEL if ns.seed_level is None else ns.seed_level,
             cache=SegmentationCache(),
             on_image=lambda n: bar.update(1),
         )

@@ -1,8 +1,12 @@
-"""``supercuts eval clicks``: the click robot on BSDS500 regions or CCP persons and parts.
+"""``supercuts eval clicks``: the click robots on BSDS500 regions or CCP persons and parts.
 
 Each image is segmented twice: by SuperCuts (SSN superpixels + learned hierarchy, the window's
 default) and by the baseline (SLIC at a matched superpixel count + plain colour merging); the
-same robot annotates every target on both, in the same run.
+same robots annotate every target on both, in the same run. Two modes: *regions*, the window's
+region clicks (:func:`~.clicks.robot_annotate`), and *seeds*, positive and negative seeds cut on
+the superpixel graph by the literature's robot (:func:`~.seed_robot.seed_robot_annotate`). Seeds
+on SuperCuts use the learned boundary map (computed once per image), on the baseline the image
+gradients.
 """
 
 from __future__ import annotations
@@ -16,12 +20,15 @@ from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 from supercuts_app.base.images import load_image
 from supercuts_app.segmentation.cache import SegmentationCache
 from supercuts_app.segmentation.hierarchy import MergeHierarchy
+from supercuts_app.segmentation.seeded_cut import DEFAULT_SEED_LEVEL, SeedCutter, seed_cutter_for
 from supercuts_app.segmentation.segment import segment_image
 from supercuts_app.segmentation.superpixels import compute_superpixels
 
 from .clicks import RobotRun, colour_hierarchy, robot_annotate, summarize_runs
+from .seed_robot import SeedRun, seed_robot_annotate
 
 METHODS = ("supercuts", "slic-colour")
+MODES = ("regions", "seeds")
 
 
 def slic_matched(image: np.ndarray, count: int) -> np.ndarray:
@@ -71,52 +78,120 @@ def ccp_targets(root, limit: int | None):
         yield item.image_path, targets
 
 
+def seed_cutters(trees: dict[str, MergeHierarchy], image: np.ndarray) -> dict[str, SeedCutter]:
+    """Seed cutters of both methods for one image: SuperCuts' with the shipped boundary map, the
+    baseline's on image gradients."""
+    cutters = {"supercuts": seed_cutter_for(trees["supercuts"], image)}
+    cutters["slic-colour"] = SeedCutter(trees["slic-colour"], image, boundary=None)
+    return cutters
+
+
 def evaluate_clicks(
     targets: Iterator,
     *,
     n_segments: int = DEFAULT_SUPERPIXELS,
     max_clicks: int = 20,
+    modes: tuple[str, ...] = MODES,
+    seed_level: int = DEFAULT_SEED_LEVEL,
     cache: SegmentationCache | None = None,
     on_image: Callable[[int], None] | None = None,
 ) -> dict:
-    """Run the robot on every target with both methods; rows per target and summaries."""
+    """Run the robots of ``modes`` on every target with both methods.
+
+    Parameters
+    ----------
+    targets : iterator
+        (image path, [(name, kind, mask, within)]) per image (:func:`bsds_targets`,
+        :func:`ccp_targets`).
+    n_segments : int
+        Superpixels per image.
+    max_clicks : int
+        Clicks at most per target (and the NoC of a target never reaching the IoU).
+    modes : tuple of str
+        Some of :data:`MODES`.
+    seed_level : int
+        The seed cut's level (see :meth:`SeedCutter.cut`).
+    cache : SegmentationCache, optional
+        Where segmentations are read from and kept.
+    on_image : callable, optional
+        Called with the number of images done.
+
+    Returns
+    -------
+    dict
+        ``summary`` keyed ``method/mode/kind`` (see :func:`~.clicks.summarize_runs`), ``rows`` one
+        per target, method and mode, and the settings.
+    """
+    unknown = set(modes) - set(MODES)
+    if unknown or not modes:
+        raise ValueError(f"modes must be some of {MODES}, not {modes}")
     rows = []
-    runs: dict[tuple[str, str], list[RobotRun]] = {}
+    runs: dict[tuple[str, str, str], list[RobotRun]] = {}
     for n, (path, image_targets) in enumerate(targets, start=1):
         image = load_image(path)
         trees = hierarchies(image, n_segments, cache)
+        cutters = seed_cutters(trees, image) if "seeds" in modes else {}
         for name, kind, mask, within in image_targets:
             if mask.shape != image.shape[:2]:
                 raise ValueError(f"{path}: labels are {mask.shape}, the image {image.shape[:2]}")
+            about = {
+                "image": Path(path).stem,
+                "target": name,
+                "kind": kind,
+                "area": int(mask.sum()),
+            }
             for method, tree in trees.items():
-                run = robot_annotate(tree, mask, within=within, max_clicks=max_clicks)
-                runs.setdefault((method, kind), []).append(run)
-                rows.append({
-                    "image": Path(path).stem, "target": name, "kind": kind,
-                    "area": int(mask.sum()), "method": method,
-                    "noc85": run.noc(0.85, max_clicks), "noc90": run.noc(0.90, max_clicks),
-                    "ious": [round(v, 4) for v in run.ious], "levels": run.levels,
-                    "level_changes": run.level_changes,
-                })  # fmt: skip
+                for mode in modes:
+                    if mode == "regions":
+                        run = robot_annotate(tree, mask, within=within, max_clicks=max_clicks)
+                    else:
+                        run = seed_robot_annotate(
+                            cutters[method], mask, within=within, level=seed_level,
+                            max_clicks=max_clicks,
+                        )  # fmt: skip
+                    runs.setdefault((method, mode, kind), []).append(run)
+                    rows.append(_row(about, method, mode, run, max_clicks))
         if on_image is not None:
             on_image(n)
-    summary = {
-        f"{method}/{kind}": summarize_runs(r, max_clicks) for (method, kind), r in runs.items()
-    }
-    return {"summary": summary, "rows": rows, "max_clicks": max_clicks, "n_segments": n_segments}
+    summary = {"/".join(key): summarize_runs(r, max_clicks) for key, r in runs.items()}
+    return {
+        "summary": summary, "rows": rows, "max_clicks": max_clicks, "n_segments": n_segments,
+        "modes": list(modes), "seed_level": seed_level,
+    }  # fmt: skip
+
+
+def _row(about: dict, method: str, mode: str, run: RobotRun, max_clicks: int) -> dict:
+    """The JSON row of one target's run (``about``: the target's image, name, kind, area)."""
+    row = {
+        **about, "method": method, "mode": mode,
+        "noc85": run.noc(0.85, max_clicks), "noc90": run.noc(0.90, max_clicks),
+        "ious": [round(v, 4) for v in run.ious],
+    }  # fmt: skip
+    if isinstance(run, SeedRun):
+        row["clicks"] = [[c.y, c.x, c.positive] for c in run.clicks]
+        row["seconds"] = [round(t, 5) for t in run.seconds]
+    else:
+        row["levels"] = run.levels
+        row["level_changes"] = run.level_changes
+    return row
 
 
 def format_table(result: dict) -> str:
-    """Markdown table of the summaries."""
+    """Markdown table of the summaries (s/click: median seconds of a seed cut; blank for region
+    clicks, whose robot searches every level per click, which no person's click costs)."""
     lines = [
-        "| method / targets | n | NoC@85 mean | median | NoC@90 mean | median | IoU@1 | IoU@3 "
-        "| IoU@5 | level changes |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| method | mode | targets | n | NoC@85 mean | median | NoC@90 mean | median "
+        "| failing 0.90 | IoU@1 | IoU@3 | IoU@5 | s/click |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, s in sorted(result["summary"].items()):
+        method, mode, kind = name.split("/")
+        per_click = s["seconds_per_click"]
+        seconds = "" if per_click is None else f"{per_click:.4f}"
         lines.append(
-            f"| {name} | {s['targets']} | {s['noc85_mean']:.2f} | {s['noc85_median']:.1f} | "
-            f"{s['noc90_mean']:.2f} | {s['noc90_median']:.1f} | {s['iou_after_1']:.3f} | "
-            f"{s['iou_after_3']:.3f} | {s['iou_after_5']:.3f} | {s['level_changes']:.2f} |"
+            f"| {method} | {mode} | {kind} | {s['targets']} | {s['noc85_mean']:.2f} | "
+            f"{s['noc85_median']:.1f} | {s['noc90_mean']:.2f} | {s['noc90_median']:.1f} | "
+            f"{100 * s['failed90']:.1f} % | {s['iou_after_1']:.3f} | {s['iou_after_3']:.3f} | "
+            f"{s['iou_after_5']:.3f} | {seconds} |"
         )
     return "\n".join(lines)

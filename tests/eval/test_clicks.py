@@ -83,16 +83,23 @@ def test_eval_clicks_cli_on_tiny_bsds_and_ccp(tmp_path, tiny_bsds, tiny_ccp, cap
     args = ["eval", "clicks", "--data", str(tiny_bsds), "--n-segments", "48", "--json", str(out)]
     assert main(args) == 0
     result = json.loads(out.read_text())
-    assert set(result["summary"]) == {"supercuts/region", "slic-colour/region"}
-    assert result["summary"]["supercuts/region"]["targets"] == 8  # 4 quadrants x 2 images
+    assert set(result["summary"]) == {
+        f"{method}/{mode}/region"
+        for method in ("supercuts", "slic-colour")
+        for mode in ("regions", "seeds")
+    }
+    assert result["summary"]["supercuts/regions/region"]["targets"] == 8  # 4 quadrants x 2 images
+    assert result["summary"]["supercuts/seeds/region"]["targets"] == 8
     assert all(r["noc85"] <= 20 for r in result["rows"])
+    assert {r["mode"] for r in result["rows"]} == {"regions", "seeds"}
     assert "NoC@85" in capsys.readouterr().out
 
     ccp = tiny_ccp
     assert main(["eval", "clicks", "--data", str(ccp), "--dataset", "ccp", "--json", str(out),
-                 "--n-segments", "48"]) == 0  # fmt: skip
+                 "--n-segments", "48", "--mode", "regions"]) == 0  # fmt: skip
     result = json.loads(out.read_text())
     rows = {(r["method"], r["target"]) for r in result["rows"]}
     assert ("supercuts", "person") in rows and ("supercuts", "hair") in rows
-    assert result["summary"]["supercuts/object"]["targets"] == 1
-    assert result["summary"]["supercuts/part"]["targets"] == 2
+    assert result["summary"]["supercuts/regions/object"]["targets"] == 1
+    assert result["summary"]["supercuts/regions/part"]["targets"] == 2
+    assert result["modes"] == ["regions"]
