@@ -301,15 +301,28 @@ def cut_change(before: SeedCut, after: SeedCut) -> tuple[Slice2D, np.ndarray, np
     Returns
     -------
     tuple
-        (window, gain, loss): a rectangle holding both cuts and (h, w) bool crops there of the
-        pixels only ``after`` has and of those only ``before`` has.
+        (window, gain, loss): the smallest rectangle holding every changed pixel (empty when
+        none is) and (h, w) bool crops there of the pixels only ``after`` has and of those only
+        ``before`` has.
     """
+    nowhere = (slice(0, 0), slice(0, 0)), np.zeros((0, 0), bool), np.zeros((0, 0), bool)
     cuts = [c for c in (before, after) if c.mask.size]
     if not cuts:
-        return before.window, np.zeros((0, 0), bool), np.zeros((0, 0), bool)
+        return nowhere
     window = cuts[0].window if len(cuts) == 1 else union_box(before.window, after.window)
     old, new = (_placed(c, window) for c in (before, after))
-    return window, new & ~old, old & ~new
+    # Only where the cuts differ: a seed that moves a small piece of a large mask costs the
+    # document (and undo memory) that piece, not the whole mask's rectangle.
+    box = mask_bbox(old != new)
+    if box is None:
+        return nowhere
+    old, new = old[box], new[box]
+    top, left = window[0].start, window[1].start
+    changed = (
+        slice(top + box[0].start, top + box[0].stop),
+        slice(left + box[1].start, left + box[1].stop),
+    )
+    return changed, new & ~old, old & ~new
 
 
 def _placed(cut: SeedCut, window: Slice2D) -> np.ndarray:

@@ -163,3 +163,9 @@ def test_cut_change_of_two_cuts_in_different_places():
     assert loss.astype(int).tolist() == [[1, 1, 0, 0], [1, 0, 0, 0]]
     window, gain, loss = cut_change(empty, b)
     assert window == b.window and gain.all() and not loss.any()
+    c = SeedCut(np.ones((3, 3), bool), (slice(0, 3), slice(0, 3)))
+    window, gain, loss = cut_change(a, c)  # only the pixels c adds to a
+    assert window == (slice(0, 3), slice(0, 3))
+    assert gain.astype(int).tolist() == [[0, 0, 1], [0, 0, 1], [1, 1, 1]] and not loss.any()
+    window, gain, loss = cut_change(a, a)
+    assert window == (slice(0, 0), slice(0, 0)) and gain.size == loss.size == 0
