@@ -180,7 +180,7 @@ def format_table(result: dict) -> str:
     """Markdown table of the summaries (s/click: median seconds of a seed cut; blank for region
     clicks, whose robot searches every level per click, which no person's click costs)."""
     lines = [
-        "| method | mode | targets | n | NoC@85 mean | median | NoC@90 mean | median "
+        "| method | mode | kind | n | NoC@85 mean | median | NoC@90 mean | median "
         "| failing 0.90 | IoU@1 | IoU@3 | IoU@5 | s/click |",
         "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
