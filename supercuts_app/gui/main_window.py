@@ -24,6 +24,7 @@ from supercuts_app.segmentation.segment import (
     LoadedImage,
     ShownSegmentation,
     WindowSegmentation,
+    cutter_for_window,
     segment_for_window,
 )
 from supercuts_app.session.opening import OpenedImage, load_annotated_image
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
 
     image_shown = Signal(object)  # LoadedImage
     segmentation_shown = Signal(object)  # ShownSegmentation
+    seeds_ready = Signal()  # seed clicks work on the shown image from now on
     project_opened = Signal(object)  # Project
     failed = Signal(object)  # the Failure of a background job, as shown
 
@@ -202,7 +204,6 @@ class MainWindow(QMainWindow):
         self.segmentation = shown
         level = min(self.levels.level, shown.tree.n_levels - 1)
         self.opened.session.set_tree(shown.tree, seg.regions)
-        self.opened.session.set_cutter(seg.cutter)
         self.opened.session.level = level
         self.canvas.set_superpixels(seg.hover_ids, shown.tree.tables.shape[1])
         self.levels.set_counts(shown.tree.region_counts, level)
@@ -214,7 +215,20 @@ class MainWindow(QMainWindow):
             f"({r.method.upper()}, {r.seconds:.2f} s), {shown.tree.n_levels} levels"
         )
         self.segmentation_shown.emit(shown)
+        self.jobs.start(
+            cutter_for_window,
+            shown.tree,
+            self.current.pixels,
+            on_result=lambda cutter: self._cutter_ready(generation, cutter),
+        )
         self.files.precompute_next()
+
+    def _cutter_ready(self, generation: int, cutter) -> None:
+        if not self.jobs.is_current(generation) or self.opened is None:
+            return
+        self.opened.session.set_cutter(cutter)
+        self.tools.refresh_hover()
+        self.seeds_ready.emit()
 
     def ask_segmentation_settings(self) -> None:
         """Superpixel count and backbone; the current image is recomputed (or read from the

@@ -188,7 +188,7 @@ class ToolController(QObject):
             self.message.emit(NO_SELECTION)
             return
         if a.cutter is None:
-            self.message.emit("Seed clicks work once the levels are computed")
+            self.message.emit("Seed clicks work in a moment: still preparing this image")
             return
         try:
             redraw = a.seed_click(y, x, positive=button != Qt.MouseButton.RightButton)

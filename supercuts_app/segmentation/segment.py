@@ -1,7 +1,7 @@
 """Segmenting an image: :func:`segment_image` is the one function that computes (or reads from
 the cache) an image's superpixels and merge hierarchy, for the window, the CLI, evaluation and
 batch precompute alike; :func:`window_segmentation` derives what the window draws from its
-result."""
+result, and :func:`cutter_for_window` what its seed clicks need."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ from .edge_model import EdgeModel
 from .features import Backbone
 from .hierarchy import MergeHierarchy
 from .region_index import RegionIndex
+from .superpixels import SuperpixelResult, compute_superpixels
 
 if TYPE_CHECKING:
     from .seeded_cut import SeedCutter
-from .superpixels import SuperpixelResult, compute_superpixels
 
 
 @dataclass
@@ -58,13 +58,12 @@ class ShownSegmentation(Segmentation):
 @dataclass
 class WindowSegmentation:
     """A segmentation plus what the window derives from every pixel of it, computed in the worker
-    rather than on the GUI thread: the contour map, the index of region masks, the hover
-    layer's id image and the seed clicks' cutter (None until built)."""
+    rather than on the GUI thread: the contour map, the index of region masks and the hover
+    layer's id image."""
 
     shown: ShownSegmentation
     regions: RegionIndex
     hover_ids: np.ndarray
-    cutter: SeedCutter | None = None
 
 
 def open_image(
@@ -192,17 +191,32 @@ def segment_for_window(
     cancel: CancelFn | None = None,
     **options,
 ) -> WindowSegmentation:
-    """The window's worker job: :func:`segment_image` (same ``options``),
-    :func:`window_segmentation` of its result and the seed clicks' cutter."""
-    from .seeded_cut import seed_cutter_for
-
+    """The window's worker job: :func:`segment_image` (same ``options``) and
+    :func:`window_segmentation` of its result."""
     segmentation = segment_image(image, progress=progress, cancel=cancel, **options)
     check_cancelled(cancel)
-    shown = window_segmentation(segmentation)
+    return window_segmentation(segmentation)
+
+
+def cutter_for_window(
+    tree: MergeHierarchy,
+    image: np.ndarray,
+    *,
+    boundary_net: BoundaryNet | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> SeedCutter:
+    """The window's job after :func:`segment_for_window`: the seed clicks' cutter (see
+    :func:`~supercuts_app.segmentation.seeded_cut.seed_cutter_for`). A job of its own, so that
+    the levels are shown without waiting for the boundary network (a cached segmentation does
+    not hold the boundary map)."""
+    from .seeded_cut import seed_cutter_for
+
+    report(progress, "seed clicks", 0.0)
     check_cancelled(cancel)
-    net = options.get("boundary_net")
-    shown.cutter = seed_cutter_for(segmentation.tree, image, boundary_net=net)
-    return shown
+    cutter = seed_cutter_for(tree, image, boundary_net=boundary_net)
+    report(progress, "seed clicks", 1.0)
+    return cutter
 
 
 @dataclass(frozen=True)

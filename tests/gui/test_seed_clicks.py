@@ -35,7 +35,8 @@ def stored_seeds(folder, ann_id: int) -> tuple[Seed, ...]:
 
 def test_seed_clicks_place_dots_cut_masks_and_undo_takes_the_last_seed_back(qtbot, window, folder):
     switch = window.actions_by_slot["tools.toggle_seeds"]
-    assert window.session.cutter is not None  # built by the worker with the levels
+    # Built by the worker after the levels are shown.
+    qtbot.waitUntil(lambda: window.session.cutter is not None, timeout=60_000)
     qtbot.keyClick(window.canvas, Qt.Key.Key_S)
     assert window.tools.mode == SEEDS and switch.isChecked()
     assert "Seed clicks" in window.statusBar().currentMessage()
