@@ -302,7 +302,13 @@ class ImageEditor:
 
     def _save(self, edit: Edit) -> None:
         annotations = self.doc.annotations
-        pixels_changed = {c.id for c in edit.changes if c.box is not None or c.before is None}
+        # A change of no pixel (an empty rectangle: a seed that moved no border) saves the
+        # metadata only, without encoding the mask again.
+        pixels_changed = {
+            c.id
+            for c in edit.changes
+            if (c.box is not None and c.mask_after.size) or c.before is None
+        }
         present = [annotations[i] for i in edit.ids if i in annotations and i in pixels_changed]
         metadata_only = [
             annotations[i] for i in edit.ids if i in annotations and i not in pixels_changed
