@@ -1,0 +1,454 @@
+"""Seed clicks: an object's mask from positive and negative seeds, as a minimum cut on the
+superpixel graph, with pixel-precise borders.
+
+A positive seed asks for the region the hierarchy suggests around it (its region at the level the
+slider shows), shrunk so that it holds no negative seed: the largest region of the merge tree
+around the positive seed that the negative seeds do not reach. That suggestion is only a prior
+(a per-pixel cost of leaving it, or of going beyond it); the mask is the minimum cut of the
+superpixel graph whose border costs fall with the hierarchy's merge height (borders where the
+tree merges late are cheap to cut), with every seed a hard constraint. A superpixel holding seeds
+of both signs is left to the pixel stage (:mod:`~supercuts_app.segmentation.border_refine`),
+which also moves the mask's border, within a narrow band, onto the strongest boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import maxflow
+import numpy as np
+from scipy.cluster.hierarchy import leaves_list
+
+from supercuts_app.base.boxes import Slice2D
+
+from .atoms import DEFAULT_BASIN_DEPTH, boundary_basins, split_superpixels
+from .border_refine import BandOptions, refine_border
+from .hierarchy import MergeHierarchy
+
+SHRINK, NEAREST = "shrink", "nearest"
+"""Negative-seed rules: a positive seed's region shrinks to the largest subtree around it that
+holds no negative seed, or only superpixels the tree joins to a negative seed first leave."""
+DEFAULT_SEED_LEVEL = 8
+"""Level whose region a first positive seed asks for when no slider says (the click robot)."""
+
+Point = tuple[float, float]
+"""(y, x) in image pixels."""
+
+
+@dataclass(frozen=True)
+class SeedCutOptions:
+    """How seeds become a mask (defaults chosen with ``supercuts eval clicks --mode seeds`` on
+    BSDS500 val).
+
+    Attributes
+    ----------
+    prior_weight : float
+        Cost per pixel of leaving the hierarchy's suggested region (or of going beyond it).
+    smoothness : float
+        Cost per border pixel of cutting a border of merge height 0.
+    height_scale : float
+        Border costs fall as ``exp(-height / height_scale)``.
+    later_level_drop : int
+        Positive seeds after the first ask for their region this many levels finer (-1: for
+        their own atom only).
+    negative_rule : str
+        :data:`SHRINK` or :data:`NEAREST`.
+    boundary_contrast : float
+        Atom border costs also fall as ``exp(-boundary_contrast * mean boundary strength)``.
+    later_prior_weight : float
+        Cost per pixel of leaving a later positive seed's region (0: the cut alone decides how
+        far it reaches from the seed).
+    basin_depth : float or None
+        Split superpixels into atoms along the boundary map's watershed lines
+        (:mod:`~.atoms`); None keeps whole superpixels.
+    refine : bool
+        Move the border onto the pixel boundary (see :func:`~.border_refine.refine_border`).
+    band : BandOptions
+        The pixel stage's settings.
+    """
+
+    prior_weight: float = 1.0
+    smoothness: float = 1.0
+    height_scale: float = 0.1
+    later_level_drop: int = 0
+    negative_rule: str = SHRINK
+    boundary_contrast: float = 0.0
+    later_prior_weight: float = 0.0
+    basin_depth: float | None = DEFAULT_BASIN_DEPTH
+    refine: bool = True
+    band: BandOptions = field(default_factory=BandOptions)
+
+
+@dataclass(frozen=True)
+class SeedCut:
+    """A mask made by :meth:`SeedCutter.cut`: its crop and where the crop lies."""
+
+    mask: np.ndarray
+    window: Slice2D
+
+    def full(self, shape: tuple[int, int]) -> np.ndarray:
+        """The (H, W) bool mask."""
+        out = np.zeros(shape, bool)
+        out[self.window] = self.mask
+        return out
+
+    def is_empty(self) -> bool:
+        return not self.mask.any()
+
+
+EMPTY_WINDOW: Slice2D = (slice(0, 0), slice(0, 0))
+
+
+class SeedCutter:
+    """Everything about one image that seed clicks need, computed once (in a worker).
+
+    Parameters
+    ----------
+    tree : MergeHierarchy
+        The image's superpixels and merge tree.
+    image : numpy.ndarray
+        (H, W, 3) uint8 RGB.
+    boundary : numpy.ndarray, optional
+        (H, W) float boundary probabilities (the learned boundary map); image gradients when None.
+    options : SeedCutOptions, optional
+    """
+
+    def __init__(
+        self,
+        tree: MergeHierarchy,
+        image: np.ndarray,
+        *,
+        boundary: np.ndarray | None = None,
+        options: SeedCutOptions | None = None,
+    ) -> None:
+        self.tree = tree
+        self.image = image
+        self.boundary = boundary
+        self.options = options or SeedCutOptions()
+        sp = tree.superpixels
+        self.shape = (int(sp.shape[0]), int(sp.shape[1]))
+        self.n_superpixels = k = int(tree.tables.shape[1])
+        if boundary is not None and self.options.basin_depth is not None:
+            basins = boundary_basins(boundary, depth=self.options.basin_depth)
+            self.atoms, self.owner = split_superpixels(sp, basins)
+        else:
+            self.atoms, self.owner = sp, np.arange(k)
+        n_atoms = len(self.owner)
+        self.area = np.bincount(self.atoms.ravel(), minlength=n_atoms).astype(np.float64)
+        self.first, self.second, self.border_length = superpixel_adjacency(self.atoms, n_atoms)
+        self._tree_walk = _TreeWalk(tree.linkage, k)
+        a, b = self.owner[self.first], self.owner[self.second]
+        self.border_height = np.zeros(len(a))
+        between = a != b
+        self.border_height[between] = self._tree_walk.pair_heights(a[between], b[between])
+        self.border_strength = _border_means(self.atoms, boundary, n_atoms, self.first, self.second)
+        from .region_index import superpixel_boxes
+
+        self.boxes = superpixel_boxes(self.atoms)
+
+    # -- public ----------------------------------------------------------------------------------
+    def preview(
+        self, y: float, x: float, *, level: int, negative: Sequence[Point] = ()
+    ) -> np.ndarray:
+        """(K,) bool: the superpixels a positive seed at (y, x) asks for (the hover)."""
+        s = self._superpixel_at((y, x))
+        if s is None:
+            return np.zeros(self.n_superpixels, bool)
+        region = self.tree.tables[level] == self.tree.tables[level, s]
+        neg = [n for n in (self._superpixel_at(p) for p in negative) if n is not None]
+        if neg:
+            region &= ~self._nearer_negative(np.array([s]), np.array(neg))
+        return region
+
+    def cut(
+        self,
+        positive: Sequence[Point],
+        negative: Sequence[Point] = (),
+        *,
+        level: int = 0,
+        within: np.ndarray | None = None,
+        refine: bool | None = None,
+    ) -> SeedCut:
+        """The mask the seeds ask for.
+
+        Parameters
+        ----------
+        positive, negative : sequence of (y, x)
+            Seeds in image pixels; points outside the image are ignored.
+        level : int
+            The level whose region around a positive seed is the suggested extent.
+        within : numpy.ndarray, optional
+            (H, W) bool confining the mask (a part's object).
+        refine : bool, optional
+            Pixel-precise borders (default: ``options.refine``).
+
+        Returns
+        -------
+        SeedCut
+            Empty when there is no positive seed.
+        """
+        h, w = self.shape
+        pos = [p for p in positive if 0 <= p[0] < h and 0 <= p[1] < w]
+        neg = [p for p in negative if 0 <= p[0] < h and 0 <= p[1] < w]
+        if not pos:
+            return SeedCut(np.zeros((0, 0), bool), EMPTY_WINDOW)
+        level = min(max(level, 0), self.tree.n_levels - 1)
+        chosen, conflicted = self._atom_cut(pos, neg, level, within)
+        refine = self.options.refine if refine is None else refine
+        members = chosen | conflicted
+        window = self._window_of(members, pos, neg)
+        sp = self.atoms[window]
+        mask = chosen[sp]
+        if within is not None:
+            mask &= within[window]
+        if refine or conflicted.any():
+            undecided = conflicted[sp]
+            mask = refine_border(
+                self.image[window],
+                mask,
+                boundary=None if self.boundary is None else self.boundary[window],
+                positive=_local(pos, window),
+                negative=_local(neg, window),
+                undecided=undecided,
+                within=None if within is None else within[window],
+                options=self.options.band,
+                band=refine,
+            )
+        return _tight(mask, window)
+
+    # -- the atom stage --------------------------------------------------------------------------
+    def _atom_cut(
+        self, pos: list[Point], neg: list[Point], level: int, within: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(A,) bool chosen atoms and (A,) bool atoms holding seeds of both signs."""
+        opts = self.options
+        n_atoms = len(self.owner)
+        pos_atoms = np.unique([self._atom_at(p) for p in pos])
+        neg_atoms = np.unique([self._atom_at(p) for p in neg]) if neg else np.zeros(0, int)
+        conflicted = np.zeros(n_atoms, bool)
+        conflicted[np.intersect1d(pos_atoms, neg_atoms)] = True
+        pos_sp = self.owner[[self._atom_at(p) for p in pos]]
+        neg_sp = np.unique(self.owner[neg_atoms])
+        suggested_sp = np.zeros(self.n_superpixels, bool)
+        mended_sp = np.zeros(self.n_superpixels, bool)  # later seeds' regions: a weaker prior
+        for order, s in enumerate(pos_sp.tolist()):
+            if order > 0 and opts.later_level_drop < 0:
+                continue  # a later seed mends its own atom only
+            ask = level if order == 0 else max(0, level - opts.later_level_drop)
+            region = self.tree.tables[ask] == self.tree.tables[ask, s]
+            if len(neg_sp) and opts.negative_rule == SHRINK:
+                to_s = self._tree_walk.distances_from(s)
+                region &= to_s < to_s[neg_sp].min()
+            if order == 0:
+                suggested_sp |= region
+            else:
+                mended_sp |= region
+        if len(neg_sp) and opts.negative_rule == NEAREST:
+            suggested_sp &= ~self._nearer_negative(np.unique(pos_sp), neg_sp)
+        suggested = suggested_sp[self.owner]
+        big = 1e9
+        prior = opts.prior_weight * self.area
+        mended = mended_sp[self.owner] & ~suggested
+        later = opts.later_prior_weight * self.area
+        # Costs of leaving the suggestion, and of going beyond it.
+        source = np.where(suggested, prior, np.where(mended, later, 0.0))
+        sink = np.where(suggested | mended, 0.0, prior)
+        if within is not None:
+            inside = np.bincount(self.atoms[within], minlength=n_atoms) / np.maximum(self.area, 1)
+            sink = sink + np.where(inside < 0.5, big, 0.0)
+        sure_in = np.zeros(n_atoms, bool)
+        sure_in[pos_atoms] = True
+        sure_out = np.zeros(n_atoms, bool)
+        sure_out[neg_atoms] = True
+        # An atom holding both signs takes no side here; the pixel stage splits it.
+        sure_in &= ~conflicted
+        sure_out &= ~conflicted
+        source = np.where(sure_in, big, np.where(sure_out | conflicted, 0.0, source))
+        sink = np.where(sure_out, big, np.where(sure_in | conflicted, 0.0, sink))
+        pair = (
+            opts.smoothness
+            * self.border_length
+            * np.exp(-self.border_height / opts.height_scale)
+            * np.exp(-opts.boundary_contrast * self.border_strength)
+        )
+        graph = maxflow.Graph[float](n_atoms, len(pair))
+        nodes = graph.add_nodes(n_atoms)
+        graph.add_edges(nodes[self.first], nodes[self.second], pair, pair)
+        graph.add_grid_tedges(nodes, source, sink)
+        graph.maxflow()
+        chosen = ~graph.get_grid_segments(nodes)  # source side = in the mask
+        return chosen & ~conflicted, conflicted
+
+    def _nearer_negative(self, pos_sp: np.ndarray, neg_sp: np.ndarray) -> np.ndarray:
+        """(K,) bool: superpixels the tree joins to a negative seed before any positive one (a
+        tie, both joining at the same merge, keeps the suggestion)."""
+        walk = self._tree_walk
+        to_positive = np.min([walk.distances_from(int(s)) for s in pos_sp], axis=0)
+        to_negative = np.min([walk.distances_from(int(n)) for n in neg_sp], axis=0)
+        return to_negative < to_positive
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _superpixel_at(self, point: Point) -> int | None:
+        y, x = int(point[0]), int(point[1])
+        if not (0 <= y < self.shape[0] and 0 <= x < self.shape[1]):
+            return None
+        return int(self.tree.superpixels[y, x])
+
+    def _atom_at(self, point: Point) -> int:
+        return int(self.atoms[int(point[0]), int(point[1])])
+
+    def _window_of(self, members: np.ndarray, pos: list[Point], neg: list[Point]) -> Slice2D:
+        """A rectangle holding the chosen superpixels and every seed, with room for the band."""
+        boxes = self.boxes[members]
+        ys = [int(p[0]) for p in (*pos, *neg)]
+        xs = [int(p[1]) for p in (*pos, *neg)]
+        y0 = min([*boxes[:, 0].tolist(), *ys])
+        y1 = max([*boxes[:, 1].tolist(), *(y + 1 for y in ys)])
+        x0 = min([*boxes[:, 2].tolist(), *xs])
+        x1 = max([*boxes[:, 3].tolist(), *(x + 1 for x in xs)])
+        pad = self.options.band.width + 2
+        h, w = self.shape
+        return slice(max(0, y0 - pad), min(h, y1 + pad)), slice(max(0, x0 - pad), min(w, x1 + pad))
+
+
+def seed_cutter_for(
+    tree: MergeHierarchy,
+    image: np.ndarray,
+    *,
+    boundary_net=None,
+    options: SeedCutOptions | None = None,
+) -> SeedCutter:
+    """A :class:`SeedCutter` for an image, with the learned boundary map when a network is given
+    or shipped (image gradients otherwise). Reads every pixel: call it in a worker.
+
+    Parameters
+    ----------
+    tree : MergeHierarchy
+        The image's hierarchy (from :func:`~supercuts_app.segmentation.segment.segment_image`).
+    image : numpy.ndarray
+        (H, W, 3) uint8 RGB.
+    boundary_net : BoundaryNet, optional
+        Default: the shipped network (None when not installed).
+    options : SeedCutOptions, optional
+    """
+    from .boundaries import boundary_map, default_boundary_net
+
+    net = boundary_net if boundary_net is not None else default_boundary_net()
+    boundary = None if net is None else boundary_map(net, image)
+    return SeedCutter(tree, image, boundary=boundary, options=options)
+
+
+def superpixel_adjacency(
+    superpixels: np.ndarray, n_superpixels: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """4-adjacent superpixel pairs (a < b) and the number of pixel pairs along each border.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        (E,) first ids, (E,) second ids, (E,) float border lengths.
+    """
+    keys = []
+    for here, there in (
+        (superpixels[:, :-1], superpixels[:, 1:]),
+        (superpixels[:-1], superpixels[1:]),
+    ):
+        differ = here != there
+        a, b = here[differ].astype(np.int64), there[differ].astype(np.int64)
+        keys.append(np.minimum(a, b) * n_superpixels + np.maximum(a, b))
+    pairs, counts = np.unique(np.concatenate(keys), return_counts=True)
+    return pairs // n_superpixels, pairs % n_superpixels, counts.astype(np.float64)
+
+
+class _TreeWalk:
+    """Ultrametric (merge height of the lowest common ancestor) distances in a merge tree.
+
+    Leaves are put in dendrogram order so that every node's leaves are one run of it; the
+    distances from one leaf then cost one walk up to the root."""
+
+    def __init__(self, linkage: np.ndarray, n_leaves: int) -> None:
+        self.n_leaves = k = n_leaves
+        self.linkage = linkage
+        self.parent = np.full(2 * k - 1, -1, np.int64)
+        self.height = np.zeros(2 * k - 1)
+        self.start = np.zeros(2 * k - 1, np.int64)
+        self.stop = np.zeros(2 * k - 1, np.int64)
+        if k == 1:
+            self.position = np.zeros(1, np.int64)
+            self.stop[0] = 1
+            return
+        order = leaves_list(linkage)
+        self.position = np.empty(k, np.int64)
+        self.position[order] = np.arange(k)
+        self.start[:k] = self.position
+        self.stop[:k] = self.position + 1
+        children = linkage[:, :2].astype(np.int64)
+        for step, (a, b) in enumerate(children.tolist()):
+            node = k + step
+            self.parent[a] = self.parent[b] = node
+            self.height[node] = linkage[step, 2]
+            self.start[node] = min(self.start[a], self.start[b])
+            self.stop[node] = max(self.stop[a], self.stop[b])
+
+    def distances_from(self, leaf: int) -> np.ndarray:
+        """(K,) merge height at which each leaf joins ``leaf`` (0 for itself)."""
+        in_order = np.zeros(self.n_leaves)
+        node = leaf
+        lo, hi = self.start[leaf], self.stop[leaf]
+        while self.parent[node] >= 0:
+            node = self.parent[node]
+            in_order[self.start[node] : lo] = self.height[node]
+            in_order[hi : self.stop[node]] = self.height[node]
+            lo, hi = self.start[node], self.stop[node]
+        return in_order[self.position]
+
+    def pair_heights(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """(P,) merge heights of leaf pairs."""
+        if self.n_leaves == 1 or len(first) == 0:
+            return np.zeros(len(first))
+        from .ucm import pair_merge_steps
+
+        steps = pair_merge_steps(self.linkage, self.n_leaves, first, second)
+        return self.linkage[steps, 2]
+
+
+def _border_means(
+    atoms: np.ndarray,
+    boundary: np.ndarray | None,
+    n_atoms: int,
+    first: np.ndarray,
+    second: np.ndarray,
+) -> np.ndarray:
+    """(E,) mean boundary strength along each atom border (0 without a map)."""
+    if boundary is None or len(first) == 0:
+        return np.zeros(len(first))
+    keys, values = [], []
+    for view in ((np.s_[:, :-1], np.s_[:, 1:]), (np.s_[:-1], np.s_[1:])):
+        here, there = atoms[view[0]], atoms[view[1]]
+        differ = here != there
+        a, b = here[differ].astype(np.int64), there[differ].astype(np.int64)
+        keys.append(np.minimum(a, b) * n_atoms + np.maximum(a, b))
+        values.append(np.maximum(boundary[view[0]][differ], boundary[view[1]][differ]))
+    keys_all = np.concatenate(keys)
+    index = np.searchsorted(first * n_atoms + second, keys_all)
+    sums = np.bincount(index, weights=np.concatenate(values), minlength=len(first))
+    counts = np.bincount(index, minlength=len(first))
+    return sums / np.maximum(counts, 1)
+
+
+def _local(points: list[Point], window: Slice2D) -> list[Point]:
+    return [(p[0] - window[0].start, p[1] - window[1].start) for p in points]
+
+
+def _tight(mask: np.ndarray, window: Slice2D) -> SeedCut:
+    from supercuts_app.base.boxes import mask_bbox
+
+    box = mask_bbox(mask)
+    if box is None:
+        return SeedCut(np.zeros((0, 0), bool), EMPTY_WINDOW)
+    shifted = (
+        slice(box[0].start + window[0].start, box[0].stop + window[0].start),
+        slice(box[1].start + window[1].start, box[1].stop + window[1].start),
+    )
+    return SeedCut(np.ascontiguousarray(mask[box]), shifted)

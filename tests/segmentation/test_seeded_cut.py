@@ -1,0 +1,97 @@
+"""Seed cuts on the superpixel graph and pixel-precise band refinement (issue 18)."""
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from supercuts_app.segmentation.atoms import split_superpixels
+from supercuts_app.segmentation.border_refine import BandOptions, refine_border
+from supercuts_app.segmentation.seeded_cut import SeedCutter, superpixel_adjacency
+from supercuts_app.segmentation.segment import segment_image
+
+
+@pytest.fixture(scope="module")
+def square_scene():
+    """A red square on grey with mild noise, its truth mask and its hierarchy."""
+    rng = np.random.default_rng(0)
+    image = np.full((96, 128, 3), 70, np.uint8)
+    image[24:72, 40:100] = (210, 60, 50)
+    image = np.clip(image + rng.normal(0, 2, image.shape), 0, 255).astype(np.uint8)
+    truth = np.zeros(image.shape[:2], bool)
+    truth[24:72, 40:100] = True
+    tree = segment_image(image, method="slic", n_segments=120).tree
+    return image, truth, tree
+
+
+def test_one_positive_and_one_negative_seed_give_the_exact_object(square_scene):
+    image, truth, tree = square_scene
+    cutter = SeedCutter(tree, image)
+    top = tree.n_levels - 1  # the prior alone would take the whole image
+    for refine in (True, False):
+        cut = cutter.cut([(48, 70)], [(8, 8)], level=top, refine=refine)
+        assert np.array_equal(cut.full(truth.shape), truth)
+
+
+def test_no_positive_seed_gives_an_empty_cut(square_scene):
+    image, _, tree = square_scene
+    cutter = SeedCutter(tree, image)
+    assert cutter.cut([], [(8, 8)], level=2).is_empty()
+    assert cutter.cut([(-5, 400)], [], level=2).is_empty()  # outside the image: ignored
+
+
+def test_cut_stays_within(square_scene):
+    image, truth, tree = square_scene
+    cutter = SeedCutter(tree, image)
+    within = np.zeros(truth.shape, bool)
+    within[:, :70] = True
+    mask = cutter.cut([(48, 50)], [], level=tree.n_levels - 1, within=within).full(truth.shape)
+    assert mask.any() and not (mask & ~within).any()
+
+
+def test_preview_is_the_level_region_of_the_seed(square_scene):
+    image, _, tree = square_scene
+    cutter = SeedCutter(tree, image)
+    sel = cutter.preview(48, 70, level=1)
+    s = tree.superpixels[48, 70]
+    assert np.array_equal(sel, tree.tables[1] == tree.tables[1, s])
+
+
+def test_band_refinement_never_moves_the_border_further_than_the_band():
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 255, (60, 80, 3), dtype=np.uint8)
+    mask = np.zeros((60, 80), bool)
+    mask[15:45, 20:60] = True
+    width = 3
+    refined = refine_border(image, mask, options=BandOptions(width=width))
+    changed = refined != mask
+    # Distance of every pixel to the original border (pixels on either side of it).
+    border = mask ^ ndimage.binary_erosion(mask, border_value=0)
+    distance = ndimage.distance_transform_edt(~border)
+    assert changed.any()
+    assert distance[changed].max() <= width + 1
+
+
+def test_seeds_hold_their_side_in_the_band():
+    image = np.full((40, 40, 3), 100, np.uint8)
+    mask = np.zeros((40, 40), bool)
+    mask[10:30, 10:30] = True
+    out = refine_border(image, mask, positive=[(10.5, 20.5)], negative=[(29.5, 20.5)])
+    assert out[10, 20] and not out[29, 20]
+
+
+def test_atoms_split_superpixels_and_keep_their_owner():
+    superpixels = np.repeat(np.arange(4), 25).reshape(10, 10).astype(np.int32)
+    basins = np.zeros((10, 10), np.int32)
+    basins[:, 5:] = 1
+    atoms, owner = split_superpixels(superpixels, basins)
+    assert len(owner) == int(atoms.max()) + 1
+    assert np.array_equal(owner[atoms], superpixels)
+    for a in range(len(owner)):  # each atom lies in one basin
+        assert len(np.unique(basins[atoms == a])) == 1
+
+
+def test_superpixel_adjacency_counts_border_pixels():
+    labels = np.array([[0, 0, 1], [0, 0, 1], [2, 2, 2]])
+    first, second, length = superpixel_adjacency(labels, 3)
+    pairs = {(int(a), int(b)): int(n) for a, b, n in zip(first, second, length, strict=True)}
+    assert pairs == {(0, 1): 2, (0, 2): 2, (1, 2): 1}
