@@ -23,11 +23,13 @@ class SeedError(ValueError):
 @dataclass(frozen=True)
 class Seed:
     """One click at image coordinates (``y`` row, ``x`` column): inside the annotation
-    (``positive``) or outside it."""
+    (``positive``) or outside it, and the level the window showed when it was placed (the extent
+    a positive seed asks for, kept so that later slider moves do not change its region)."""
 
     y: float
     x: float
     positive: bool
+    level: int = 0
 
 
 def seed_points(seeds: Iterable[Seed]) -> tuple[list[Point], list[Point]]:
@@ -49,9 +51,16 @@ def seed_points(seeds: Iterable[Seed]) -> tuple[list[Point], list[Point]]:
     return positive, negative
 
 
+def seed_levels(seeds: Iterable[Seed]) -> list[int]:
+    """The levels of the positive seeds, in click order (one per point of :func:`seed_points`)."""
+    return [s.level for s in seeds if s.positive]
+
+
 def seeds_to_json(seeds: Iterable[Seed]) -> str:
-    """Seeds as JSON text: a list of ``{"y": .., "x": .., "positive": ..}`` objects."""
-    return json.dumps([{"y": s.y, "x": s.x, "positive": s.positive} for s in seeds])
+    """Seeds as JSON text: a list of ``{"y": .., "x": .., "positive": .., "level": ..}``."""
+    return json.dumps(
+        [{"y": s.y, "x": s.x, "positive": s.positive, "level": s.level} for s in seeds]
+    )
 
 
 def seeds_from_json(text: object) -> tuple[Seed, ...]:
@@ -83,15 +92,17 @@ def seeds_from_json(text: object) -> tuple[Seed, ...]:
         raise SeedError("not a list")
     seeds = []
     for item in items:
-        if not isinstance(item, dict) or set(item) != {"y", "x", "positive"}:
+        if not isinstance(item, dict) or set(item) != {"y", "x", "positive", "level"}:
             raise SeedError(f"{item!r:.40} is not a seed")
-        y, x, positive = item["y"], item["x"], item["positive"]
+        y, x, positive, level = item["y"], item["x"], item["positive"], item["level"]
         coordinates = (y, x)
         if not all(_is_number(v) and math.isfinite(v) and v >= 0 for v in coordinates):
             raise SeedError(f"{item!r:.40} has no valid point")
         if not isinstance(positive, bool):
             raise SeedError(f"{item!r:.40} is neither positive nor negative")
-        seeds.append(Seed(float(y), float(x), positive))
+        if not isinstance(level, int) or isinstance(level, bool) or level < 0:
+            raise SeedError(f"{item!r:.40} has no valid level")
+        seeds.append(Seed(float(y), float(x), positive, level))
     return tuple(seeds)
 
 

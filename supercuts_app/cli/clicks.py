@@ -18,6 +18,15 @@ from .common import (
     write_outputs,
 )
 
+BEST_LEVEL = "best"
+
+
+def seed_level(text: str) -> int | str:
+    """``--seed-level``: a level (a whole number >= 0) or ``best``."""
+    if text == BEST_LEVEL:
+        return text
+    return whole_number(at_least=0)(text)
+
 
 def add_parser(ev_sub: argparse._SubParsersAction) -> None:
     """Register ``eval clicks``."""
@@ -40,10 +49,11 @@ def add_parser(ev_sub: argparse._SubParsersAction) -> None:
     )
     ec.add_argument(
         "--seed-level",
-        type=whole_number(at_least=0),
-        default=None,
-        metavar="N",
-        help="level of the region a positive seed suggests (default: the seed cut's own)",
+        type=seed_level,
+        default=BEST_LEVEL,
+        metavar="N|best",
+        help="level of the region a positive seed asks for; 'best' (default): the level "
+        "giving the best IoU for each positive seed, as a person picks it from the hover",
     )
     ec.add_argument(
         "--annotations",
@@ -67,7 +77,6 @@ def cmd_eval_clicks(ns: argparse.Namespace) -> int:
         format_table,
     )
     from supercuts_app.segmentation.cache import SegmentationCache
-    from supercuts_app.segmentation.seeded_cut import DEFAULT_SEED_LEVEL
 
     total = eval_dataset_size(ns)
     if ns.dataset == "bsds":
@@ -80,7 +89,7 @@ def cmd_eval_clicks(ns: argparse.Namespace) -> int:
             n_segments=ns.n_segments,
             max_clicks=ns.max_clicks,
             modes=MODES if ns.mode == "both" else (ns.mode,),
-            seed_level=DEFAULT_SEED_LEVEL if ns.seed_level is None else ns.seed_level,
+            seed_level=None if ns.seed_level == BEST_LEVEL else ns.seed_level,
             cache=SegmentationCache(),
             on_image=lambda n: bar.update(1),
         )

@@ -20,7 +20,7 @@ from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 from supercuts_app.base.images import load_image
 from supercuts_app.segmentation.cache import SegmentationCache
 from supercuts_app.segmentation.hierarchy import MergeHierarchy
-from supercuts_app.segmentation.seeded_cut import DEFAULT_SEED_LEVEL, SeedCutter, seed_cutter_for
+from supercuts_app.segmentation.seeded_cut import SeedCutter, seed_cutter_for
 from supercuts_app.segmentation.segment import segment_image
 from supercuts_app.segmentation.superpixels import compute_superpixels
 
@@ -92,7 +92,7 @@ def evaluate_clicks(
     n_segments: int = DEFAULT_SUPERPIXELS,
     max_clicks: int = 20,
     modes: tuple[str, ...] = MODES,
-    seed_level: int = DEFAULT_SEED_LEVEL,
+    seed_level: int | None = None,
     cache: SegmentationCache | None = None,
     on_image: Callable[[int], None] | None = None,
 ) -> dict:
@@ -109,8 +109,9 @@ def evaluate_clicks(
         Clicks at most per target (and the NoC of a target never reaching the IoU).
     modes : tuple of str
         Some of :data:`MODES`.
-    seed_level : int
-        The seed cut's level (see :meth:`SeedCutter.cut`).
+    seed_level : int, optional
+        The level of every positive seed; None: the best level for each (see
+        :func:`~.seed_robot.seed_robot_annotate`).
     cache : SegmentationCache, optional
         Where segmentations are read from and kept.
     on_image : callable, optional
@@ -156,7 +157,7 @@ def evaluate_clicks(
     summary = {"/".join(key): summarize_runs(r, max_clicks) for key, r in runs.items()}
     return {
         "summary": summary, "rows": rows, "max_clicks": max_clicks, "n_segments": n_segments,
-        "modes": list(modes), "seed_level": seed_level,
+        "modes": list(modes), "seed_level": "best" if seed_level is None else seed_level,
     }  # fmt: skip
 
 

@@ -72,7 +72,7 @@ def seed_robot_annotate(
     target: np.ndarray,
     *,
     within: np.ndarray | None = None,
-    level: int = DEFAULT_SEED_LEVEL,
+    level: int | None = DEFAULT_SEED_LEVEL,
     max_clicks: int = 20,
     stop_iou: float = 0.90,
 ) -> SeedRun:
@@ -86,8 +86,11 @@ def seed_robot_annotate(
         (H, W) bool.
     within : numpy.ndarray, optional
         (H, W) bool confining the mask and the clicks (a part's object).
-    level : int
-        The level passed to :meth:`SeedCutter.cut`.
+    level : int or None
+        The level every positive seed is placed at; None: the annotator sets the level of each
+        positive seed as the window lets a person do (the hover shows what the seed would take
+        at the slider's level): the level giving the best IoU, as the region robot chooses its
+        levels.
     max_clicks : int
         Clicks at most.
     stop_iou : float
@@ -105,17 +108,31 @@ def seed_robot_annotate(
     shown = np.zeros(target.shape, bool)
     positive: list[tuple[float, float]] = []
     negative: list[tuple[float, float]] = []
+    levels: list[int] = []
     while len(run.ious) < max_clicks and (not run.ious or run.ious[-1] < stop_iou):
         click = next_click(target, shown, within=within)
         if click is None:  # nothing left to click: the errors lie outside ``within``
             break
         # Seeds at pixel centres, as the window places a click inside the pixel.
         (positive if click.positive else negative).append((click.y + 0.5, click.x + 0.5))
-        start = time.perf_counter()
-        cut = cutter.cut(positive, negative, level=level, within=within)
-        run.seconds.append(time.perf_counter() - start)
-        shown = cut.full(target.shape)
-        inter = int((shown & target).sum())
-        run.ious.append(inter / (total + int(shown.sum()) - inter))
+        choices = [level] if level is not None or not click.positive else None
+        if choices is None:
+            choices = list(range(cutter.tree.n_levels))
+        best = None
+        for choice in choices:
+            asked = levels + [choice] if click.positive else levels
+            start = time.perf_counter()
+            cut = cutter.cut(positive, negative, level=asked, within=within)
+            seconds = time.perf_counter() - start
+            mask = cut.full(target.shape)
+            inter = int((mask & target).sum())
+            iou = inter / (total + int(mask.sum()) - inter)
+            if best is None or iou > best[0]:
+                best = (iou, choice, mask, seconds)
+        iou, choice, shown, seconds = best
+        if click.positive:
+            levels.append(choice)
+        run.seconds.append(seconds)
+        run.ious.append(iou)
         run.clicks.append(click)
     return run

@@ -166,7 +166,7 @@ class SeedCutter:
         positive: Sequence[Point],
         negative: Sequence[Point] = (),
         *,
-        level: int = 0,
+        level: int | Sequence[int] = DEFAULT_SEED_LEVEL,
         within: np.ndarray | None = None,
         refine: bool | None = None,
     ) -> SeedCut:
@@ -176,8 +176,9 @@ class SeedCutter:
         ----------
         positive, negative : sequence of (y, x)
             Seeds in image pixels; points outside the image are ignored.
-        level : int
-            The level whose region around a positive seed is the suggested extent.
+        level : int or sequence of int
+            The level whose region around a positive seed is the suggested extent: one for all,
+            or one per positive seed (the level shown when it was placed).
         within : numpy.ndarray, optional
             (H, W) bool confining the mask (a part's object).
         refine : bool, optional
@@ -189,12 +190,17 @@ class SeedCutter:
             Empty when there is no positive seed.
         """
         h, w = self.shape
-        pos = [p for p in positive if 0 <= p[0] < h and 0 <= p[1] < w]
+        levels = [level] * len(positive) if isinstance(level, int | np.integer) else list(level)
+        if len(levels) != len(positive):
+            raise ValueError(f"{len(levels)} levels for {len(positive)} positive seeds")
+        top = self.tree.n_levels - 1
+        inside = [0 <= p[0] < h and 0 <= p[1] < w for p in positive]
+        pos = [p for p, ok in zip(positive, inside, strict=True) if ok]
+        levels = [min(max(int(v), 0), top) for v, ok in zip(levels, inside, strict=True) if ok]
         neg = [p for p in negative if 0 <= p[0] < h and 0 <= p[1] < w]
         if not pos:
             return SeedCut(np.zeros((0, 0), bool), EMPTY_WINDOW)
-        level = min(max(level, 0), self.tree.n_levels - 1)
-        chosen, conflicted = self._atom_cut(pos, neg, level, within)
+        chosen, conflicted = self._atom_cut(pos, neg, levels, within)
         refine = self.options.refine if refine is None else refine
         members = chosen | conflicted
         window = self._window_of(members, pos, neg)
@@ -219,7 +225,7 @@ class SeedCutter:
 
     # -- the atom stage --------------------------------------------------------------------------
     def _atom_cut(
-        self, pos: list[Point], neg: list[Point], level: int, within: np.ndarray | None
+        self, pos: list[Point], neg: list[Point], levels: list[int], within: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(A,) bool chosen atoms and (A,) bool atoms holding seeds of both signs."""
         opts = self.options
@@ -232,7 +238,7 @@ class SeedCutter:
         neg_sp = np.unique(self.owner[neg_atoms])
         suggested_sp = np.zeros(self.n_superpixels, bool)
         mended_sp = np.zeros(self.n_superpixels, bool)  # later seeds' regions: a weaker prior
-        for order, s in enumerate(pos_sp.tolist()):
+        for order, (s, level) in enumerate(zip(pos_sp.tolist(), levels, strict=True)):
             if order > 0 and opts.later_level_drop < 0:
                 continue  # a later seed mends its own atom only
             ask = level if order == 0 else max(0, level - opts.later_level_drop)

@@ -17,7 +17,7 @@ import numpy as np
 
 from supercuts_app.annotation.document import Annotation, DocumentError, Edit
 from supercuts_app.annotation.overlay import MaskOverlay
-from supercuts_app.annotation.seeds import Seed, seed_points
+from supercuts_app.annotation.seeds import Seed, seed_levels, seed_points
 from supercuts_app.base.boxes import Slice2D, mask_bbox, union_box
 from supercuts_app.segmentation.hierarchy import MergeHierarchy
 from supercuts_app.segmentation.region_index import RegionIndex
@@ -138,7 +138,8 @@ class Annotator:
     def seed_click(self, y: float, x: float, *, positive: bool) -> Redraw | None:
         """A positive (inside) or negative (outside) seed for the active object or part.
 
-        The seeds' cut (at the current level's regions) is computed with and without the new
+        The seeds' cut (each positive seed asking for its region at the level shown when it was
+        placed; the new one at the current level) is computed with and without the new
         seed, and the mask changes only where the two differ: brush strokes and region clicks
         made on an earlier result stay. One undoable edit, which also takes the seed back. A
         part's cut stays inside its object. With nothing active or no cutter, returns None.
@@ -147,7 +148,7 @@ class Annotator:
             return None
         ann = self.doc.get(self.active)
         within = self._seed_limit(ann, y, x, positive)
-        seeds = (*ann.seeds, Seed(float(y), float(x), positive))
+        seeds = (*ann.seeds, Seed(float(y), float(x), positive, self.level))
         before = self._applied_cut(ann, within)
         after = self._cut(seeds, within)
         window, gain, loss = cut_change(before, after)
@@ -166,7 +167,7 @@ class Annotator:
 
     def _applied_cut(self, ann: Annotation, within: np.ndarray | None) -> SeedCut:
         """The cut ``ann``'s seeds applied last; computed again when not known (after an undo
-        or reopening: the current level may differ from the one they were clicked at)."""
+        or reopening)."""
         known = self._applied_cuts.get(ann.id)
         if known is not None and known[0] == ann.seeds:
             return known[1]
@@ -174,7 +175,7 @@ class Annotator:
 
     def _cut(self, seeds: Sequence[Seed], within: np.ndarray | None) -> SeedCut:
         positive, negative = seed_points(seeds)
-        return self.cutter.cut(positive, negative, level=self.level, within=within)
+        return self.cutter.cut(positive, negative, level=seed_levels(seeds), within=within)
 
     # -- editing --------------------------------------------------------------------------------
     def click(self, y: float, x: float, *, remove: bool = False) -> Redraw | None:

@@ -46,15 +46,18 @@ NOT_SEEDS = (
     "nonsense",
     "{}",
     '[{"y": 1, "x": 2}]',
-    '[{"y": 1, "x": -2, "positive": true}]',
-    '[{"y": 1, "x": 2, "positive": 1}]',
-    '[{"y": "1", "x": 2, "positive": true}]',
-    '[{"y": NaN, "x": 2, "positive": true}]',
+    '[{"y": 1, "x": 2, "positive": true}]',
+    '[{"y": 1, "x": -2, "positive": true, "level": 0}]',
+    '[{"y": 1, "x": 2, "positive": 1, "level": 0}]',
+    '[{"y": "1", "x": 2, "positive": true, "level": 0}]',
+    '[{"y": NaN, "x": 2, "positive": true, "level": 0}]',
+    '[{"y": 1, "x": 2, "positive": true, "level": -1}]',
+    '[{"y": 1, "x": 2, "positive": true, "level": 1.5}]',
 )
 
 
 def test_seeds_round_trip_through_json_and_bad_text_is_refused():
-    seeds = (Seed(1.5, 2.0, True), Seed(3.0, 4.25, False))
+    seeds = (Seed(1.5, 2.0, True, 3), Seed(3.0, 4.25, False, 1))
     assert seeds_from_json(seeds_to_json(seeds)) == seeds
     assert seeds_from_json("[]") == ()
     assert seed_points(seeds) == ([(1.5, 2.0)], [(3.0, 4.25)])

@@ -25,7 +25,7 @@ def halves_bsds(tmp_path_factory, quadrants):
 def test_seed_mode_prints_its_columns_and_writes_rows(halves_bsds, tmp_path, capsys):
     out = tmp_path / "clicks.json"
     args = ["eval", "clicks", "--data", str(halves_bsds), "--mode", "seeds", "--n-segments", "40"]
-    assert main([*args, "--seed-level", "3", "--json", str(out)]) == 0
+    assert main([*args, "--json", str(out)]) == 0  # the best level for each positive seed
     table = capsys.readouterr().out
     header = table.splitlines()[0]
     for column in ("mode", "NoC@90 mean", "failing 0.90", "IoU@5", "s/click"):
@@ -34,7 +34,7 @@ def test_seed_mode_prints_its_columns_and_writes_rows(halves_bsds, tmp_path, cap
     assert "| slic-colour | seeds | region | 2 |" in table
     result = json.loads(out.read_text())
     assert set(result["summary"]) == {"supercuts/seeds/region", "slic-colour/seeds/region"}
-    assert result["modes"] == ["seeds"] and result["seed_level"] == 3
+    assert result["modes"] == ["seeds"] and result["seed_level"] == "best"
     for summary in result["summary"].values():
         assert summary["failed90"] == pytest.approx(1 - summary["reached90"])
         assert summary["seconds_per_click"] > 0
@@ -45,7 +45,16 @@ def test_seed_mode_prints_its_columns_and_writes_rows(halves_bsds, tmp_path, cap
         assert positive is True  # the first click always lands in the target
 
 
-@pytest.mark.parametrize("bad", [["--mode", "points"], ["--seed-level", "-1"]])
+def test_a_fixed_seed_level_is_recorded(halves_bsds, tmp_path):
+    out = tmp_path / "clicks.json"
+    args = ["eval", "clicks", "--data", str(halves_bsds), "--mode", "seeds", "--n-segments", "40"]
+    assert main([*args, "--seed-level", "3", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["seed_level"] == 3
+
+
+@pytest.mark.parametrize(
+    "bad", [["--mode", "points"], ["--seed-level", "-1"], ["--seed-level", "worst"]]
+)
 def test_bad_mode_or_level_is_one_line_and_exit_2(bad, halves_bsds, tmp_path, capsys):
     out = tmp_path / "clicks.json"
     assert main(["eval", "clicks", "--data", str(halves_bsds), *bad, "--json", str(out)]) == 2

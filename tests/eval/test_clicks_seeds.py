@@ -71,7 +71,7 @@ def test_robot_accumulates_seeds_at_pixel_centres_and_counts_the_limit_when_neve
     assert run.clicks == [Click(20, 30, True)] + [Click(44, 6, False)] * 3
     assert len(run.seconds) == 4 and run.levels == []
     positive, negative, level = cutter.calls[-1]
-    assert positive == [(20.5, 30.5)] and negative == [(44.5, 6.5)] * 3 and level == 3
+    assert positive == [(20.5, 30.5)] and negative == [(44.5, 6.5)] * 3 and level == [3]
     assert run.noc(0.9, 4) == 4 and run.noc(0.8, 4) == 1
     summary = summarize_runs([run], 4)
     assert summary["failed90"] == 1.0 and summary["seconds_per_click"] >= 0.0

@@ -51,15 +51,18 @@ def test_seed_clicks_place_dots_cut_masks_and_undo_takes_the_last_seed_back(qtbo
     assert mask[20, 30] and not mask[70, 100]
     assert window.canvas.masks.rgba_at(20, 30)[3] > 0
     assert dot_colours(window) == [POSITIVE_SEED_RGB]
-    assert stored_seeds(folder, obj) == (Seed(20, 30, True),)
+    assert stored_seeds(folder, obj) == (Seed(20, 30, True, window.session.level),)
     window.tools.click(30, 40, RIGHT, NONE)
-    assert window.session.seeds_of_active() == (Seed(20, 30, True), Seed(30, 40, False))
+    assert window.session.seeds_of_active() == (
+        Seed(20, 30, True, window.session.level),
+        Seed(30, 40, False, window.session.level),
+    )
     assert not window.session.doc.get(obj).mask[30, 40]
     assert dot_colours(window) == [POSITIVE_SEED_RGB, NEGATIVE_SEED_RGB]
     qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert dot_colours(window) == [POSITIVE_SEED_RGB]
     assert np.array_equal(window.session.doc.get(obj).mask, mask)
-    assert stored_seeds(folder, obj) == (Seed(20, 30, True),)
+    assert stored_seeds(folder, obj) == (Seed(20, 30, True, window.session.level),)
     window.editing.select(None)
     assert dot_colours(window) == []
     qtbot.keyClick(window.canvas, Qt.Key.Key_S)

@@ -72,12 +72,12 @@ def test_a_seed_click_adds_its_cut_as_one_edit_that_undo_takes_back(seeding):
     assert expected[OBJECT].all() and np.array_equal(mask, expected)
     assert redraw is not None and redraw.window is not None
     assert a.editor.history.done[-1].name == "seed" and len(a.editor.history.done) == 2
-    assert a.seeds_of_active() == (Seed(20, 35, True),) and obj not in a.empty
+    assert a.seeds_of_active() == (Seed(20, 35, True, a.level),) and obj not in a.empty
     a.seed_click(25, 45, positive=False)
-    assert a.seeds_of_active() == (Seed(20, 35, True), Seed(25, 45, False))
+    assert a.seeds_of_active() == (Seed(20, 35, True, a.level), Seed(25, 45, False, a.level))
     assert not a.doc.get(obj).mask[25, 45]
     a.undo()
-    assert a.seeds_of_active() == (Seed(20, 35, True),)
+    assert a.seeds_of_active() == (Seed(20, 35, True, a.level),)
     assert np.array_equal(a.doc.get(obj).mask, expected)
     a.undo()
     assert a.seeds_of_active() == () and obj in a.empty
@@ -115,10 +115,26 @@ def test_the_change_is_found_again_after_reopening(seeding, tmp_path):
         b.set_cutter(cutter)
         b.level = level
         b.select(obj)
-        assert b.seeds_of_active() == (Seed(20, 35, True),)
+        assert b.seeds_of_active() == (Seed(20, 35, True, level),)
         b.seed_click(15, 45, positive=False)
         expected = cutter.cut([(20, 35)], [(15, 45)], level=level).full(SHAPE)
         assert np.array_equal(b.doc.get(obj).mask, expected)
+
+
+def test_a_seed_keeps_the_level_it_was_placed_at(seeding):
+    """Moving the slider changes what the next seed asks for, never an earlier seed's region."""
+    a, project, cutter = seeding
+    obj = a.new_object(object_class(project))
+    a.seed_click(20, 35, positive=True)
+    placed_at = a.level
+    a.level = 0
+    a.seed_click(35, 5, positive=False)  # on the background, away from the object
+    assert a.seeds_of_active() == (Seed(20, 35, True, placed_at), Seed(35, 5, False, 0))
+    expected = cutter.cut([(20, 35)], [(35, 5)], level=[placed_at]).full(SHAPE)
+    assert expected[OBJECT].all()
+    assert np.array_equal(a.doc.get(obj).mask, expected)
+    at_the_new_level = cutter.cut([(20, 35)], [(35, 5)], level=0).full(SHAPE)
+    assert not np.array_equal(expected, at_the_new_level)
 
 
 def test_a_parts_seeds_stay_inside_its_object(seeding):

@@ -99,7 +99,10 @@ def test_a_schema_2_file_is_read_as_it_is_and_upgraded_with_a_backup(project_pat
     [
         ("nonsense", "seeds 'nonsense': not JSON"),
         ('[{"y": 1, "x": 2}]', "is not a seed"),
-        ('[{"y": 39, "x": 60, "positive": true}]', "seed at (39, 60) is outside the image"),
+        (
+            '[{"y": 39, "x": 60, "positive": true, "level": 0}]',
+            "seed at (39, 60) is outside the image",
+        ),
     ],
 )
 def test_a_damaged_seeds_value_is_refused_in_one_line(project_path: Path, value: str, why: str):
