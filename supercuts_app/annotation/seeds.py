@@ -51,11 +51,6 @@ def seed_points(seeds: Iterable[Seed]) -> tuple[list[Point], list[Point]]:
     return positive, negative
 
 
-def seed_levels(seeds: Iterable[Seed]) -> list[int]:
-    """The levels of the positive seeds, in click order (one per point of :func:`seed_points`)."""
-    return [s.level for s in seeds if s.positive]
-
-
 def seeds_to_json(seeds: Iterable[Seed]) -> str:
     """Seeds as JSON text: a list of ``{"y": .., "x": .., "positive": .., "level": ..}``."""
     return json.dumps(

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from supercuts_app.segmentation.seeded_cut import DEFAULT_SEED_LEVEL, SeedCutter
+from supercuts_app.segmentation.seeded_cut import DEFAULT_SEED_LEVEL, SeedCutter, SeedPoint
 
 from .clicks import RobotRun, error_regions, farthest_interior_point
 
@@ -87,10 +87,9 @@ def seed_robot_annotate(
     within : numpy.ndarray, optional
         (H, W) bool confining the mask and the clicks (a part's object).
     level : int or None
-        The level every positive seed is placed at; None: the annotator sets the level of each
-        positive seed as the window lets a person do (the hover shows what the seed would take
-        at the slider's level): the level giving the best IoU, as the region robot chooses its
-        levels.
+        The level every seed is placed at; None: the annotator sets the slider before each
+        seed as the window lets a person do (the hover shows what a seed would take there): the
+        level giving the best IoU, as the region robot chooses its levels.
     max_clicks : int
         Clicks at most.
     stop_iou : float
@@ -106,32 +105,25 @@ def seed_robot_annotate(
     if total == 0:
         return run
     shown = np.zeros(target.shape, bool)
-    positive: list[tuple[float, float]] = []
-    negative: list[tuple[float, float]] = []
-    levels: list[int] = []
+    seeds: list[SeedPoint] = []
     while len(run.ious) < max_clicks and (not run.ious or run.ious[-1] < stop_iou):
         click = next_click(target, shown, within=within)
         if click is None:  # nothing left to click: the errors lie outside ``within``
             break
-        # Seeds at pixel centres, as the window places a click inside the pixel.
-        (positive if click.positive else negative).append((click.y + 0.5, click.x + 0.5))
-        choices = [level] if level is not None or not click.positive else None
-        if choices is None:
-            choices = list(range(cutter.tree.n_levels))
+        choices = range(cutter.tree.n_levels) if level is None else [level]
         best = None
         for choice in choices:
-            asked = levels + [choice] if click.positive else levels
+            # Seeds at pixel centres, as the window places a click inside the pixel.
+            tried = [*seeds, SeedPoint(click.y + 0.5, click.x + 0.5, click.positive, choice)]
             start = time.perf_counter()
-            cut = cutter.cut(positive, negative, level=asked, within=within)
+            cut = cutter.cut(tried, within=within)
             seconds = time.perf_counter() - start
             mask = cut.full(target.shape)
             inter = int((mask & target).sum())
             iou = inter / (total + int(mask.sum()) - inter)
             if best is None or iou > best[0]:
-                best = (iou, choice, mask, seconds)
-        iou, choice, shown, seconds = best
-        if click.positive:
-            levels.append(choice)
+                best = (iou, tried, mask, seconds)
+        iou, seeds, shown, seconds = best
         run.seconds.append(seconds)
         run.ious.append(iou)
         run.clicks.append(click)

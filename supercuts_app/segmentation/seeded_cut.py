@@ -1,20 +1,23 @@
 """Seed clicks: an object's mask from positive and negative seeds, as a minimum cut on the
 superpixel graph, with pixel-precise borders.
 
-A positive seed asks for the region the hierarchy suggests around it (its region at the level the
-slider shows), shrunk so that it holds no negative seed: the largest region of the merge tree
-around the positive seed that the negative seeds do not reach. That suggestion is only a prior
-(a per-pixel cost of leaving it, or of going beyond it); the mask is the minimum cut of the
-superpixel graph whose border costs fall with the hierarchy's merge height (borders where the
-tree merges late are cheap to cut), with every seed a hard constraint. A superpixel holding seeds
-of both signs is left to the pixel stage (:mod:`~supercuts_app.segmentation.border_refine`),
-which also moves the mask's border, within a narrow band, onto the strongest boundary.
+Seeds are read in click order, as region clicks would be: a positive seed asks for its region at
+the level the slider showed when it was placed, a negative seed asks to take away its region at
+its level; each region stops short of the seeds of the other sign placed before it (the largest
+subtree of the merge tree around the seed that holds none of them), so a later seed never undoes
+an earlier one. That suggestion is only a prior (a per-pixel cost of leaving it, or of going
+beyond it): the mask is the minimum cut of the graph of atoms (superpixels split along the
+learned boundaries, :mod:`~supercuts_app.segmentation.atoms`), whose border costs fall with the
+hierarchy's merge height, with every seed's atom a hard constraint. An atom holding seeds of both
+signs is left to the pixel stage (:mod:`~supercuts_app.segmentation.border_refine`), which also
+moves the mask's border, within a narrow band, onto the strongest boundary.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import maxflow
 import numpy as np
@@ -26,14 +29,31 @@ from .atoms import DEFAULT_BASIN_DEPTH, boundary_basins, split_superpixels
 from .border_refine import BandOptions, refine_border
 from .hierarchy import MergeHierarchy
 
-SHRINK, NEAREST = "shrink", "nearest"
-"""Negative-seed rules: a positive seed's region shrinks to the largest subtree around it that
-holds no negative seed, or only superpixels the tree joins to a negative seed first leave."""
 DEFAULT_SEED_LEVEL = 8
 """Level whose region a first positive seed asks for when no slider says (the click robot)."""
 
 Point = tuple[float, float]
 """(y, x) in image pixels."""
+
+
+class SeedLike(Protocol):
+    """A seed as the cutter reads it (:class:`~supercuts_app.annotation.seeds.Seed` is one):
+    where it is, its sign, and the level shown when it was placed."""
+
+    y: float
+    x: float
+    positive: bool
+    level: int
+
+
+@dataclass(frozen=True)
+class SeedPoint:
+    """A plain :class:`SeedLike`."""
+
+    y: float
+    x: float
+    positive: bool
+    level: int = DEFAULT_SEED_LEVEL
 
 
 @dataclass(frozen=True)
@@ -49,16 +69,8 @@ class SeedCutOptions:
         Cost per border pixel of cutting a border of merge height 0.
     height_scale : float
         Border costs fall as ``exp(-height / height_scale)``.
-    later_level_drop : int
-        Positive seeds after the first ask for their region this many levels finer (-1: for
-        their own atom only).
-    negative_rule : str
-        :data:`SHRINK` or :data:`NEAREST`.
     boundary_contrast : float
         Atom border costs also fall as ``exp(-boundary_contrast * mean boundary strength)``.
-    later_prior_weight : float
-        Cost per pixel of leaving a later positive seed's region (0: the cut alone decides how
-        far it reaches from the seed).
     basin_depth : float or None
         Split superpixels into atoms along the boundary map's watershed lines
         (:mod:`~.atoms`); None keeps whole superpixels.
@@ -71,10 +83,7 @@ class SeedCutOptions:
     prior_weight: float = 1.0
     smoothness: float = 1.0
     height_scale: float = 0.1
-    later_level_drop: int = 0
-    negative_rule: str = SHRINK
     boundary_contrast: float = 0.0
-    later_prior_weight: float = 0.0
     basin_depth: float | None = DEFAULT_BASIN_DEPTH
     refine: bool = True
     band: BandOptions = field(default_factory=BandOptions)
@@ -148,25 +157,19 @@ class SeedCutter:
         self.boxes = superpixel_boxes(self.atoms)
 
     # -- public ----------------------------------------------------------------------------------
-    def preview(
-        self, y: float, x: float, *, level: int, negative: Sequence[Point] = ()
-    ) -> np.ndarray:
-        """(K,) bool: the superpixels a positive seed at (y, x) asks for (the hover)."""
+    def preview(self, y: float, x: float, *, level: int) -> np.ndarray:
+        """(K,) bool: the superpixels a positive seed at (y, x) asks for at ``level`` (the
+        hover)."""
         s = self._superpixel_at((y, x))
         if s is None:
             return np.zeros(self.n_superpixels, bool)
-        region = self.tree.tables[level] == self.tree.tables[level, s]
-        neg = [n for n in (self._superpixel_at(p) for p in negative) if n is not None]
-        if neg:
-            region &= ~self._nearer_negative(np.array([s]), np.array(neg))
-        return region
+        level = min(max(int(level), 0), self.tree.n_levels - 1)
+        return self.tree.tables[level] == self.tree.tables[level, s]
 
     def cut(
         self,
-        positive: Sequence[Point],
-        negative: Sequence[Point] = (),
+        seeds: Sequence[SeedLike],
         *,
-        level: int | Sequence[int] = DEFAULT_SEED_LEVEL,
         within: np.ndarray | None = None,
         refine: bool | None = None,
     ) -> SeedCut:
@@ -174,11 +177,8 @@ class SeedCutter:
 
         Parameters
         ----------
-        positive, negative : sequence of (y, x)
-            Seeds in image pixels; points outside the image are ignored.
-        level : int or sequence of int
-            The level whose region around a positive seed is the suggested extent: one for all,
-            or one per positive seed (the level shown when it was placed).
+        seeds : sequence of SeedLike
+            In click order; seeds outside the image are ignored.
         within : numpy.ndarray, optional
             (H, W) bool confining the mask (a part's object).
         refine : bool, optional
@@ -190,76 +190,68 @@ class SeedCutter:
             Empty when there is no positive seed.
         """
         h, w = self.shape
-        levels = [level] * len(positive) if isinstance(level, int | np.integer) else list(level)
-        if len(levels) != len(positive):
-            raise ValueError(f"{len(levels)} levels for {len(positive)} positive seeds")
-        top = self.tree.n_levels - 1
-        inside = [0 <= p[0] < h and 0 <= p[1] < w for p in positive]
-        pos = [p for p, ok in zip(positive, inside, strict=True) if ok]
-        levels = [min(max(int(v), 0), top) for v, ok in zip(levels, inside, strict=True) if ok]
-        neg = [p for p in negative if 0 <= p[0] < h and 0 <= p[1] < w]
-        if not pos:
+        seeds = [s for s in seeds if 0 <= s.y < h and 0 <= s.x < w]
+        if not any(s.positive for s in seeds):
             return SeedCut(np.zeros((0, 0), bool), EMPTY_WINDOW)
-        chosen, conflicted = self._atom_cut(pos, neg, levels, within)
+        chosen, conflicted = self._atom_cut(seeds, within)
         refine = self.options.refine if refine is None else refine
-        members = chosen | conflicted
-        window = self._window_of(members, pos, neg)
-        sp = self.atoms[window]
-        mask = chosen[sp]
+        window = self._window_of(chosen | conflicted, seeds)
+        atoms = self.atoms[window]
+        mask = chosen[atoms]
         if within is not None:
             mask &= within[window]
         if refine or conflicted.any():
-            undecided = conflicted[sp]
             mask = refine_border(
                 self.image[window],
                 mask,
                 boundary=None if self.boundary is None else self.boundary[window],
-                positive=_local(pos, window),
-                negative=_local(neg, window),
-                undecided=undecided,
+                positive=_local([(s.y, s.x) for s in seeds if s.positive], window),
+                negative=_local([(s.y, s.x) for s in seeds if not s.positive], window),
+                undecided=conflicted[atoms],
                 within=None if within is None else within[window],
                 options=self.options.band,
                 band=refine,
             )
         return _tight(mask, window)
 
+    def suggestion(self, seeds: Sequence[SeedLike]) -> np.ndarray:
+        """(K,) bool: the superpixels the seeds' regions suggest, read in click order."""
+        tables = self.tree.tables
+        top = self.tree.n_levels - 1
+        suggested = np.zeros(self.n_superpixels, bool)
+        placed: dict[bool, list[int]] = {True: [], False: []}
+        for seed in seeds:
+            s = self._superpixel_at((seed.y, seed.x))
+            level = min(max(int(seed.level), 0), top)
+            region = tables[level] == tables[level, s]
+            others = placed[not seed.positive]
+            if others:
+                to_seed = self._tree_walk.distances_from(s)
+                region &= to_seed < to_seed[others].min()
+            if seed.positive:
+                suggested |= region
+            else:
+                suggested &= ~region
+            placed[seed.positive].append(s)
+        return suggested
+
     # -- the atom stage --------------------------------------------------------------------------
     def _atom_cut(
-        self, pos: list[Point], neg: list[Point], levels: list[int], within: np.ndarray | None
+        self, seeds: Sequence[SeedLike], within: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(A,) bool chosen atoms and (A,) bool atoms holding seeds of both signs."""
         opts = self.options
         n_atoms = len(self.owner)
-        pos_atoms = np.unique([self._atom_at(p) for p in pos])
-        neg_atoms = np.unique([self._atom_at(p) for p in neg]) if neg else np.zeros(0, int)
+        pos_atoms = np.unique([self._atom_at((s.y, s.x)) for s in seeds if s.positive])
+        neg_atoms = np.unique([self._atom_at((s.y, s.x)) for s in seeds if not s.positive])
+        neg_atoms = neg_atoms.astype(np.int64)
         conflicted = np.zeros(n_atoms, bool)
         conflicted[np.intersect1d(pos_atoms, neg_atoms)] = True
-        pos_sp = self.owner[[self._atom_at(p) for p in pos]]
-        neg_sp = np.unique(self.owner[neg_atoms])
-        suggested_sp = np.zeros(self.n_superpixels, bool)
-        mended_sp = np.zeros(self.n_superpixels, bool)  # later seeds' regions: a weaker prior
-        for order, (s, level) in enumerate(zip(pos_sp.tolist(), levels, strict=True)):
-            if order > 0 and opts.later_level_drop < 0:
-                continue  # a later seed mends its own atom only
-            ask = level if order == 0 else max(0, level - opts.later_level_drop)
-            region = self.tree.tables[ask] == self.tree.tables[ask, s]
-            if len(neg_sp) and opts.negative_rule == SHRINK:
-                to_s = self._tree_walk.distances_from(s)
-                region &= to_s < to_s[neg_sp].min()
-            if order == 0:
-                suggested_sp |= region
-            else:
-                mended_sp |= region
-        if len(neg_sp) and opts.negative_rule == NEAREST:
-            suggested_sp &= ~self._nearer_negative(np.unique(pos_sp), neg_sp)
-        suggested = suggested_sp[self.owner]
+        suggested = self.suggestion(seeds)[self.owner]
         big = 1e9
         prior = opts.prior_weight * self.area
-        mended = mended_sp[self.owner] & ~suggested
-        later = opts.later_prior_weight * self.area
-        # Costs of leaving the suggestion, and of going beyond it.
-        source = np.where(suggested, prior, np.where(mended, later, 0.0))
-        sink = np.where(suggested | mended, 0.0, prior)
+        source = np.where(suggested, prior, 0.0)  # the cost of leaving the suggestion
+        sink = np.where(suggested, 0.0, prior)  # and of going beyond it
         if within is not None:
             inside = np.bincount(self.atoms[within], minlength=n_atoms) / np.maximum(self.area, 1)
             sink = sink + np.where(inside < 0.5, big, 0.0)
@@ -286,14 +278,6 @@ class SeedCutter:
         chosen = ~graph.get_grid_segments(nodes)  # source side = in the mask
         return chosen & ~conflicted, conflicted
 
-    def _nearer_negative(self, pos_sp: np.ndarray, neg_sp: np.ndarray) -> np.ndarray:
-        """(K,) bool: superpixels the tree joins to a negative seed before any positive one (a
-        tie, both joining at the same merge, keeps the suggestion)."""
-        walk = self._tree_walk
-        to_positive = np.min([walk.distances_from(int(s)) for s in pos_sp], axis=0)
-        to_negative = np.min([walk.distances_from(int(n)) for n in neg_sp], axis=0)
-        return to_negative < to_positive
-
     # -- helpers --------------------------------------------------------------------------------
     def _superpixel_at(self, point: Point) -> int | None:
         y, x = int(point[0]), int(point[1])
@@ -304,11 +288,11 @@ class SeedCutter:
     def _atom_at(self, point: Point) -> int:
         return int(self.atoms[int(point[0]), int(point[1])])
 
-    def _window_of(self, members: np.ndarray, pos: list[Point], neg: list[Point]) -> Slice2D:
-        """A rectangle holding the chosen superpixels and every seed, with room for the band."""
+    def _window_of(self, members: np.ndarray, seeds: Sequence[SeedLike]) -> Slice2D:
+        """A rectangle holding the chosen atoms and every seed, with room for the band."""
         boxes = self.boxes[members]
-        ys = [int(p[0]) for p in (*pos, *neg)]
-        xs = [int(p[1]) for p in (*pos, *neg)]
+        ys = [int(s.y) for s in seeds]
+        xs = [int(s.x) for s in seeds]
         y0 = min([*boxes[:, 0].tolist(), *ys])
         y1 = max([*boxes[:, 1].tolist(), *(y + 1 for y in ys)])
         x0 = min([*boxes[:, 2].tolist(), *xs])

@@ -17,7 +17,7 @@ import numpy as np
 
 from supercuts_app.annotation.document import Annotation, DocumentError, Edit
 from supercuts_app.annotation.overlay import MaskOverlay
-from supercuts_app.annotation.seeds import Seed, seed_levels, seed_points
+from supercuts_app.annotation.seeds import Seed
 from supercuts_app.base.boxes import Slice2D, mask_bbox, union_box
 from supercuts_app.segmentation.hierarchy import MergeHierarchy
 from supercuts_app.segmentation.region_index import RegionIndex
@@ -132,8 +132,7 @@ class Annotator:
         lookup table, like :meth:`selection`); None without a cutter or outside the image."""
         if self.cutter is None or not self._inside(y, x):
             return None
-        _, negative = seed_points(self.seeds_of_active())
-        return self.cutter.preview(y, x, level=self.level, negative=negative)
+        return self.cutter.preview(y, x, level=self.level)
 
     def seed_click(self, y: float, x: float, *, positive: bool) -> Redraw | None:
         """A positive (inside) or negative (outside) seed for the active object or part.
@@ -174,8 +173,7 @@ class Annotator:
         return self._cut(ann.seeds, within)
 
     def _cut(self, seeds: Sequence[Seed], within: np.ndarray | None) -> SeedCut:
-        positive, negative = seed_points(seeds)
-        return self.cutter.cut(positive, negative, level=seed_levels(seeds), within=within)
+        return self.cutter.cut(seeds, within=within)
 
     # -- editing --------------------------------------------------------------------------------
     def click(self, y: float, x: float, *, remove: bool = False) -> Redraw | None:

@@ -3,6 +3,8 @@ the cutter and stops, and a real seed cut on a two-colour image."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -54,10 +56,11 @@ class FixedCutter:
 
     def __init__(self, mask: np.ndarray) -> None:
         self.mask = mask
-        self.calls: list[tuple[list, list, int]] = []
+        self.calls: list[list] = []
+        self.tree = SimpleNamespace(n_levels=5)
 
-    def cut(self, positive, negative, *, level, within=None):
-        self.calls.append((list(positive), list(negative), level))
+    def cut(self, seeds, *, within=None):
+        self.calls.append(list(seeds))
         return SeedCut(self.mask, (slice(0, SHAPE[0]), slice(0, SHAPE[1])))
 
 
@@ -70,8 +73,10 @@ def test_robot_accumulates_seeds_at_pixel_centres_and_counts_the_limit_when_neve
     assert run.ious == pytest.approx([iou] * 4) and iou < 0.9
     assert run.clicks == [Click(20, 30, True)] + [Click(44, 6, False)] * 3
     assert len(run.seconds) == 4 and run.levels == []
-    positive, negative, level = cutter.calls[-1]
-    assert positive == [(20.5, 30.5)] and negative == [(44.5, 6.5)] * 3 and level == [3]
+    seeds = cutter.calls[-1]
+    assert [(s.y, s.x, s.positive, s.level) for s in seeds] == [(20.5, 30.5, True, 3)] + [
+        (44.5, 6.5, False, 3)
+    ] * 3
     assert run.noc(0.9, 4) == 4 and run.noc(0.8, 4) == 1
     summary = summarize_runs([run], 4)
     assert summary["failed90"] == 1.0 and summary["seconds_per_click"] >= 0.0
@@ -87,6 +92,13 @@ def test_region_runs_are_not_timed():
     from supercuts_app.eval.clicks import RobotRun
 
     assert summarize_runs([RobotRun(ious=[0.95], levels=[2])], 20)["seconds_per_click"] is None
+
+
+def test_robot_picks_the_best_level_for_each_seed_without_a_fixed_one():
+    cutter = FixedCutter(square())
+    run = seed_robot_annotate(cutter, square(), level=None)
+    assert run.ious == [1.0]
+    assert [call[-1].level for call in cutter.calls] == list(range(5))  # every level tried
 
 
 def test_seed_cuts_reach_090_on_a_two_colour_image_in_few_clicks(disk_image):

@@ -6,7 +6,7 @@ from scipy import ndimage
 
 from supercuts_app.segmentation.atoms import split_superpixels
 from supercuts_app.segmentation.border_refine import BandOptions, refine_border
-from supercuts_app.segmentation.seeded_cut import SeedCutter, superpixel_adjacency
+from supercuts_app.segmentation.seeded_cut import SeedCutter, SeedPoint, superpixel_adjacency
 from supercuts_app.segmentation.segment import segment_image
 
 
@@ -28,15 +28,15 @@ def test_one_positive_and_one_negative_seed_give_the_exact_object(square_scene):
     cutter = SeedCutter(tree, image)
     top = tree.n_levels - 1  # the prior alone would take the whole image
     for refine in (True, False):
-        cut = cutter.cut([(48, 70)], [(8, 8)], level=top, refine=refine)
+        cut = cutter.cut([SeedPoint(48, 70, True, top), SeedPoint(8, 8, False, top)], refine=refine)
         assert np.array_equal(cut.full(truth.shape), truth)
 
 
 def test_no_positive_seed_gives_an_empty_cut(square_scene):
     image, _, tree = square_scene
     cutter = SeedCutter(tree, image)
-    assert cutter.cut([], [(8, 8)], level=2).is_empty()
-    assert cutter.cut([(-5, 400)], [], level=2).is_empty()  # outside the image: ignored
+    assert cutter.cut([SeedPoint(8, 8, False, 2)]).is_empty()
+    assert cutter.cut([SeedPoint(-5, 400, True, 2)]).is_empty()  # outside the image: ignored
 
 
 def test_cut_stays_within(square_scene):
@@ -44,7 +44,7 @@ def test_cut_stays_within(square_scene):
     cutter = SeedCutter(tree, image)
     within = np.zeros(truth.shape, bool)
     within[:, :70] = True
-    mask = cutter.cut([(48, 50)], [], level=tree.n_levels - 1, within=within).full(truth.shape)
+    mask = cutter.cut([SeedPoint(48, 50, True, tree.n_levels - 1)], within=within).full(truth.shape)
     assert mask.any() and not (mask & ~within).any()
 
 
@@ -95,3 +95,19 @@ def test_superpixel_adjacency_counts_border_pixels():
     first, second, length = superpixel_adjacency(labels, 3)
     pairs = {(int(a), int(b)): int(n) for a, b, n in zip(first, second, length, strict=True)}
     assert pairs == {(0, 1): 2, (0, 2): 2, (1, 2): 1}
+
+
+def test_seeds_are_read_in_click_order(square_scene):
+    """A negative seed takes its region away; a later positive seed gives back its own region,
+    and a region never reaches past the seeds of the other sign placed before it."""
+    image, truth, tree = square_scene
+    cutter = SeedCutter(tree, image)
+    top = tree.n_levels - 1
+    inside, outside = SeedPoint(48, 70, True, top), SeedPoint(8, 8, False, top)
+    k = tree.tables.shape[1]
+    assert cutter.suggestion([inside]).all()  # the top level: one region, the whole image
+    without = cutter.suggestion([inside, outside])
+    assert without[tree.superpixels[48, 70]] and not without[tree.superpixels[8, 8]]
+    again = cutter.suggestion([inside, outside, SeedPoint(8, 100, True, top)])
+    assert again[tree.superpixels[8, 100]] and not again[tree.superpixels[8, 8]]
+    assert again.sum() <= k

@@ -67,7 +67,7 @@ def test_a_seed_click_adds_its_cut_as_one_edit_that_undo_takes_back(seeding):
     assert a.seed_click(20, 35, positive=True) is None  # nothing active yet
     obj = a.new_object(object_class(project))
     redraw = a.seed_click(20, 35, positive=True)
-    expected = cutter.cut([(20, 35)], [], level=a.level).full(SHAPE)
+    expected = cutter.cut([Seed(20, 35, True, a.level)]).full(SHAPE)
     mask = a.doc.get(obj).mask
     assert expected[OBJECT].all() and np.array_equal(mask, expected)
     assert redraw is not None and redraw.window is not None
@@ -95,7 +95,7 @@ def test_a_seed_changes_only_what_the_seeds_cut_changed(seeding):
     painted = a.doc.get(obj).mask & ~first
     assert painted.any()
     a.seed_click(15, 45, positive=False)
-    second = cutter.cut([(20, 35)], [(15, 45)], level=a.level).full(SHAPE)
+    second = cutter.cut([Seed(20, 35, True, a.level), Seed(15, 45, False, a.level)]).full(SHAPE)
     assert not np.array_equal(first, second)
     expected = ((first | painted) | (second & ~first)) & ~(first & ~second)
     assert np.array_equal(a.doc.get(obj).mask, expected)
@@ -117,7 +117,7 @@ def test_the_change_is_found_again_after_reopening(seeding, tmp_path):
         b.select(obj)
         assert b.seeds_of_active() == (Seed(20, 35, True, level),)
         b.seed_click(15, 45, positive=False)
-        expected = cutter.cut([(20, 35)], [(15, 45)], level=level).full(SHAPE)
+        expected = cutter.cut([Seed(20, 35, True, level), Seed(15, 45, False, level)]).full(SHAPE)
         assert np.array_equal(b.doc.get(obj).mask, expected)
 
 
@@ -130,10 +130,10 @@ def test_a_seed_keeps_the_level_it_was_placed_at(seeding):
     a.level = 0
     a.seed_click(35, 5, positive=False)  # on the background, away from the object
     assert a.seeds_of_active() == (Seed(20, 35, True, placed_at), Seed(35, 5, False, 0))
-    expected = cutter.cut([(20, 35)], [(35, 5)], level=[placed_at]).full(SHAPE)
+    expected = cutter.cut([Seed(20, 35, True, placed_at), Seed(35, 5, False, 0)]).full(SHAPE)
     assert expected[OBJECT].all()
     assert np.array_equal(a.doc.get(obj).mask, expected)
-    at_the_new_level = cutter.cut([(20, 35)], [(35, 5)], level=0).full(SHAPE)
+    at_the_new_level = cutter.cut([Seed(20, 35, True, 0), Seed(35, 5, False, 0)]).full(SHAPE)
     assert not np.array_equal(expected, at_the_new_level)
 
 
