@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
 
-from supercuts_app.segmentation.seeded_cut import DEFAULT_SEED_LEVEL, SeedCutter, SeedPoint
+from supercuts_app.segmentation.seeded_cut import DEFAULT_SEED_LEVEL, SeedCut, SeedCutter, SeedPoint
 
 from .clicks import RobotRun, error_regions, farthest_interior_point
 
@@ -110,21 +111,33 @@ def seed_robot_annotate(
         click = next_click(target, shown, within=within)
         if click is None:  # nothing left to click: the errors lie outside ``within``
             break
-        choices = range(cutter.tree.n_levels) if level is None else [level]
-        best = None
-        for choice in choices:
-            # Seeds at pixel centres, as the window places a click inside the pixel.
-            tried = [*seeds, SeedPoint(click.y + 0.5, click.x + 0.5, click.positive, choice)]
-            start = time.perf_counter()
-            cut = cutter.cut(tried, within=within)
-            seconds = time.perf_counter() - start
-            mask = cut.full(target.shape)
-            inter = int((mask & target).sum())
-            iou = inter / (total + int(mask.sum()) - inter)
-            if best is None or iou > best[0]:
-                best = (iou, tried, mask, seconds)
-        iou, seeds, shown, seconds = best
+        # Seeds at pixel centres, as the window places a click inside the pixel.
+        placed = partial(SeedPoint, click.y + 0.5, click.x + 0.5, click.positive)
+        if level is None:
+            # The person picks the level from the hover, which shows regions before the pixel
+            # stage: so are the levels compared here (the pixel stage runs once, on the choice).
+            choice = max(
+                range(cutter.tree.n_levels),
+                key=lambda v: _iou(
+                    cutter.cut([*seeds, placed(v)], within=within, refine=False), target, total
+                ),
+            )
+        else:
+            choice = level
+        seeds = [*seeds, placed(choice)]
+        start = time.perf_counter()
+        cut = cutter.cut(seeds, within=within)
+        seconds = time.perf_counter() - start
+        shown = cut.full(target.shape)
+        iou = _iou(cut, target, total)
         run.seconds.append(seconds)
         run.ious.append(iou)
         run.clicks.append(click)
     return run
+
+
+def _iou(cut: SeedCut, target: np.ndarray, total: int) -> float:
+    """IoU of a cut with a target of ``total`` pixels (read inside the cut's window only)."""
+    inside = int(cut.mask.sum())
+    inter = int((cut.mask & target[cut.window]).sum()) if inside else 0
+    return inter / (total + inside - inter)

@@ -147,7 +147,7 @@ def _cut(
 
     Only pairs touching a free pixel are visited, so the cost follows the band, not the crop."""
     h, w = free.shape
-    index = np.full(free.shape, -1, np.int64)
+    index = np.full(free.shape, -1, np.int32)
     ys, xs = np.nonzero(free)
     n = len(ys)
     index[ys, xs] = np.arange(n)

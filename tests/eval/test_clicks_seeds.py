@@ -59,7 +59,7 @@ class FixedCutter:
         self.calls: list[list] = []
         self.tree = SimpleNamespace(n_levels=5)
 
-    def cut(self, seeds, *, within=None):
+    def cut(self, seeds, *, within=None, refine=None):
         self.calls.append(list(seeds))
         return SeedCut(self.mask, (slice(0, SHAPE[0]), slice(0, SHAPE[1])))
 
@@ -98,7 +98,7 @@ def test_robot_picks_the_best_level_for_each_seed_without_a_fixed_one():
     cutter = FixedCutter(square())
     run = seed_robot_annotate(cutter, square(), level=None)
     assert run.ious == [1.0]
-    assert [call[-1].level for call in cutter.calls] == list(range(5))  # every level tried
+    assert [call[-1].level for call in cutter.calls[:5]] == list(range(5))  # every level tried
 
 
 def test_seed_cuts_reach_090_on_a_two_colour_image_in_few_clicks(disk_image):
