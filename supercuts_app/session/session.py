@@ -106,7 +106,10 @@ class AnnotationSession(Annotator):
         ann = self.doc.get(self.active)
         kind = "Part" if ann.is_part else "Object"
         name = self.doc.categories.get(ann.category_id).name
-        return f"{kind}: {name}. Click regions to add them (press again to change the class)"
+        return (
+            f"{kind}: {name}. Click regions or place seeds to fill it "
+            "(press again to change the class)"
+        )
 
     # -- proposals --------------------------------------------------------------------------------
     def object_for_parts(self) -> Annotation:
