@@ -56,6 +56,11 @@ def add_parser(ev_sub: argparse._SubParsersAction) -> None:
         "giving the best IoU for each positive seed, as a person picks it from the hover",
     )
     ec.add_argument(
+        "--no-pixel-borders",
+        action="store_true",
+        help="seed cuts without the pixel stage (borders along the atoms only)",
+    )
+    ec.add_argument(
         "--annotations",
         default="first",
         choices=("first", "all"),
@@ -90,6 +95,7 @@ def cmd_eval_clicks(ns: argparse.Namespace) -> int:
             max_clicks=ns.max_clicks,
             modes=MODES if ns.mode == "both" else (ns.mode,),
             seed_level=None if ns.seed_level == BEST_LEVEL else ns.seed_level,
+            pixel_borders=not ns.no_pixel_borders,
             cache=SegmentationCache(),
             on_image=lambda n: bar.update(1),
         )

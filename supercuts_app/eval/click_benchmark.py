@@ -20,7 +20,7 @@ from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 from supercuts_app.base.images import load_image
 from supercuts_app.segmentation.cache import SegmentationCache
 from supercuts_app.segmentation.hierarchy import MergeHierarchy
-from supercuts_app.segmentation.seeded_cut import SeedCutter, seed_cutter_for
+from supercuts_app.segmentation.seeded_cut import SeedCutOptions, SeedCutter, seed_cutter_for
 from supercuts_app.segmentation.segment import segment_image
 from supercuts_app.segmentation.superpixels import compute_superpixels
 
@@ -78,11 +78,14 @@ def ccp_targets(root, limit: int | None):
         yield item.image_path, targets
 
 
-def seed_cutters(trees: dict[str, MergeHierarchy], image: np.ndarray) -> dict[str, SeedCutter]:
+def seed_cutters(
+    trees: dict[str, MergeHierarchy], image: np.ndarray, *, pixel_borders: bool = True
+) -> dict[str, SeedCutter]:
     """Seed cutters of both methods for one image: SuperCuts' with the shipped boundary map, the
-    baseline's on image gradients."""
-    cutters = {"supercuts": seed_cutter_for(trees["supercuts"], image)}
-    cutters["slic-colour"] = SeedCutter(trees["slic-colour"], image, boundary=None)
+    baseline's on image gradients (``pixel_borders`` False: cuts stop at the atoms)."""
+    options = SeedCutOptions(refine=pixel_borders)
+    cutters = {"supercuts": seed_cutter_for(trees["supercuts"], image, options=options)}
+    cutters["slic-colour"] = SeedCutter(trees["slic-colour"], image, boundary=None, options=options)
     return cutters
 
 
@@ -93,6 +96,7 @@ def evaluate_clicks(
     max_clicks: int = 20,
     modes: tuple[str, ...] = MODES,
     seed_level: int | None = None,
+    pixel_borders: bool = True,
     cache: SegmentationCache | None = None,
     on_image: Callable[[int], None] | None = None,
 ) -> dict:
@@ -112,6 +116,8 @@ def evaluate_clicks(
     seed_level : int, optional
         The level of every positive seed; None: the best level for each (see
         :func:`~.seed_robot.seed_robot_annotate`).
+    pixel_borders : bool
+        Seed cuts with the pixel stage (the window's default) or on atoms only.
     cache : SegmentationCache, optional
         Where segmentations are read from and kept.
     on_image : callable, optional
@@ -131,7 +137,9 @@ def evaluate_clicks(
     for n, (path, image_targets) in enumerate(targets, start=1):
         image = load_image(path)
         trees = hierarchies(image, n_segments, cache)
-        cutters = seed_cutters(trees, image) if "seeds" in modes else {}
+        cutters = (
+            seed_cutters(trees, image, pixel_borders=pixel_borders) if "seeds" in modes else {}
+        )
         for name, kind, mask, within in image_targets:
             if mask.shape != image.shape[:2]:
                 raise ValueError(f"{path}: labels are {mask.shape}, the image {image.shape[:2]}")
@@ -158,6 +166,7 @@ def evaluate_clicks(
     return {
         "summary": summary, "rows": rows, "max_clicks": max_clicks, "n_segments": n_segments,
         "modes": list(modes), "seed_level": "best" if seed_level is None else seed_level,
+        "pixel_borders": pixel_borders,
     }  # fmt: skip
 
 

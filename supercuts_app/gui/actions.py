@@ -48,6 +48,9 @@ SHORTCUTS = (
     Shortcut("&Edit", "Fill holes of selected", "Ctrl+F", "editing.fill_holes"),
     Shortcut("&Tools", "Click regions (drops suggestions)", "Esc", "tool_click"),
     Shortcut("&Tools", "Seed clicks (again: regions)", "S", "tools.toggle_seeds", checkable=True),
+    Shortcut(
+        "&Tools", "Pixel-precise seed borders", "", "tools.toggle_pixel_borders", checkable=True
+    ),
     Shortcut("&Tools", "Brush", "B", "tools.use_brush"),
     Shortcut("&Tools", "Eraser", "E", "tools.use_eraser"),
     Shortcut("&Tools", "Bigger brush", "+", "tools.bigger_brush"),

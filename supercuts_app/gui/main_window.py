@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
         seeds_switch = self.actions_by_slot["tools.toggle_seeds"]
         self.bar.add_switch(seeds_switch)
         self.tools.mode_changed.connect(lambda mode: seeds_switch.setChecked(mode == SEEDS))
+        self.actions_by_slot["tools.toggle_pixel_borders"].setChecked(self.tools.pixel_borders)
         open_action = self.actions_by_slot["files.ask_open_image"]
         self.files.add_recent_menu(open_action.associatedObjects()[0], self.actions_by_slot["save"])
         self._restore_settings()

@@ -39,6 +39,7 @@ class ToolController(QObject):
         self.canvas = canvas
         self.annotator: Annotator | None = None
         self.mode = CLICK
+        self.pixel_borders = True
         self.radius = 8.0
         self._hover: tuple[int, int] | None = None
         self._seed_hover: tuple | None = None  # what the seed preview shown was computed for
@@ -54,6 +55,8 @@ class ToolController(QObject):
 
     def set_annotator(self, annotator: Annotator | None) -> None:
         self.annotator = annotator
+        if annotator is not None:
+            annotator.set_pixel_borders(self.pixel_borders)
         self._hover = self._seed_hover = None
 
     def set_mode(self, mode: str) -> None:
@@ -61,6 +64,14 @@ class ToolController(QObject):
         self.canvas.brush_cursor.setVisible(False)
         self.clear_hover()
         self.mode_changed.emit(mode)
+
+    def toggle_pixel_borders(self) -> None:
+        """Tools > Pixel-precise seed borders: on (the default) or atoms only."""
+        self.pixel_borders = not self.pixel_borders
+        if self.annotator is not None:
+            self.annotator.set_pixel_borders(self.pixel_borders)
+        state = "pixel-precise" if self.pixel_borders else "along the atoms only"
+        self.message.emit(f"Seed borders: {state}")
 
     def toggle_seeds(self) -> None:
         """S: seed clicks, or back to region clicks."""

@@ -60,6 +60,7 @@ class Annotator:
         self.split: SplitView | None = None
         self.regions: RegionIndex | None = None
         self.cutter: SeedCutter | None = None
+        self.pixel_borders = True
         # Per annotation, the seeds of its last seed click and the cut they applied: the next
         # click changes the mask by the difference to that cut (see :meth:`seed_click`).
         self._applied_cuts: dict[int, tuple[tuple[Seed, ...], SeedCut]] = {}
@@ -122,6 +123,13 @@ class Annotator:
         every pixel."""
         self.cutter = cutter
 
+    def set_pixel_borders(self, on: bool) -> None:
+        """Seed cuts with pixel-precise borders (the default) or on atoms only; the next seed
+        click of an annotation changes its mask by the difference between its seeds' cuts made
+        this way."""
+        self.pixel_borders = on
+        self._applied_cuts.clear()
+
     def seeds_of_active(self) -> tuple[Seed, ...]:
         """The active annotation's seeds, in click order (none when nothing is active)."""
         ann = self.doc.annotations.get(self.active) if self.active is not None else None
@@ -173,7 +181,7 @@ class Annotator:
         return self._cut(ann.seeds, within)
 
     def _cut(self, seeds: Sequence[Seed], within: np.ndarray | None) -> SeedCut:
-        return self.cutter.cut(seeds, within=within)
+        return self.cutter.cut(seeds, within=within, refine=self.pixel_borders)
 
     # -- editing --------------------------------------------------------------------------------
     def click(self, y: float, x: float, *, remove: bool = False) -> Redraw | None:

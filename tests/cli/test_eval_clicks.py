@@ -48,8 +48,9 @@ def test_seed_mode_prints_its_columns_and_writes_rows(halves_bsds, tmp_path, cap
 def test_a_fixed_seed_level_is_recorded(halves_bsds, tmp_path):
     out = tmp_path / "clicks.json"
     args = ["eval", "clicks", "--data", str(halves_bsds), "--mode", "seeds", "--n-segments", "40"]
-    assert main([*args, "--seed-level", "3", "--json", str(out)]) == 0
-    assert json.loads(out.read_text())["seed_level"] == 3
+    assert main([*args, "--seed-level", "3", "--no-pixel-borders", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["seed_level"] == 3 and result["pixel_borders"] is False
 
 
 @pytest.mark.parametrize(

@@ -67,3 +67,13 @@ def test_seed_clicks_place_dots_cut_masks_and_undo_takes_the_last_seed_back(qtbo
     assert dot_colours(window) == []
     qtbot.keyClick(window.canvas, Qt.Key.Key_S)
     assert window.tools.mode == CLICK and not switch.isChecked()
+
+
+def test_the_pixel_borders_switch_reaches_the_session(window):
+    switch = window.actions_by_slot["tools.toggle_pixel_borders"]
+    assert switch.isChecked() and window.session.pixel_borders
+    switch.trigger()
+    assert not switch.isChecked() and not window.session.pixel_borders
+    assert "atoms only" in window.statusBar().currentMessage()
+    switch.trigger()
+    assert switch.isChecked() and window.session.pixel_borders

@@ -185,3 +185,12 @@ def test_cut_change_of_two_cuts_in_different_places():
     assert gain.astype(int).tolist() == [[0, 0, 1], [0, 0, 1], [1, 1, 1]] and not loss.any()
     window, gain, loss = cut_change(a, a)
     assert window == (slice(0, 0), slice(0, 0)) and gain.size == loss.size == 0
+
+
+def test_pixel_borders_can_be_switched_off(seeding):
+    a, project, cutter = seeding
+    obj = a.new_object(object_class(project))
+    a.set_pixel_borders(False)
+    a.seed_click(20, 35, positive=True)
+    unrefined = cutter.cut([Seed(20, 35, True, a.level)], refine=False).full(SHAPE)
+    assert np.array_equal(a.doc.get(obj).mask, unrefined)
