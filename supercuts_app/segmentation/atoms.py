@@ -66,3 +66,49 @@ def split_superpixels(superpixels: np.ndarray, basins: np.ndarray) -> tuple[np.n
     owner = np.zeros(n_atoms, np.int64)
     owner[atoms.ravel()] = superpixels.ravel()
     return atoms, owner
+
+
+def superpixel_adjacency(
+    superpixels: np.ndarray, n_superpixels: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """4-adjacent superpixel pairs (a < b) and the number of pixel pairs along each border.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        (E,) first ids, (E,) second ids, (E,) float border lengths.
+    """
+    keys = []
+    for here, there in (
+        (superpixels[:, :-1], superpixels[:, 1:]),
+        (superpixels[:-1], superpixels[1:]),
+    ):
+        differ = here != there
+        a, b = here[differ].astype(np.int64), there[differ].astype(np.int64)
+        keys.append(np.minimum(a, b) * n_superpixels + np.maximum(a, b))
+    pairs, counts = np.unique(np.concatenate(keys), return_counts=True)
+    return pairs // n_superpixels, pairs % n_superpixels, counts.astype(np.float64)
+
+
+def border_means(
+    atoms: np.ndarray,
+    boundary: np.ndarray | None,
+    n_atoms: int,
+    first: np.ndarray,
+    second: np.ndarray,
+) -> np.ndarray:
+    """(E,) mean boundary strength along each atom border (0 without a map)."""
+    if boundary is None or len(first) == 0:
+        return np.zeros(len(first))
+    keys, values = [], []
+    for view in ((np.s_[:, :-1], np.s_[:, 1:]), (np.s_[:-1], np.s_[1:])):
+        here, there = atoms[view[0]], atoms[view[1]]
+        differ = here != there
+        a, b = here[differ].astype(np.int64), there[differ].astype(np.int64)
+        keys.append(np.minimum(a, b) * n_atoms + np.maximum(a, b))
+        values.append(np.maximum(boundary[view[0]][differ], boundary[view[1]][differ]))
+    keys_all = np.concatenate(keys)
+    index = np.searchsorted(first * n_atoms + second, keys_all)
+    sums = np.bincount(index, weights=np.concatenate(values), minlength=len(first))
+    counts = np.bincount(index, minlength=len(first))
+    return sums / np.maximum(counts, 1)

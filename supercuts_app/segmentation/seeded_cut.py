@@ -21,13 +21,19 @@ from typing import Protocol
 
 import maxflow
 import numpy as np
-from scipy.cluster.hierarchy import leaves_list
 
 from supercuts_app.base.boxes import Slice2D
 
-from .atoms import DEFAULT_BASIN_DEPTH, boundary_basins, split_superpixels
+from .atoms import (
+    DEFAULT_BASIN_DEPTH,
+    border_means,
+    boundary_basins,
+    split_superpixels,
+    superpixel_adjacency,
+)
 from .border_refine import BandOptions, refine_border
 from .hierarchy import MergeHierarchy
+from .tree_distances import TreeDistances
 
 DEFAULT_SEED_LEVEL = 8
 """Level whose region a first positive seed asks for when no slider says (the click robot)."""
@@ -146,12 +152,12 @@ class SeedCutter:
         n_atoms = len(self.owner)
         self.area = np.bincount(self.atoms.ravel(), minlength=n_atoms).astype(np.float64)
         self.first, self.second, self.border_length = superpixel_adjacency(self.atoms, n_atoms)
-        self._tree_walk = _TreeWalk(tree.linkage, k)
+        self._tree_walk = TreeDistances(tree.linkage, k)
         a, b = self.owner[self.first], self.owner[self.second]
         self.border_height = np.zeros(len(a))
         between = a != b
         self.border_height[between] = self._tree_walk.pair_heights(a[between], b[between])
-        self.border_strength = _border_means(self.atoms, boundary, n_atoms, self.first, self.second)
+        self.border_strength = border_means(self.atoms, boundary, n_atoms, self.first, self.second)
         from .region_index import superpixel_boxes
 
         self.boxes = superpixel_boxes(self.atoms)
@@ -327,104 +333,6 @@ def seed_cutter_for(
     net = boundary_net if boundary_net is not None else default_boundary_net()
     boundary = None if net is None else boundary_map(net, image)
     return SeedCutter(tree, image, boundary=boundary, options=options)
-
-
-def superpixel_adjacency(
-    superpixels: np.ndarray, n_superpixels: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """4-adjacent superpixel pairs (a < b) and the number of pixel pairs along each border.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        (E,) first ids, (E,) second ids, (E,) float border lengths.
-    """
-    keys = []
-    for here, there in (
-        (superpixels[:, :-1], superpixels[:, 1:]),
-        (superpixels[:-1], superpixels[1:]),
-    ):
-        differ = here != there
-        a, b = here[differ].astype(np.int64), there[differ].astype(np.int64)
-        keys.append(np.minimum(a, b) * n_superpixels + np.maximum(a, b))
-    pairs, counts = np.unique(np.concatenate(keys), return_counts=True)
-    return pairs // n_superpixels, pairs % n_superpixels, counts.astype(np.float64)
-
-
-class _TreeWalk:
-    """Ultrametric (merge height of the lowest common ancestor) distances in a merge tree.
-
-    Leaves are put in dendrogram order so that every node's leaves are one run of it; the
-    distances from one leaf then cost one walk up to the root."""
-
-    def __init__(self, linkage: np.ndarray, n_leaves: int) -> None:
-        self.n_leaves = k = n_leaves
-        self.linkage = linkage
-        self.parent = np.full(2 * k - 1, -1, np.int64)
-        self.height = np.zeros(2 * k - 1)
-        self.start = np.zeros(2 * k - 1, np.int64)
-        self.stop = np.zeros(2 * k - 1, np.int64)
-        if k == 1:
-            self.position = np.zeros(1, np.int64)
-            self.stop[0] = 1
-            return
-        order = leaves_list(linkage)
-        self.position = np.empty(k, np.int64)
-        self.position[order] = np.arange(k)
-        self.start[:k] = self.position
-        self.stop[:k] = self.position + 1
-        children = linkage[:, :2].astype(np.int64)
-        for step, (a, b) in enumerate(children.tolist()):
-            node = k + step
-            self.parent[a] = self.parent[b] = node
-            self.height[node] = linkage[step, 2]
-            self.start[node] = min(self.start[a], self.start[b])
-            self.stop[node] = max(self.stop[a], self.stop[b])
-
-    def distances_from(self, leaf: int) -> np.ndarray:
-        """(K,) merge height at which each leaf joins ``leaf`` (0 for itself)."""
-        in_order = np.zeros(self.n_leaves)
-        node = leaf
-        lo, hi = self.start[leaf], self.stop[leaf]
-        while self.parent[node] >= 0:
-            node = self.parent[node]
-            in_order[self.start[node] : lo] = self.height[node]
-            in_order[hi : self.stop[node]] = self.height[node]
-            lo, hi = self.start[node], self.stop[node]
-        return in_order[self.position]
-
-    def pair_heights(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-        """(P,) merge heights of leaf pairs."""
-        if self.n_leaves == 1 or len(first) == 0:
-            return np.zeros(len(first))
-        from .ucm import pair_merge_steps
-
-        steps = pair_merge_steps(self.linkage, self.n_leaves, first, second)
-        return self.linkage[steps, 2]
-
-
-def _border_means(
-    atoms: np.ndarray,
-    boundary: np.ndarray | None,
-    n_atoms: int,
-    first: np.ndarray,
-    second: np.ndarray,
-) -> np.ndarray:
-    """(E,) mean boundary strength along each atom border (0 without a map)."""
-    if boundary is None or len(first) == 0:
-        return np.zeros(len(first))
-    keys, values = [], []
-    for view in ((np.s_[:, :-1], np.s_[:, 1:]), (np.s_[:-1], np.s_[1:])):
-        here, there = atoms[view[0]], atoms[view[1]]
-        differ = here != there
-        a, b = here[differ].astype(np.int64), there[differ].astype(np.int64)
-        keys.append(np.minimum(a, b) * n_atoms + np.maximum(a, b))
-        values.append(np.maximum(boundary[view[0]][differ], boundary[view[1]][differ]))
-    keys_all = np.concatenate(keys)
-    index = np.searchsorted(first * n_atoms + second, keys_all)
-    sums = np.bincount(index, weights=np.concatenate(values), minlength=len(first))
-    counts = np.bincount(index, minlength=len(first))
-    return sums / np.maximum(counts, 1)
 
 
 def _local(points: list[Point], window: Slice2D) -> list[Point]:

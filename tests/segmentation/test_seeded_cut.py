@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from supercuts_app.segmentation.atoms import split_superpixels
+from supercuts_app.segmentation.atoms import split_superpixels, superpixel_adjacency
 from supercuts_app.segmentation.border_refine import BandOptions, refine_border
-from supercuts_app.segmentation.seeded_cut import SeedCutter, SeedPoint, superpixel_adjacency
+from supercuts_app.segmentation.seeded_cut import SeedCutter, SeedPoint
 from supercuts_app.segmentation.segment import segment_image
+from supercuts_app.segmentation.tree_distances import TreeDistances
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +112,17 @@ def test_seeds_are_read_in_click_order(square_scene):
     again = cutter.suggestion([inside, outside, SeedPoint(8, 100, True, top)])
     assert again[tree.superpixels[8, 100]] and not again[tree.superpixels[8, 8]]
     assert again.sum() <= k
+
+
+def test_tree_distances_are_the_cophenetic_distances():
+    from scipy.cluster.hierarchy import cophenet, linkage
+    from scipy.spatial.distance import squareform
+
+    points = np.random.default_rng(1).normal(size=(12, 2))
+    tree = linkage(points, "average")
+    full = squareform(cophenet(tree))
+    walk = TreeDistances(tree, 12)
+    for leaf in (0, 5, 11):
+        assert np.allclose(walk.distances_from(leaf), full[leaf])
+    first, second = np.array([0, 3, 7]), np.array([1, 9, 11])
+    assert np.allclose(walk.pair_heights(first, second), full[first, second])
