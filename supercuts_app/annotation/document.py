@@ -16,15 +16,15 @@ Rules kept by every operation:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import ndimage
 
-from supercuts_app.base.boxes import Slice2D, intersect_box, mask_bbox, union_box
+from supercuts_app.base.boxes import Slice2D, intersect_box, mask_bbox, shift_box
 
 from .categories import CategorySet
-from .edits import NOWHERE, AnnotationChange, AnnotationMeta, Edit, EditRecorder, History
+from .edits import AnnotationChange, AnnotationMeta, Edit, EditRecorder, History
+from .item import Annotation
 from .masks import brush_crop, brush_mask
 from .seeds import Seed
 
@@ -45,49 +45,6 @@ __all__ = [  # the edit commands and mask helpers are part of this module's inte
 
 class DocumentError(ValueError):
     """An operation that the rules forbid; the message says which annotation and why."""
-
-
-@dataclass(eq=False)
-class Annotation:
-    """One object (``parent_id`` None) or part (``parent_id`` = its object's id)."""
-
-    id: int
-    category_id: int
-    mask: np.ndarray
-    parent_id: int | None = None
-    z: int = 0
-    seeds: tuple[Seed, ...] = ()  # the seed clicks its mask was cut from (see apply_seed_cut)
-    # A rectangle holding every pixel of ``mask`` (maybe more), so that an edit elsewhere skips
-    # this annotation without reading its mask. The document grows it wherever it adds pixels.
-    _bounds: Slice2D | None = field(default=None, init=False, repr=False)
-
-    @property
-    def is_part(self) -> bool:
-        return self.parent_id is not None
-
-    def bounds(self) -> Slice2D:
-        """A rectangle that holds the mask's pixels (empty slices when it has none known)."""
-        if self._bounds is None:
-            self._bounds = mask_bbox(self.mask) or NOWHERE
-        return self._bounds
-
-    def is_empty(self) -> bool:
-        """Whether the mask has no pixels (read inside :meth:`bounds` only, which then become
-        empty too, so that later edits skip this annotation)."""
-        box = self.bounds()
-        if box != NOWHERE and self.mask[box].any():
-            return False
-        self._bounds = NOWHERE
-        return True
-
-    def grow_bounds(self, window: Slice2D) -> None:
-        """Note that pixels inside ``window`` may have been added."""
-        if self._bounds is not None:
-            self._bounds = window if self._bounds == NOWHERE else union_box(self._bounds, window)
-
-    @property
-    def meta(self) -> AnnotationMeta:
-        return AnnotationMeta(self.category_id, self.parent_id, self.z, self.seeds)
 
 
 class ImageAnnotations:
@@ -427,7 +384,7 @@ class ImageAnnotations:
         box = mask_bbox(mask)
         if box is None:
             return mask, None
-        return mask[box], _shift(box, window[0].start, window[1].start)
+        return mask[box], shift_box(box, window[0].start, window[1].start)
 
     def _check_fits(self, crop: np.ndarray, window: Slice2D) -> None:
         """Refuse a crop that is not the size of ``window``, or a window not in the image."""
@@ -446,7 +403,7 @@ class ImageAnnotations:
         if box is None:
             return
         self._take_for(rec, obj, gain, window)
-        where = _shift(box, window[0].start, window[1].start)
+        where = shift_box(box, window[0].start, window[1].start)
         rec.replace(obj, where, obj.mask[where] | gain[box])
 
     def _take_for(
@@ -476,16 +433,12 @@ def _take_away(rec: EditRecorder, ann: Annotation, pixels: np.ndarray, window: S
     where = intersect_box(window, ann.bounds())
     if where is None:
         return
-    hit = ann.mask[where] & pixels[_shift(where, -window[0].start, -window[1].start)]
+    hit = ann.mask[where] & pixels[shift_box(where, -window[0].start, -window[1].start)]
     box = mask_bbox(hit)
     if box is None:
         return
-    lost = _shift(box, where[0].start, where[1].start)
+    lost = shift_box(box, where[0].start, where[1].start)
     rec.replace(ann, lost, ann.mask[lost] ^ hit[box])  # ``hit`` is in the mask: flipping clears it
-
-
-def _shift(box: Slice2D, dy: int, dx: int) -> Slice2D:
-    return slice(box[0].start + dy, box[0].stop + dy), slice(box[1].start + dx, box[1].stop + dx)
 
 
 def _order(a: Annotation) -> tuple[int, int]:

@@ -14,11 +14,9 @@ from typing import Protocol
 
 import numpy as np
 
-from supercuts_app.base.boxes import Slice2D, mask_bbox
+from supercuts_app.base.boxes import NOWHERE, Slice2D, mask_bbox
 
 from .seeds import Seed
-
-NOWHERE: Slice2D = (slice(0, 0), slice(0, 0))  # the empty rectangle
 
 
 @dataclass(frozen=True)

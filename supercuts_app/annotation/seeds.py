@@ -13,8 +13,6 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-Point = tuple[float, float]
-
 
 class SeedError(ValueError):
     """Text that is not a list of seeds; the message says what is wrong with it."""
@@ -30,25 +28,6 @@ class Seed:
     x: float
     positive: bool
     level: int = 0
-
-
-def seed_points(seeds: Iterable[Seed]) -> tuple[list[Point], list[Point]]:
-    """The (y, x) points of the positive seeds and of the negative ones, in click order.
-
-    Parameters
-    ----------
-    seeds : iterable of Seed
-        An annotation's seeds.
-
-    Returns
-    -------
-    tuple of list
-        (positive points, negative points).
-    """
-    positive, negative = [], []
-    for s in seeds:
-        (positive if s.positive else negative).append((s.y, s.x))
-    return positive, negative
 
 
 def seeds_to_json(seeds: Iterable[Seed]) -> str:

@@ -17,6 +17,8 @@ from skimage.segmentation import watershed
 
 from supercuts_app.base.defaults import BOUNDARY_MAX_PIXELS
 
+from .superpixels import working_image
+
 DEFAULT_BASIN_DEPTH = 0.02
 """Boundary-map minima shallower than this merge with a neighbour before the watershed."""
 
@@ -39,14 +41,10 @@ def boundary_basins(
         Larger maps are shrunk for the watershed and the basins scaled back (nearest).
     """
     h, w = boundary.shape
-    scale = min(1.0, (max_pixels / max(1, h * w)) ** 0.5)
-    work = boundary.astype(np.float64)
-    if scale < 1.0:
-        size = (max(1, round(w * scale)), max(1, round(h * scale)))
-        work = cv2.resize(work, size, interpolation=cv2.INTER_AREA)
+    work = working_image(boundary.astype(np.float64), max_pixels)
     markers = label(h_minima(work, depth), connectivity=2) if depth > 0 else None
     basins = watershed(work, markers=markers).astype(np.int32)
-    if scale < 1.0:
+    if work.shape != boundary.shape:
         basins = cv2.resize(basins, (w, h), interpolation=cv2.INTER_NEAREST)
     return basins
 
@@ -66,49 +64,3 @@ def split_superpixels(superpixels: np.ndarray, basins: np.ndarray) -> tuple[np.n
     owner = np.zeros(n_atoms, np.int64)
     owner[atoms.ravel()] = superpixels.ravel()
     return atoms, owner
-
-
-def superpixel_adjacency(
-    superpixels: np.ndarray, n_superpixels: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """4-adjacent superpixel pairs (a < b) and the number of pixel pairs along each border.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        (E,) first ids, (E,) second ids, (E,) float border lengths.
-    """
-    keys = []
-    for here, there in (
-        (superpixels[:, :-1], superpixels[:, 1:]),
-        (superpixels[:-1], superpixels[1:]),
-    ):
-        differ = here != there
-        a, b = here[differ].astype(np.int64), there[differ].astype(np.int64)
-        keys.append(np.minimum(a, b) * n_superpixels + np.maximum(a, b))
-    pairs, counts = np.unique(np.concatenate(keys), return_counts=True)
-    return pairs // n_superpixels, pairs % n_superpixels, counts.astype(np.float64)
-
-
-def border_means(
-    atoms: np.ndarray,
-    boundary: np.ndarray | None,
-    n_atoms: int,
-    first: np.ndarray,
-    second: np.ndarray,
-) -> np.ndarray:
-    """(E,) mean boundary strength along each atom border (0 without a map)."""
-    if boundary is None or len(first) == 0:
-        return np.zeros(len(first))
-    keys, values = [], []
-    for view in ((np.s_[:, :-1], np.s_[:, 1:]), (np.s_[:-1], np.s_[1:])):
-        here, there = atoms[view[0]], atoms[view[1]]
-        differ = here != there
-        a, b = here[differ].astype(np.int64), there[differ].astype(np.int64)
-        keys.append(np.minimum(a, b) * n_atoms + np.maximum(a, b))
-        values.append(np.maximum(boundary[view[0]][differ], boundary[view[1]][differ]))
-    keys_all = np.concatenate(keys)
-    index = np.searchsorted(first * n_atoms + second, keys_all)
-    sums = np.bincount(index, weights=np.concatenate(values), minlength=len(first))
-    counts = np.bincount(index, minlength=len(first))
-    return sums / np.maximum(counts, 1)

@@ -21,6 +21,7 @@ from scipy import sparse
 from supercuts_app.base.defaults import FEATURE_MAX_PIXELS
 from supercuts_app.base.tasks import CancelFn, check_cancelled
 
+from .adjacency import label_adjacency
 from .border_stats import border_quantiles
 from .boundaries import BoundaryNet, boundary_map, default_boundary_net
 from .features import Backbone
@@ -102,20 +103,11 @@ def region_graph(
     """
     k = int(labels.max()) + 1
     h, w = labels.shape
-    flat_labels = labels.ravel()
-    # Every 4-adjacent pixel pair (p, q) on a border, as flat indices: right, then down neighbours.
-    right = np.nonzero((labels[:, :-1] != labels[:, 1:]).ravel())[0]
-    p_right = (right // (w - 1)) * w + right % (w - 1)
-    down = np.nonzero((labels[:-1, :] != labels[1:, :]).ravel())[0]
-    p = np.concatenate([p_right, down])
-    q = np.concatenate([p_right + 1, down + w])
-    a = flat_labels[p].astype(np.int64)
-    b = flat_labels[q].astype(np.int64)
+    # Every 4-adjacent pixel pair (p, q) on a border, as flat indices, and its border.
+    borders = label_adjacency(labels, k)
+    p, q, inverse, length = borders.p, borders.q, borders.edge_of, borders.length
     lab = lab_image(image)
     grad = _gradient_magnitude(lab).ravel()
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    pair, inverse = np.unique(lo * k + hi, return_inverse=True)
-    length = np.bincount(inverse).astype(np.float64)
 
     def border_mean(values: np.ndarray) -> np.ndarray:
         return np.bincount(inverse, weights=0.5 * (values[p] + values[q])) / length
@@ -147,7 +139,7 @@ def region_graph(
     )
     return RegionGraph(
         n_nodes=k,
-        edges=np.stack([pair // k, pair % k], axis=1),
+        edges=np.stack([borders.first, borders.second], axis=1),
         border_length=length,
         border_gradient=gradient,
         area=area,

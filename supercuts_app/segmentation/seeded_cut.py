@@ -22,17 +22,13 @@ from typing import Protocol
 import maxflow
 import numpy as np
 
-from supercuts_app.base.boxes import Slice2D
+from supercuts_app.base.boxes import NOWHERE, Slice2D, mask_bbox, shift_box
 
-from .atoms import (
-    DEFAULT_BASIN_DEPTH,
-    border_means,
-    boundary_basins,
-    split_superpixels,
-    superpixel_adjacency,
-)
+from .adjacency import label_adjacency
+from .atoms import DEFAULT_BASIN_DEPTH, boundary_basins, split_superpixels
 from .border_refine import BandOptions, refine_border
 from .hierarchy import MergeHierarchy
+from .region_index import superpixel_boxes
 from .tree_distances import TreeDistances
 
 DEFAULT_SEED_LEVEL = 8
@@ -75,8 +71,6 @@ class SeedCutOptions:
         Cost per border pixel of cutting a border of merge height 0.
     height_scale : float
         Border costs fall as ``exp(-height / height_scale)``.
-    boundary_contrast : float
-        Atom border costs also fall as ``exp(-boundary_contrast * mean boundary strength)``.
     basin_depth : float or None
         Split superpixels into atoms along the boundary map's watershed lines
         (:mod:`~.atoms`); None keeps whole superpixels.
@@ -89,7 +83,6 @@ class SeedCutOptions:
     prior_weight: float = 1.0
     smoothness: float = 1.0
     height_scale: float = 0.1
-    boundary_contrast: float = 0.0
     basin_depth: float | None = DEFAULT_BASIN_DEPTH
     refine: bool = True
     band: BandOptions = field(default_factory=BandOptions)
@@ -110,9 +103,6 @@ class SeedCut:
 
     def is_empty(self) -> bool:
         return not self.mask.any()
-
-
-EMPTY_WINDOW: Slice2D = (slice(0, 0), slice(0, 0))
 
 
 class SeedCutter:
@@ -151,15 +141,14 @@ class SeedCutter:
             self.atoms, self.owner = sp, np.arange(k)
         n_atoms = len(self.owner)
         self.area = np.bincount(self.atoms.ravel(), minlength=n_atoms).astype(np.float64)
-        self.first, self.second, self.border_length = superpixel_adjacency(self.atoms, n_atoms)
+        adjacency = label_adjacency(self.atoms, n_atoms)
+        self.first, self.second = adjacency.first, adjacency.second
+        self.border_length = adjacency.length
         self._tree_walk = TreeDistances(tree.linkage, k)
         a, b = self.owner[self.first], self.owner[self.second]
         self.border_height = np.zeros(len(a))
         between = a != b
         self.border_height[between] = self._tree_walk.pair_heights(a[between], b[between])
-        self.border_strength = border_means(self.atoms, boundary, n_atoms, self.first, self.second)
-        from .region_index import superpixel_boxes
-
         self.boxes = superpixel_boxes(self.atoms)
 
     # -- public ----------------------------------------------------------------------------------
@@ -198,7 +187,7 @@ class SeedCutter:
         h, w = self.shape
         seeds = [s for s in seeds if 0 <= s.y < h and 0 <= s.x < w]
         if not any(s.positive for s in seeds):
-            return SeedCut(np.zeros((0, 0), bool), EMPTY_WINDOW)
+            return SeedCut(np.zeros((0, 0), bool), NOWHERE)
         chosen, conflicted = self._atom_cut(seeds, within)
         refine = self.options.refine if refine is None else refine
         window = self._window_of(chosen | conflicted, seeds)
@@ -271,10 +260,7 @@ class SeedCutter:
         source = np.where(sure_in, big, np.where(sure_out | conflicted, 0.0, source))
         sink = np.where(sure_out, big, np.where(sure_in | conflicted, 0.0, sink))
         pair = (
-            opts.smoothness
-            * self.border_length
-            * np.exp(-self.border_height / opts.height_scale)
-            * np.exp(-opts.boundary_contrast * self.border_strength)
+            opts.smoothness * self.border_length * np.exp(-self.border_height / opts.height_scale)
         )
         graph = maxflow.Graph[float](n_atoms, len(pair))
         nodes = graph.add_nodes(n_atoms)
@@ -340,13 +326,8 @@ def _local(points: list[Point], window: Slice2D) -> list[Point]:
 
 
 def _tight(mask: np.ndarray, window: Slice2D) -> SeedCut:
-    from supercuts_app.base.boxes import mask_bbox
-
     box = mask_bbox(mask)
     if box is None:
-        return SeedCut(np.zeros((0, 0), bool), EMPTY_WINDOW)
-    shifted = (
-        slice(box[0].start + window[0].start, box[0].stop + window[0].start),
-        slice(box[1].start + window[1].start, box[1].stop + window[1].start),
-    )
-    return SeedCut(np.ascontiguousarray(mask[box]), shifted)
+        return SeedCut(np.zeros((0, 0), bool), NOWHERE)
+    placed = shift_box(box, window[0].start, window[1].start)
+    return SeedCut(np.ascontiguousarray(mask[box]), placed)

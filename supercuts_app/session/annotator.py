@@ -18,7 +18,7 @@ import numpy as np
 from supercuts_app.annotation.document import Annotation, DocumentError, Edit
 from supercuts_app.annotation.overlay import MaskOverlay
 from supercuts_app.annotation.seeds import Seed
-from supercuts_app.base.boxes import Slice2D, mask_bbox, union_box
+from supercuts_app.base.boxes import NOWHERE, Slice2D, mask_bbox, shift_box, union_box
 from supercuts_app.segmentation.hierarchy import MergeHierarchy
 from supercuts_app.segmentation.region_index import RegionIndex
 from supercuts_app.storage.project import ImageEditor
@@ -312,7 +312,7 @@ def cut_change(before: SeedCut, after: SeedCut) -> tuple[Slice2D, np.ndarray, np
         none is) and (h, w) bool crops there of the pixels only ``after`` has and of those only
         ``before`` has.
     """
-    nowhere = (slice(0, 0), slice(0, 0)), np.zeros((0, 0), bool), np.zeros((0, 0), bool)
+    nowhere = NOWHERE, np.zeros((0, 0), bool), np.zeros((0, 0), bool)
     cuts = [c for c in (before, after) if c.mask.size]
     if not cuts:
         return nowhere
@@ -324,12 +324,7 @@ def cut_change(before: SeedCut, after: SeedCut) -> tuple[Slice2D, np.ndarray, np
     if box is None:
         return nowhere
     old, new = old[box], new[box]
-    top, left = window[0].start, window[1].start
-    changed = (
-        slice(top + box[0].start, top + box[0].stop),
-        slice(left + box[1].start, left + box[1].stop),
-    )
-    return changed, new & ~old, old & ~new
+    return shift_box(box, window[0].start, window[1].start), new & ~old, old & ~new
 
 
 def _placed(cut: SeedCut, window: Slice2D) -> np.ndarray:

@@ -85,6 +85,9 @@ class ProjectStore:
         self._connections = [first]
         self._lock = threading.Lock()
         self._closed = False
+        # Files before schema 3 have no seeds column; only read-only opening leaves one so
+        # (writing upgrades it), so this is known once, at opening.
+        self._has_seeds = not readonly or self._has_seeds_column(first)
 
     def _conn(self) -> sqlite3.Connection:
         """This thread's connection (made on its first use)."""
@@ -335,8 +338,7 @@ class ProjectStore:
     def load_rles(self, image: ImageRecord) -> list[StoredRle]:
         """An image's annotations, objects first, each level bottom to top, masks encoded."""
         conn = self._conn()
-        # Files before schema 3 (read-only: writing upgrades them) have no seeds column.
-        seeds = "a.seeds" if self._has_seeds_column(conn) else "'[]'"
+        seeds = "a.seeds" if self._has_seeds else "'[]'"
         rows = conn.execute(
             f"SELECT a.id, a.category_id, a.parent_id, a.z, a.rle, {seeds},"
             " c.parent_id IS NOT NULL, c.id IS NOT NULL FROM annotations AS a"

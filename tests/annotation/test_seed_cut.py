@@ -12,7 +12,6 @@ from supercuts_app.annotation.document import DocumentError, ImageAnnotations
 from supercuts_app.annotation.seeds import (
     Seed,
     SeedError,
-    seed_points,
     seeds_from_json,
     seeds_to_json,
 )
@@ -60,7 +59,6 @@ def test_seeds_round_trip_through_json_and_bad_text_is_refused():
     seeds = (Seed(1.5, 2.0, True, 3), Seed(3.0, 4.25, False, 1))
     assert seeds_from_json(seeds_to_json(seeds)) == seeds
     assert seeds_from_json("[]") == ()
-    assert seed_points(seeds) == ([(1.5, 2.0)], [(3.0, 4.25)])
     for bad in NOT_SEEDS:
         with pytest.raises(SeedError):
             seeds_from_json(bad)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from supercuts_app.segmentation.atoms import split_superpixels, superpixel_adjacency
+from supercuts_app.segmentation.adjacency import label_adjacency
+from supercuts_app.segmentation.atoms import split_superpixels
 from supercuts_app.segmentation.border_refine import BandOptions, refine_border
 from supercuts_app.segmentation.seeded_cut import SeedCutter, SeedPoint
 from supercuts_app.segmentation.segment import segment_image
@@ -93,7 +94,8 @@ def test_atoms_split_superpixels_and_keep_their_owner():
 
 def test_superpixel_adjacency_counts_border_pixels():
     labels = np.array([[0, 0, 1], [0, 0, 1], [2, 2, 2]])
-    first, second, length = superpixel_adjacency(labels, 3)
+    borders = label_adjacency(labels, 3)
+    first, second, length = borders.first, borders.second, borders.length
     pairs = {(int(a), int(b)): int(n) for a, b, n in zip(first, second, length, strict=True)}
     assert pairs == {(0, 1): 2, (0, 2): 2, (1, 2): 1}
 

@@ -166,9 +166,10 @@ def test_hover_preview_and_no_cutter(seeding):
 
 
 def test_cut_change_of_two_cuts_in_different_places():
-    from supercuts_app.segmentation.seeded_cut import EMPTY_WINDOW, SeedCut
+    from supercuts_app.base.boxes import NOWHERE
+    from supercuts_app.segmentation.seeded_cut import SeedCut
 
-    empty = SeedCut(np.zeros((0, 0), bool), EMPTY_WINDOW)
+    empty = SeedCut(np.zeros((0, 0), bool), NOWHERE)
     window, gain, loss = cut_change(empty, empty)
     assert gain.shape == loss.shape == (0, 0)
     a = SeedCut(np.ones((2, 2), bool), (slice(0, 2), slice(0, 2)))
