@@ -5,6 +5,11 @@ metadata before and after and the changed rectangle of its mask before and after
 reverting an edit is therefore exact and cheap, the store persists exactly the touched
 annotations, and the undo history is unlimited without keeping whole masks per step.
 
+Each annotation holds its pixels as the crop of their tight rectangle
+(:class:`~supercuts_app.annotation.cropped_mask.CroppedMask`), and every operation reads and
+writes crops only: the document's memory is the sum of its annotations' rectangles, and an
+operation costs the rectangles it touches, however large the image.
+
 Rules kept by every operation:
 
 - a part's mask is inside its object's mask (adding to a part grows its object; removing from an
@@ -23,6 +28,7 @@ from scipy import ndimage
 from supercuts_app.base.boxes import Slice2D, intersect_box, mask_bbox, shift_box
 
 from .categories import CategorySet
+from .cropped_mask import CroppedMask
 from .edits import AnnotationChange, AnnotationMeta, Edit, EditRecorder, History
 from .item import Annotation
 from .masks import brush_crop, brush_mask
@@ -32,6 +38,7 @@ __all__ = [  # the edit commands and mask helpers are part of this module's inte
     "Annotation",
     "AnnotationChange",
     "AnnotationMeta",
+    "CroppedMask",
     "DocumentError",
     "Edit",
     "History",
@@ -58,7 +65,7 @@ class ImageAnnotations:
         The project's classes (objects must use object classes; parts a part class of their
         object's class).
     annotations : iterable of Annotation
-        Existing annotations (masks (H, W) bool).
+        Existing annotations (their pixels cropped masks of an (H, W) image).
     new_id : callable
         Returns a fresh, project-unique annotation id.
     allow_overlap : bool
@@ -127,16 +134,15 @@ class ImageAnnotations:
         if window is None:
             return None
         rec = EditRecorder(self.annotations)
-        gain = np.asfortranarray(mask) & ~ann.mask[window]
+        gain = np.asfortranarray(mask) & ~ann.pixels.read(window)
         if not ann.is_part:
             self._grow_object(rec, ann, gain, window)
         else:
             owner = self.annotations[ann.parent_id]
-            self._grow_object(rec, owner, gain & ~owner.mask[window], window)
+            self._grow_object(rec, owner, gain & ~owner.pixels.read(window), window)
             rec.touch(ann.id, window)
             self._leave_siblings(rec, ann, gain, window)
-            ann.mask[window] |= gain
-            ann.grow_bounds(window)
+            ann.pixels.add(window, gain)
         return rec.edit(name)
 
     def remove(
@@ -180,8 +186,8 @@ class ImageAnnotations:
         ann = self.get(ann_id)
         if ann.is_empty():
             return None
-        window = ann.bounds()
-        holes = ndimage.binary_fill_holes(ann.mask[window]) & ~ann.mask[window]
+        window, own = ann.pixels.box, ann.pixels.crop
+        holes = ndimage.binary_fill_holes(own) & ~own
         return self.add(ann_id, holes, name="fill holes", window=window)
 
     def apply_seed_cut(
@@ -227,21 +233,19 @@ class ImageAnnotations:
         # ``add`` records an object): its seeds change too, and it may gain and lose pixels.
         rec.touch(ann.id, window)
         ann.seeds = tuple(seeds)
-        own = ann.mask[window]
+        own = ann.pixels.read(window)
         lost = loss & ~gain & own
         gain = gain & ~own
         if ann.is_part:
             owner = self.annotations[ann.parent_id]
-            self._grow_object(rec, owner, gain & ~owner.mask[window], window)
+            self._grow_object(rec, owner, gain & ~owner.pixels.read(window), window)
             self._leave_siblings(rec, ann, gain, window)
         else:
             for part in self.parts_of(ann.id):
                 _take_away(rec, part, lost, window)
             self._take_for(rec, ann, gain, window)
-        own &= ~lost
-        own |= gain
-        if gain.any():
-            ann.grow_bounds(window)
+        ann.pixels.subtract(window, lost)
+        ann.pixels.add(window, gain)
         return rec.edit("seed")
 
     def delete(self, ann_id: int) -> Edit:
@@ -316,17 +320,19 @@ class ImageAnnotations:
         rec = EditRecorder(self.annotations)
         window = None if part.is_empty() else part.bounds()
         rec.touch(part.id, window)
-        pixels = part.mask[window].copy(order="K") if window is not None else None
         part.parent_id, part.category_id = target.id, match.id
         part.z = max((p.z for p in self.parts_of(target.id) if p.id != part.id), default=-1) + 1
         if window is not None:
-            part.mask[window] = False
-            self._grow_object(rec, target, pixels & ~target.mask[window], window)
+            pixels = part.pixels.crop
+            # Out of the document while its new object takes it in, so that it is not taken
+            # from itself; put back whole afterwards.
+            part.pixels = CroppedMask(self.shape)
+            self._grow_object(rec, target, pixels & ~target.pixels.read(window), window)
             if not self.allow_overlap:
                 for sibling in self.parts_of(target.id):
                     if sibling.id != part.id:
                         _take_away(rec, sibling, pixels, window)
-            part.mask[window] = pixels
+            part.pixels = CroppedMask.from_tight(self.shape, pixels, window)
         return rec.edit("move part")
 
     # -- applying recorded edits (undo / redo / replay) ----------------------------------------
@@ -345,20 +351,17 @@ class ImageAnnotations:
             ann.seeds = after.seeds
             box = change.box
             if box is not None:
-                ann.mask[box] = change.mask_after
-                ann.grow_bounds(box)
+                ann.pixels.write(box, change.mask_after)
 
     def revert(self, edit: Edit) -> None:
         """Bring every annotation the edit touches back to its ``before`` state."""
         self.apply(edit.inverse())
 
     # -- helpers ------------------------------------------------------------------------------
-    def _empty(self) -> np.ndarray:
-        # Column-major, as COCO RLE runs go: saving an edit then encodes without a copy.
-        return np.zeros(self.shape, bool, order="F")
+    def _empty(self) -> CroppedMask:
+        return CroppedMask(self.shape)
 
     def _create(self, ann: Annotation) -> Edit:
-        ann.bounds()  # empty: known without reading the mask from now on
         self.annotations[ann.id] = ann
         return Edit("new", (AnnotationChange(ann.id, None, ann.meta),))
 
@@ -404,7 +407,7 @@ class ImageAnnotations:
             return
         self._take_for(rec, obj, gain, window)
         where = shift_box(box, window[0].start, window[1].start)
-        rec.replace(obj, where, obj.mask[where] | gain[box])
+        rec.replace(obj, where, obj.pixels.read(where) | gain[box])
 
     def _take_for(
         self, rec: EditRecorder, obj: Annotation, gain: np.ndarray, window: Slice2D
@@ -433,12 +436,13 @@ def _take_away(rec: EditRecorder, ann: Annotation, pixels: np.ndarray, window: S
     where = intersect_box(window, ann.bounds())
     if where is None:
         return
-    hit = ann.mask[where] & pixels[shift_box(where, -window[0].start, -window[1].start)]
+    hit = ann.pixels.read(where) & pixels[shift_box(where, -window[0].start, -window[1].start)]
     box = mask_bbox(hit)
     if box is None:
         return
     lost = shift_box(box, where[0].start, where[1].start)
-    rec.replace(ann, lost, ann.mask[lost] ^ hit[box])  # ``hit`` is in the mask: flipping clears it
+    # ``hit`` is in the mask: flipping clears it.
+    rec.replace(ann, lost, ann.pixels.read(lost) ^ hit[box])
 
 
 def _order(a: Annotation) -> tuple[int, int]:

@@ -98,16 +98,22 @@ class History:
         return edit
 
 
+class EditedPixels(Protocol):
+    """What :class:`EditRecorder` needs of an annotation's pixels (a ``CroppedMask``)."""
+
+    def read(self, window: Slice2D) -> np.ndarray: ...
+
+    def write(self, window: Slice2D, values: np.ndarray) -> None: ...
+
+
 class EditedAnnotation(Protocol):
     """What :class:`EditRecorder` needs of an annotation (the document's ``Annotation``)."""
 
     id: int
-    mask: np.ndarray
+    pixels: EditedPixels
 
     @property
     def meta(self) -> AnnotationMeta: ...
-
-    def grow_bounds(self, window: Slice2D) -> None: ...
 
 
 class EditRecorder:
@@ -134,7 +140,7 @@ class EditRecorder:
         if ann is None:
             self.saved[ann_id] = (None, window, None)
         else:
-            crop = ann.mask[window].copy(order="K") if window is not None else None
+            crop = ann.pixels.read(window).copy(order="F") if window is not None else None
             self.saved[ann_id] = (ann.meta, window, crop)
 
     def replace(self, ann: EditedAnnotation, where: Slice2D, new: np.ndarray) -> None:
@@ -142,9 +148,8 @@ class EditRecorder:
 
         The change needs no comparison of before and after, unlike :meth:`touch`."""
         assert ann.id not in self.saved and ann.id not in self.replaced
-        before = ann.mask[where].copy(order="K")
-        ann.mask[where] = new
-        ann.grow_bounds(where)
+        before = ann.pixels.read(where).copy(order="F")
+        ann.pixels.write(where, new)
         top_left = (where[0].start, where[1].start)
         self.replaced[ann.id] = AnnotationChange(ann.id, ann.meta, ann.meta, top_left, before, new)
 
@@ -160,7 +165,7 @@ class EditRecorder:
                 continue
             shape = (window[0].stop - window[0].start, window[1].stop - window[1].start)
             old = crop if crop is not None else np.zeros(shape, bool)
-            new = ann.mask[window] if ann is not None else np.zeros(shape, bool)
+            new = ann.pixels.read(window) if ann is not None else np.zeros(shape, bool)
             box = mask_bbox(old != new)
             if box is None:
                 if before == after:

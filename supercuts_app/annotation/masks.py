@@ -1,4 +1,6 @@
-"""Small helpers on boolean masks: bounding boxes and brush strokes, whole or cropped."""
+"""Small helpers on boolean masks: brush strokes, and COCO run-length encoding of whole masks
+and of cropped ones (:class:`~supercuts_app.annotation.cropped_mask.CroppedMask`, encoded and
+decoded in proportion to their rectangle and runs, never to the image)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,9 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from supercuts_app.base.boxes import Slice2D
+
+from .cropped_mask import CroppedMask
+from .rle import compress_runs, compressed_runs
 
 
 def brush_mask(
@@ -80,6 +85,66 @@ def decode_mask(rle: dict) -> np.ndarray:
         warnings.filterwarnings("ignore", "__array__ implementation", DeprecationWarning)
         # pycocotools writes 0 and 1 only: a bool view is exact and saves a 1-byte-per-pixel copy.
         return mask_utils.decode(rle).view(bool)
+
+
+def encode_cropped(mask: CroppedMask) -> dict:
+    """COCO compressed RLE (``counts`` as bytes) of a cropped mask, read only in its crop."""
+    height, width = mask.shape
+    if mask.is_empty():
+        runs = np.array([height * width] if height * width else [], np.int64)
+        return {"size": [height, width], "counts": compress_runs(runs)}
+    (ys, xs), (h, w) = mask.box, mask.crop.shape
+    # A background row above and below each crop column: every run starts and ends in its
+    # column, so the changes of the flattened padding are the runs' ends.
+    padded = np.zeros((h + 2, w), bool, order="F")
+    padded[1:-1] = mask.crop
+    flat = padded.ravel(order="F")
+    col, row = np.divmod(np.flatnonzero(flat[1:] != flat[:-1]) + 1, h + 2)
+    changes = (xs.start + col) * height + (ys.start + row - 1)
+    # A run reaching the bottom of the image and one starting at the top of the next column
+    # are one run: drop the end and start they share.
+    shared = changes[1:] == changes[:-1]
+    keep = np.ones(changes.size, bool)
+    keep[:-1] &= ~shared
+    keep[1:] &= ~shared
+    runs = np.diff(np.concatenate(([0], changes[keep], [height * width])))
+    if runs[-1] == 0:  # a run that ends on the last pixel
+        runs = runs[:-1]
+    return {"size": [height, width], "counts": compress_runs(runs)}
+
+
+def decode_cropped(rle: dict) -> CroppedMask:
+    """The cropped mask of a checked COCO RLE (see :func:`.rle.checked_rle`), decoded straight
+    into its tight rectangle."""
+    height, width = (int(v) for v in rle["size"])
+    counts = rle["counts"]
+    runs = compressed_runs(counts) if isinstance(counts, bytes) else np.asarray(counts, np.int64)
+    ends = np.cumsum(runs)
+    starts, ends = ends[1::2] - runs[1::2], ends[1::2]  # runs of pixels (odd runs)
+    nonempty = ends > starts
+    starts, ends = starts[nonempty], ends[nonempty]
+    if starts.size == 0 or height == 0:
+        return CroppedMask((height, width))
+    # Split runs at column ends: one piece per column a run passes through.
+    first, last = starts // height, (ends - 1) // height
+    per_run = last - first + 1
+    run = np.repeat(np.arange(starts.size), per_run)
+    col = first[run] + np.arange(run.size) - np.repeat(np.cumsum(per_run) - per_run, per_run)
+    top = np.where(col == first[run], starts[run] - first[run] * height, 0)
+    bottom = np.where(col == last[run], ends[run] - last[run] * height, height)
+    y0, y1, x0, x1 = int(top.min()), int(bottom.max()), int(col[0]), int(col[-1]) + 1
+    h = y1 - y0
+    piece_start = (col - x0) * h + (top - y0)
+    piece_stop = (col - x0) * h + (bottom - y0)
+    # Background before each piece, then the piece, then background to the crop's end.
+    lengths = np.empty(2 * piece_start.size + 1, np.int64)
+    lengths[0:-1:2] = piece_start - np.concatenate(([0], piece_stop[:-1]))
+    lengths[1::2] = piece_stop - piece_start
+    lengths[-1] = h * (x1 - x0) - piece_stop[-1]
+    values = np.zeros(lengths.size, bool)
+    values[1::2] = True
+    crop = np.repeat(values, lengths).reshape((h, x1 - x0), order="F")
+    return CroppedMask.from_tight((height, width), crop, (slice(y0, y1), slice(x0, x1)))
 
 
 def rle_bbox_area(rle: dict) -> tuple[list[int], int]:

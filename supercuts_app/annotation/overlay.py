@@ -15,7 +15,7 @@ import functools
 
 import numpy as np
 
-from supercuts_app.base.boxes import Slice2D, union_box
+from supercuts_app.base.boxes import Slice2D, intersect_box, union_box
 
 from .categories import PALETTE, RGB
 from .document import Annotation, AnnotationChange, Edit, ImageAnnotations
@@ -221,7 +221,11 @@ class MaskOverlay:
         return (ys, xs) if ys.stop > ys.start and xs.stop > xs.start else None
 
     def _paint(self, ann: Annotation, box: Slice2D) -> None:
-        np.copyto(self.owner[box], self.owner.dtype.type(self._slots[ann.id]), where=ann.mask[box])
+        """Give ``ann``'s pixels inside ``box`` to ``ann``: only where its crop meets ``box``."""
+        where = intersect_box(box, ann.bounds())
+        if where is not None:
+            slot = self.owner.dtype.type(self._slots[ann.id])
+            np.copyto(self.owner[where], slot, where=ann.pixels.read(where))
 
     def _objects_with_parts(self) -> list[tuple[Annotation, list[Annotation]]]:
         """Objects in drawing order, each with its parts in drawing order (one pass over the

@@ -93,6 +93,27 @@ def compressed_runs(counts: bytes) -> np.ndarray:
     return runs
 
 
+def compress_runs(runs: np.ndarray) -> bytes:
+    """COCO's compressed RLE text of run lengths (the inverse of :func:`compressed_runs`, byte
+    for byte what pycocotools' ``rleToString`` writes)."""
+    runs = np.asarray(runs, np.int64)
+    if runs.size == 0:
+        return b""
+    values = runs.copy()
+    # pycocotools stores the fourth number on (index > 2) as the difference to two before.
+    values[3:] -= runs[1:-2]
+    # Characters per number: 5 bits each, the last one's top bit (0x10) being the sign.
+    chars = np.ones(values.size, np.int64)
+    for k in range(1, _DIGITS_PER_COUNT):
+        limit = np.int64(1) << (5 * k - 1)
+        chars += (values >= limit) | (values < -limit)
+    owner = np.repeat(np.arange(values.size), chars)
+    digit = np.arange(owner.size) - np.repeat(np.cumsum(chars) - chars, chars)
+    codes = (values[owner] >> (5 * digit)) & 0x1F
+    codes[digit < chars[owner] - 1] |= 0x20  # more characters of this number follow
+    return (codes + 48).astype(np.uint8).tobytes()
+
+
 def _check_total(runs: np.ndarray, pixels: int) -> None:
     if runs.size and runs.min() < 0:
         raise RleError("RLE has a negative run length")

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from supercuts_app.annotation.categories import RGB, Category, CategorySet, color_hex
-from supercuts_app.annotation.masks import decode_mask
+from supercuts_app.annotation.masks import decode_cropped
 from supercuts_app.base.files import encode_png, write_bytes_atomic
 from supercuts_app.storage.project import Project
 from supercuts_app.storage.store import ImageRecord, ProjectFileError, StoredRle
@@ -79,17 +79,19 @@ def _write_masks(
         number: dict[int, int] = {}
         for stored in stored_rles[record.id]:
             ann_id, cat_id, parent_id = stored.id, stored.category_id, stored.parent_id
-            mask = decode_mask(stored.rle)
-            if not mask.any():
+            pixels = decode_cropped(stored.rle)
+            if pixels.is_empty():
                 continue  # empty objects and parts are not labels (as in the COCO export)
+            # Written through the annotation's rectangle only: each costs its size.
+            box, mask = pixels.box, pixels.crop
             if parent_id is None:
                 number[ann_id] = len(number) + 1
-                semantic[mask] = object_index[cat_id]
-                instances[mask] = number[ann_id]
+                semantic[box][mask] = object_index[cat_id]
+                instances[box][mask] = number[ann_id]
                 listed.append({"instance": number[ann_id], "annotation_id": ann_id,
                                "class": cats.get(cat_id).name, "parts": []})  # fmt: skip
             elif parent_id in number:
-                parts[mask & (instances == number[parent_id])] = part_index[cat_id]
+                parts[box][mask & (instances[box] == number[parent_id])] = part_index[cat_id]
                 listed[number[parent_id] - 1]["parts"].append(
                     {"annotation_id": ann_id, "part_class": cats.get(cat_id).name}
                 )

@@ -1,8 +1,9 @@
 """The project file: one SQLite database (WAL mode) holding classes, images and annotations.
 
 This class holds every SQL statement of the application. Masks are stored as COCO run-length
-encodings (pycocotools). Every edit is written in one transaction, so a process killed at any
-moment loses at most the edit in flight.
+encodings (pycocotools), encoded from and decoded into the crop of their rectangle, so reading
+and writing an annotation costs its size and runs, not the image's. Every edit is written in one
+transaction, so a process killed at any moment loses at most the edit in flight.
 
 Connections: each thread gets its own connection, made on its first use (``threading.local``):
 the GUI thread and the worker never share one, and SQLite serialises their writes the way it
@@ -30,7 +31,7 @@ from pathlib import Path
 
 from supercuts_app.annotation.categories import RGB, CategoryError, CategorySet, color_hex
 from supercuts_app.annotation.document import Annotation, AnnotationMeta
-from supercuts_app.annotation.masks import decode_mask, encode_mask, rle_bbox_area
+from supercuts_app.annotation.masks import decode_cropped, encode_cropped, rle_bbox_area
 from supercuts_app.annotation.seeds import Seed, seeds_to_json
 
 from .rows import (
@@ -331,7 +332,7 @@ class ProjectStore:
 
     def load_annotations(self, image: ImageRecord) -> list[Annotation]:
         return [
-            Annotation(r.id, r.category_id, decode_mask(r.rle), r.parent_id, r.z, r.seeds)
+            Annotation(r.id, r.category_id, decode_cropped(r.rle), r.parent_id, r.z, r.seeds)
             for r in self.load_rles(image)
         ]
 
@@ -403,7 +404,7 @@ class ProjectStore:
                 if cur.rowcount != 1:
                     unstored.append(a)
             for a in [*present, *unstored]:
-                rle = encode_mask(a.mask, a.bounds()[1])
+                rle = encode_cropped(a.pixels)
                 self._upsert_rle(conn, image_id, a.id, a.meta, rle)
 
     def insert_rle(

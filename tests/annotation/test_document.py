@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from supercuts_app.annotation.categories import schema_from_data
+from supercuts_app.annotation.cropped_mask import box_shape
 from supercuts_app.annotation.document import (
     DocumentError,
     ImageAnnotations,
@@ -17,7 +18,7 @@ from supercuts_app.annotation.document import (
     brush_mask,
 )
 from supercuts_app.annotation.seeds import Seed
-from supercuts_app.base.boxes import mask_bbox
+from supercuts_app.base.boxes import NOWHERE, intersect_box, mask_bbox
 from supercuts_app.segmentation.hierarchy import MergeHierarchy
 
 SHAPE = (20, 30)
@@ -262,21 +263,29 @@ def test_no_change_gives_no_edit_and_bad_masks_are_refused():
 
 
 def check_rules(doc: ImageAnnotations) -> None:
+    """The rules, read from the annotations' crops (each compared by its rectangle only), and
+    the crops themselves: tight, of their rectangle's size, the whole mask's pixels."""
     objects = doc.objects()
     for o in objects:
         parts = doc.parts_of(o.id)
         for p in parts:
-            assert not (p.mask & ~o.mask).any(), "part outside its object"
+            assert not (p.pixels.crop & ~o.pixels.read(p.bounds())).any(), "part outside object"
         for p, q in itertools.combinations(parts, 2):
-            assert not (p.mask & q.mask).any(), "sibling parts overlap"
+            assert not _shared(p, q), "sibling parts overlap"
     for o, q in itertools.combinations(objects, 2):
-        assert not (o.mask & q.mask).any(), "objects overlap"
+        assert not _shared(o, q), "objects overlap"
     for a in doc.annotations.values():
-        # Edits skip annotations by their bounds: these must hold every pixel of the mask.
-        outside = a.mask.copy()
-        outside[a.bounds()] = False
-        assert not outside.any(), "pixels outside the annotation's bounds"
-        assert a.is_empty() == (not a.mask.any())
+        crop, whole = a.pixels.crop, a.mask
+        # Edits skip annotations by their rectangles: these must be tight and hold every pixel.
+        assert a.bounds() == (mask_bbox(whole) or NOWHERE), "rectangle not tight"
+        assert crop.shape == box_shape(a.bounds()) and crop.dtype == bool
+        assert np.array_equal(whole[a.bounds()], crop)
+        assert a.is_empty() == (not whole.any())
+
+
+def _shared(a, b) -> bool:
+    common = intersect_box(a.bounds(), b.bounds())
+    return common is not None and bool((a.pixels.read(common) & b.pixels.read(common)).any())
 
 
 OPERATIONS = st.lists(
@@ -364,3 +373,24 @@ def test_clicking_hierarchy_regions_at_two_levels():
     assert doc.get(obj).mask.sum() == 600 - 150 and doc.get(part).mask.sum() == 300
     doc.remove(obj, tree.mask_of(0, 1))
     assert doc.get(part).mask.sum() == 150
+
+
+def test_a_large_image_holds_only_its_annotations_rectangles():
+    cats = schema_from_data({"person": ["head"]})
+    counter = itertools.count(1)
+    doc = ImageAnnotations((6000, 8000), cats, new_id=lambda: next(counter))
+    person, head = cats.find("person").id, cats.find("head", cats.find("person").id).id
+    for i in range(20):
+        obj = doc.new_object(person).ids[0]
+        part = doc.new_part(obj, head).ids[0]
+        y, x = 250 * i, 390 * i
+        doc.add(obj, np.ones((100, 60), bool), window=(slice(y, y + 100), slice(x, x + 60)))
+        doc.paint(part, [(x + 10, y + 10), (x + 40, y + 10)], 5)
+        doc.fill_holes(obj)
+    held = sum(a.pixels.nbytes for a in doc.annotations.values())
+    assert held == 20 * (100 * 60 + 11 * 41)
+    big = doc.new_object(person).ids[0]
+    edit = doc.add(big, np.ones((500, 500), bool), window=(slice(0, 500), slice(0, 500)))
+    doc.revert(edit)  # undo gives the pixels back, and the rectangles shrink again
+    assert sum(a.pixels.nbytes for a in doc.annotations.values()) == held
+    assert doc.get(big).is_empty() and doc.get(1).bounds() == (slice(0, 100), slice(0, 60))

@@ -6,7 +6,9 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from supercuts_app.annotation import masks as masks_module
-from supercuts_app.annotation.masks import decode_mask, encode_mask
+from supercuts_app.annotation.cropped_mask import CroppedMask
+from supercuts_app.annotation.masks import decode_cropped, decode_mask, encode_cropped, encode_mask
+from supercuts_app.annotation.rle import compressed_runs
 
 
 def test_encoding_reads_only_the_given_columns_and_equals_pycocotools(monkeypatch):
@@ -28,3 +30,41 @@ def test_encoding_reads_only_the_given_columns_and_equals_pycocotools(monkeypatc
     stripes[::2, 1:4] = True
     expected = mask_utils.encode(np.asfortranarray(stripes).view(np.uint8))
     assert encode_mask(stripes, slice(1, 4)) == expected
+
+
+def random_masks(rng: np.random.Generator, count: int):
+    """Small masks of every kind: noise, empty, full, and rectangles reaching the image's top
+    and bottom rows (runs that carry on into the next column)."""
+    for _ in range(count):
+        h, w = (int(v) for v in rng.integers(1, 9, 2))
+        mask = rng.random((h, w)) < rng.random()
+        if rng.random() < 0.4:
+            mask[:] = False
+            y0, x0 = int(rng.integers(0, h)), int(rng.integers(0, w))
+            mask[y0 : y0 + int(rng.integers(1, h + 1)), x0 : x0 + int(rng.integers(1, w + 1))] = (
+                True
+            )
+        yield mask
+
+
+def test_cropped_masks_encode_and_decode_as_pycocotools_in_their_rectangle_only():
+    rng = np.random.default_rng(1)
+    for mask in random_masks(rng, 2000):
+        expected = mask_utils.encode(np.asfortranarray(mask).view(np.uint8))
+        cropped = CroppedMask.from_full(mask)
+        assert encode_cropped(cropped) == {"size": list(mask.shape), "counts": expected["counts"]}
+        decoded = decode_cropped(expected)
+        np.testing.assert_array_equal(decoded.full(), mask)
+        assert decoded.box == cropped.box and decoded.crop.flags.f_contiguous
+        runs = compressed_runs(expected["counts"]).tolist()  # the same RLE, uncompressed
+        np.testing.assert_array_equal(
+            decode_cropped({"size": list(mask.shape), "counts": runs}).full(), mask
+        )
+
+
+def test_a_cropped_mask_of_a_large_image_decodes_into_its_rectangle():
+    mask = np.zeros((3000, 4000), bool)
+    mask[1000:1010, 2000:2030] = True
+    decoded = decode_cropped(encode_mask(mask))
+    assert decoded.box == (slice(1000, 1010), slice(2000, 2030))
+    assert decoded.crop.shape == (10, 30) and decoded.crop.all()

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
 
-from supercuts_app.annotation.rle import RleError, checked_rle, compressed_runs
+from supercuts_app.annotation.rle import RleError, checked_rle, compress_runs, compressed_runs
 
 
 def column_runs(mask: np.ndarray) -> list[int]:
@@ -26,6 +26,7 @@ def test_compressed_text_is_read_as_pycocotools_writes_it():
         mask = rng.random((h, w)) < (0.0 if n % 7 == 0 else 1.0 if n % 11 == 0 else rng.random())
         counts = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))["counts"]
         assert compressed_runs(counts).tolist() == column_runs(mask)
+        assert compress_runs(np.array(column_runs(mask))) == counts  # and written back alike
         for given in (counts, counts.decode(), column_runs(mask)):
             np.testing.assert_array_equal(mask_utils.decode(checked_rle(given, h, w)), mask)
 
@@ -35,6 +36,11 @@ def test_long_runs_use_several_characters():
     mask[100:2000, 5:3999] = 1
     counts = mask_utils.encode(np.asfortranarray(mask))["counts"]
     assert compressed_runs(counts).tolist() == column_runs(mask.astype(bool))
+    assert compress_runs(compressed_runs(counts)) == counts
+    # Differences of either sign and up to 32-bit runs, as pycocotools writes them.
+    runs = [0, 2**31, 5, 2**30, 7, 2**20, 3]
+    expected = mask_utils.frPyObjects({"counts": runs, "size": [1, sum(runs)]}, 1, sum(runs))
+    assert compress_runs(np.array(runs)) == expected["counts"]
 
 
 @pytest.mark.parametrize(

@@ -25,9 +25,9 @@ def test_relabel_writes_no_mask_and_reopens_with_the_new_class(tmp_path: Path, m
     editor.add(obj, mask)
 
     encoded: list[int] = []
-    real_encode = store_module.encode_mask
+    real_encode = store_module.encode_cropped
     monkeypatch.setattr(
-        store_module, "encode_mask", lambda m, c=None: encoded.append(1) or real_encode(m, c)
+        store_module, "encode_cropped", lambda m: encoded.append(1) or real_encode(m)
     )
     editor.relabel(obj, dog)
     editor.undo()

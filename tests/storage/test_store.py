@@ -61,6 +61,9 @@ def test_every_edit_and_undo_is_on_disk_at_once(project_dir: Path):
     assert set(anns) == {obj, part}
     assert anns[part].parent_id == obj and anns[part].mask.sum() == 200
     assert anns[obj].mask.sum() == 200
+    # Decoded straight into their rectangles, nothing of the image's size held.
+    assert anns[part].bounds() == (slice(5, 15), slice(10, 30))
+    assert anns[part].pixels.crop.shape == (10, 20) and anns[part].pixels.crop.all()
     editor.redo()
     project.close()
     with Project.open(project_dir / "p.supercuts") as again:

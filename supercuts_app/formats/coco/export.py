@@ -15,7 +15,7 @@ from pycocotools import mask as mask_utils
 
 from supercuts_app import __version__
 from supercuts_app.annotation.categories import CategorySet, color_hex
-from supercuts_app.annotation.masks import decode_mask, rle_bbox_area
+from supercuts_app.annotation.masks import decode_cropped, rle_bbox_area
 from supercuts_app.storage.project import Project
 from supercuts_app.storage.store import ImageRecord
 
@@ -88,7 +88,8 @@ def coco_categories(cats: CategorySet) -> list[dict]:
 
 def _annotation_entry(rle: dict, record: ImageRecord, polygons: bool) -> dict | None:
     if polygons:
-        poly = mask_to_polygons(decode_mask(rle))
+        pixels = decode_cropped(rle)
+        poly = mask_to_polygons(pixels.crop, origin=(pixels.box[1].start, pixels.box[0].start))
         if not poly:
             return None
         # bbox and area are those of the polygons as a reader rasterises them.
@@ -102,9 +103,15 @@ def _annotation_entry(rle: dict, record: ImageRecord, polygons: bool) -> dict | 
     return {"segmentation": segmentation, "area": area, "bbox": bbox}
 
 
-def mask_to_polygons(mask: np.ndarray) -> list[list[float]]:
-    """Outer contours of a mask as COCO polygons (holes cannot be expressed and are lost)."""
+def mask_to_polygons(mask: np.ndarray, origin: tuple[int, int] = (0, 0)) -> list[list[float]]:
+    """Outer contours of a mask as COCO polygons (holes cannot be expressed and are lost).
+
+    ``origin`` (x, y) is where ``mask`` lies in the image when it is a crop."""
+    if mask.size == 0:
+        return []
+    # A background frame: contours of a crop then trace as they would in the whole image.
+    framed = np.pad(mask.astype(np.uint8), 1)
     contours, _ = cv2.findContours(
-        mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+        framed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE, offset=(origin[0] - 1, origin[1] - 1)
     )
     return [c.reshape(-1).astype(float).tolist() for c in contours if len(c) >= 3]

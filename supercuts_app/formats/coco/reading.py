@@ -17,9 +17,11 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from supercuts_app.annotation.categories import RGB, CategoryError, parse_color
+from supercuts_app.annotation.cropped_mask import CroppedMask
 from supercuts_app.annotation.document import Annotation
-from supercuts_app.annotation.masks import decode_mask, encode_mask
+from supercuts_app.annotation.masks import decode_cropped, encode_cropped
 from supercuts_app.annotation.rle import RleError, checked_rle
+from supercuts_app.base.boxes import intersect_box
 from supercuts_app.base.files import unreachable_reason
 from supercuts_app.base.images import ImageLoadError, image_size
 
@@ -157,7 +159,7 @@ def check_coco(data: dict, images_dir: Path, *, clip_parts: bool = False) -> Che
         masks = _image_masks(by_image.get(image_id, []), height, width, clip_parts)
         image.overlap = annotations_overlap(masks)
         image.annotations = [
-            CocoMask(m.id, m.category_id, m.parent_id, m.z, encode_mask(m.mask)) for m in masks
+            CocoMask(m.id, m.category_id, m.parent_id, m.z, encode_cropped(m.pixels)) for m in masks
         ]
         images.append(image)
     colors = {cid: _color(c) for cid, c in coco_cats.items()}
@@ -176,22 +178,23 @@ def image_shape_checked(path: Path, entry: dict, where: str) -> tuple[int, int]:
     return height, width
 
 
-def segmentation_mask(seg: object, height: int, width: int, where: str) -> np.ndarray:
-    """Decode a COCO segmentation (RLE, uncompressed RLE or polygons) checked against the image;
-    its shape and types were checked by :func:`.structure.check_structure`."""
+def segmentation_pixels(seg: object, height: int, width: int, where: str) -> CroppedMask:
+    """Decode a COCO segmentation (RLE, uncompressed RLE or polygons) checked against the image,
+    into the crop of its rectangle; its shape and types were checked by
+    :func:`.structure.check_structure`."""
     if isinstance(seg, dict):
         size = seg.get("size")
         if size != [height, width]:
             raise CocoError(f"{where}: mask size {size} is not the image's [{height}, {width}]")
         try:
-            return decode_mask(checked_rle(seg.get("counts"), height, width))
+            return decode_cropped(checked_rle(seg.get("counts"), height, width))
         except RleError as exc:
             raise CocoError(f"{where}: unreadable RLE ({exc})") from None
     for poly in seg:  # polygons of at least 3 finite (x, y) pairs
         xs, ys = poly[0::2], poly[1::2]
         if min(xs) < 0 or min(ys) < 0 or max(xs) > width or max(ys) > height:
             raise CocoError(f"{where}: polygon reaches outside the {width} x {height} image")
-    return decode_mask(mask_utils.merge(mask_utils.frPyObjects(seg, height, width)))
+    return decode_cropped(mask_utils.merge(mask_utils.frPyObjects(seg, height, width)))
 
 
 def annotations_overlap(annotations: list[Annotation]) -> tuple[int, int, int] | None:
@@ -202,15 +205,20 @@ def annotations_overlap(annotations: list[Annotation]) -> tuple[int, int, int] |
     for members in groups.values():
         if len(members) < 2:
             continue
-        count = np.zeros(members[0].mask.shape, np.uint16)
-        for a in members:
-            count += a.mask
-        if (count > 1).any():
-            for i, a in enumerate(members):
-                for b in members[i + 1 :]:
-                    shared = int(np.count_nonzero(a.mask & b.mask))
-                    if shared:
-                        return a.id, b.id, shared
+        # Sorted by left edge, a pair can only share pixels while their columns meet.
+        members = sorted(
+            (a for a in members if not a.is_empty()), key=lambda a: a.bounds()[1].start
+        )
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                if b.bounds()[1].start >= a.bounds()[1].stop:
+                    break
+                common = intersect_box(a.bounds(), b.bounds())
+                if common is None:
+                    continue
+                shared = int(np.count_nonzero(a.pixels.read(common) & b.pixels.read(common)))
+                if shared:
+                    return a.id, b.id, shared
     return None
 
 
@@ -270,21 +278,23 @@ def _image_masks(anns: list[dict], height: int, width: int, clip_parts: bool) ->
     parts = [a for a in anns if a.get("parent_id") is not None]
     out: dict[int, Annotation] = {}
     for z, a in enumerate(objects):
-        mask = segmentation_mask(a.get("segmentation"), height, width, f"annotation {a['id']}")
-        out[a["id"]] = Annotation(a["id"], a["category_id"], mask, None, z)
+        pixels = segmentation_pixels(a.get("segmentation"), height, width, f"annotation {a['id']}")
+        out[a["id"]] = Annotation(a["id"], a["category_id"], pixels, None, z)
     part_z: dict[int, int] = {}
     for a in parts:
         where = f"annotation {a['id']}"
-        mask = segmentation_mask(a.get("segmentation"), height, width, where)
+        pixels = segmentation_pixels(a.get("segmentation"), height, width, where)
         parent = out[a["parent_id"]]
-        outside = int(np.count_nonzero(mask & ~parent.mask))
+        box = pixels.box
+        inside = pixels.crop & parent.pixels.read(box)
+        outside = pixels.area() - int(np.count_nonzero(inside))
         if outside:
             if not clip_parts:
                 raise CocoError(
                     f"{where}: part has {outside} pixels outside its object {a['parent_id']} "
                     "(--clip-parts trims them)"
                 )
-            mask &= parent.mask
+            pixels.write(box, inside)
         z = part_z[parent.id] = part_z.get(parent.id, -1) + 1
-        out[a["id"]] = Annotation(a["id"], a["category_id"], mask, parent.id, z)
+        out[a["id"]] = Annotation(a["id"], a["category_id"], pixels, parent.id, z)
     return list(out.values())

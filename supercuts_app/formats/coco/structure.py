@@ -4,7 +4,7 @@ Every field the import reads is checked here for its type and range, so that the
 can hash, compare and store the values (in SQLite, in pycocotools) without a surprise: ids are
 integers within JSON's exact range, names are text, segmentations are RLE dicts or lists of
 polygons of finite numbers. What needs the image (its size) is checked when the masks are
-decoded (:func:`.reading.segmentation_mask`). Each problem raises :class:`CocoError` naming the
+decoded (:func:`.reading.segmentation_pixels`). Each problem raises :class:`CocoError` naming the
 entry.
 """
 
