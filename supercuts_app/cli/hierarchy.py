@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .common import (
+    CLIError,
     backbone_from,
     check_training_paths,
     checked_output,
@@ -69,12 +70,27 @@ def cmd_hierarchy(ns: argparse.Namespace) -> int:
     return run_per_image(inputs, process, desc="hierarchy", max_pixels=ns.max_pixels)
 
 
+BSDS_STEPS = 1500
+"""Training steps of ``train affinity --data`` (full-batch Adam on BSDS500 train)."""
+
+
 def cmd_train_affinity(ns: argparse.Namespace) -> int:
-    """``supercuts train affinity``: fit and save the edge model."""
+    """``supercuts train affinity``: fit and save the edge model (on BSDS500, or fine-tuned on a
+    project's annotations with ``--project``)."""
     from tqdm import tqdm
 
+    from .adapt import cmd_train_affinity_project
+
+    if ns.project is not None:
+        return cmd_train_affinity_project(ns)
+    if ns.revert:
+        raise CLIError("--revert goes with --project")
+    if ns.data is None or ns.out is None:
+        raise CLIError("train affinity needs --data and --out (or --project)")
+
+    from supercuts_app.adapt.edge_samples import weighted_bce
     from supercuts_app.segmentation.features import cached_backbone
-    from supercuts_app.train.affinity import edge_samples, fit_edge_model, weighted_bce
+    from supercuts_app.train.affinity import edge_samples, fit_edge_model
 
     check_training_paths(ns)
     from supercuts_app.segmentation.hierarchy import DEFAULT_REGION_WEIGHT
@@ -106,7 +122,7 @@ def cmd_train_affinity(ns: argparse.Namespace) -> int:
         bar.close()
     model = fit_edge_model(
         samples["train"],
-        steps=ns.steps,
+        steps=ns.steps or BSDS_STEPS,
         on_step=lambda step, loss: print(f"step {step}: train loss {loss:.4f}", file=sys.stderr),
     )
     model.info = {

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS, fits_uint16
+from supercuts_app.cli import adapt as cli_adapt
 from supercuts_app.cli import batch as cli_batch
 from supercuts_app.cli import boundaries as cli_boundaries
 from supercuts_app.cli import clicks as cli_clicks
@@ -19,6 +20,7 @@ from supercuts_app.cli import hierarchy as cli_hierarchy
 from supercuts_app.cli import project as cli_project
 from supercuts_app.cli import proposals as cli_proposals
 from supercuts_app.cli import ssn as cli_ssn
+from supercuts_app.cli.hierarchy import BSDS_STEPS
 
 from .common import (
     CLIError,
@@ -105,11 +107,16 @@ def build_parser() -> argparse.ArgumentParser:
     tr = sub.add_parser("train", help="train models on BSDS500")
     tr_sub = tr.add_subparsers(dest="what", required=True)
     ta = tr_sub.add_parser("affinity", help="the hierarchy's edge model")
-    ta.add_argument("--data", required=True, help="BSDS500 folder")
-    ta.add_argument("--out", required=True, help="output .npz")
+    ta.add_argument("--data", default=None, help="BSDS500 folder (or --project)")
+    ta.add_argument("--out", default=None, help="output .npz (required with --data)")
     ta.add_argument("--n-segments", type=segment_count, default=DEFAULT_SUPERPIXELS, metavar="K")
     ta.add_argument("--limit", type=positive_int, default=None, help="first N images per split")
-    ta.add_argument("--steps", type=positive_int, default=1500)
+    ta.add_argument(
+        "--steps",
+        type=positive_int,
+        default=None,
+        help=f"training steps (default: {BSDS_STEPS} with --data, fewer to fine-tune a project's)",
+    )
     ta.add_argument(
         "--region-counts",
         type=positive_int,
@@ -131,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="W",
         help="whole-region share while building those hierarchies (default: the app's)",
     )
+    cli_adapt.add_train_options(ta)
     ta.set_defaults(func=cli_hierarchy.cmd_train_affinity)
     cli_ssn.add_parser(tr_sub)
 
@@ -187,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     eh.add_argument("--json", default=None, metavar="OUT", help="write results as JSON")
     eh.set_defaults(func=cli_hierarchy.cmd_eval_hierarchy)
     cli_clicks.add_parser(ev_sub)
+    cli_adapt.add_eval_parser(ev_sub)
     cli_proposals.add_parsers(sub, ev_sub)
     cli_boundaries.add_parsers(sub, tr_sub, ev_sub)
     cli_project.add_parsers(sub)

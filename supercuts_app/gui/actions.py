@@ -61,6 +61,8 @@ SHORTCUTS = (
     ),
     Shortcut("&Tools", "Accept suggestion", "Return", "suggestions.accept"),
     Shortcut("&Tools", "Segmentation settings…", "", "ask_segmentation_settings"),
+    Shortcut("&Tools", "Adapt levels to this project", "", "adapt.start"),
+    Shortcut("&Tools", "Use the shipped levels", "", "adapt.revert"),
     Shortcut("&View", "Show boundaries", "Tab", "canvas.toggle_boundaries"),
     Shortcut("&View", "Fit image", "F", "canvas.fit"),
     Shortcut("&View", "Finer level", "[", "levels.finer"),

@@ -22,14 +22,24 @@ MAX_RECENT = 8
 
 
 def precompute_image(
-    path, method: str, n_segments: int, cache, backbone_name=None, *, progress=None, cancel=None
+    path,
+    method: str,
+    n_segments: int,
+    cache,
+    backbone_name=None,
+    *,
+    edge_model=None,
+    progress=None,
+    cancel=None,
 ):
-    """Worker job: compute (or find) an image's segmentation in the cache."""
+    """Worker job: compute (or find) an image's segmentation in the cache (``edge_model``: the
+    project's, None for the shipped one)."""
     segment_image(
         load_image(path),
         method=method,
         n_segments=n_segments,
         backbone=backbone_name,
+        edge_model=edge_model,
         cache=cache,
         cancel=cancel,
     )
@@ -163,6 +173,7 @@ class FileActions:
             window.n_segments,
             window.cache,
             window.backbone_name,
+            edge_model=window.adapt.edge_model,
             on_progress=lambda stage, f: window.status.show_progress(f"next image: {stage}", f),
         )
 

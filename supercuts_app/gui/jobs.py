@@ -74,11 +74,17 @@ class WindowJobs:
         fn: Callable[..., Any],
         *args: Any,
         on_progress: Callable[[str, float], None],
+        **kwargs: Any,
     ) -> None:
         """Fill the cache for ``image_id`` quietly (a failure is not shown: the image is computed
         again when it is opened)."""
         job = self.worker.submit(
-            fn, *args, on_result=lambda _: None, on_failed=lambda _: None, on_progress=on_progress
+            fn,
+            *args,
+            on_result=lambda _: None,
+            on_failed=lambda _: None,
+            on_progress=on_progress,
+            **kwargs,
         )
         self._precompute = (image_id, job)
 

@@ -34,6 +34,7 @@ from supercuts_app.storage.workspace import open_workspace
 
 from .about import AboutDialog
 from .actions import ShortcutsDialog, build_actions
+from .adapt_actions import AdaptActions
 from .canvas import ImageCanvas
 from .class_actions import ClassActions
 from .editing import EditController
@@ -73,11 +74,13 @@ class MainWindow(QMainWindow):
         self.segmentation: ShownSegmentation | None = None
         self.canvas = ImageCanvas(self)
         self.setCentralWidget(self.canvas)
-        self.status = StatusArea(self.statusBar(), lambda: self.jobs.cancel())
+        self.status = StatusArea(self.statusBar(), self.cancel_work)
         # The message and the done counts are written by the panels and file actions too.
         self.status_label, self.done_label = self.status.label, self.status.done
         self.worker = Worker(self)
-        self.worker.busy_changed.connect(self.status.set_busy)
+        self.adapt = AdaptActions(self)
+        for worker in (self.worker, self.adapt.worker):
+            worker.busy_changed.connect(self._busy_changed)
         self.jobs = WindowJobs(
             self.worker, on_progress=self.status.show_progress, on_failed=self.show_failure
         )
@@ -103,6 +106,9 @@ class MainWindow(QMainWindow):
         self.bar.add_switch(seeds_switch)
         self.tools.mode_changed.connect(lambda mode: seeds_switch.setChecked(mode == SEEDS))
         self.actions_by_slot["tools.toggle_pixel_borders"].setChecked(self.tools.pixel_borders)
+        tools_menu = self.actions_by_slot["adapt.start"].associatedObjects()[0]
+        tools_menu.aboutToShow.connect(self.adapt.refresh)
+        self.adapt.refresh()
         open_action = self.actions_by_slot["files.ask_open_image"]
         self.files.add_recent_menu(open_action.associatedObjects()[0], self.actions_by_slot["save"])
         self._restore_settings()
@@ -148,6 +154,7 @@ class MainWindow(QMainWindow):
         if self.project is not None:
             self.project.close()
         self.project = project
+        self.adapt.project_opened(project)
         self.settings.setValue("last_folder", str(project.root))
         self.classes.show_classes(project.categories)
         self.project_opened.emit(project)
@@ -194,6 +201,7 @@ class MainWindow(QMainWindow):
             method=self.method,
             n_segments=self.n_segments,
             backbone=self.backbone_name,
+            edge_model=self.adapt.edge_model,
             cache=self.cache,
             on_result=lambda seg: self._segmentation_ready(generation, seg),
         )
@@ -213,7 +221,8 @@ class MainWindow(QMainWindow):
         h, w = r.labels.shape
         self.status_label.setText(
             f"{self.current.path.name}  {w} x {h}: {r.n_segments} superpixels "
-            f"({r.method.upper()}, {r.seconds:.2f} s), {shown.tree.n_levels} levels"
+            f"({r.method.upper()}, {r.seconds:.2f} s), {shown.tree.n_levels} levels "
+            f"({self.adapt.describe()})"
         )
         self.segmentation_shown.emit(shown)
         self.jobs.start(
@@ -290,6 +299,19 @@ class MainWindow(QMainWindow):
         if self.project is not None:
             self.done_label.setText(self.images.show_project(self.project, self.image_id))
 
+    def _busy_changed(self) -> None:
+        self.status.set_busy(self.worker.busy or self.adapt.busy)
+
+    def cancel_work(self) -> None:
+        """The status bar's Cancel: stop whatever is computing, adapting the levels included."""
+        self.jobs.cancel()
+        self.adapt.cancel()
+
+    def levels_model_changed(self) -> None:
+        """The project's edge model changed: show the current image's levels under it."""
+        if self.image_id is not None:
+            self.show_image(self.image_id)
+
     def show_failure(self, failure: Failure) -> None:
         """Show a failed job's one line in the status bar and in a message box."""
         self.status_label.setText("Failed: " + failure.message)
@@ -316,8 +338,9 @@ class MainWindow(QMainWindow):
         self.settings.setValue("opacity", self.opacity.value())
         self.settings.setValue("n_segments", self.n_segments)
         self.settings.setValue("backbone", self.backbone_name or "")
-        self.worker.cancel_all()
-        self.worker.wait(5000)
+        for worker in (self.worker, self.adapt.worker):
+            worker.cancel_all()
+            worker.wait(5000)
         if self.project is not None:
             self.project.close()
             self.project = None

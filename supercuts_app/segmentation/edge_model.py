@@ -84,6 +84,10 @@ class EdgeModel:
         """Write the model and its feature names as ``.npz`` (atomically)."""
         from supercuts_app.base.files import write_bytes_atomic
 
+        write_bytes_atomic(path, self.to_bytes())
+
+    def to_bytes(self) -> bytes:
+        """The ``.npz`` file :meth:`save` writes, as bytes (e.g. to keep in a project)."""
         buf = io.BytesIO()
         np.savez(
             buf,
@@ -91,7 +95,7 @@ class EdgeModel:
             feature_names=np.array(self.feature_names, dtype=str),
             info=np.array(json.dumps(self.info)),
         )
-        write_bytes_atomic(path, buf.getvalue())
+        return buf.getvalue()
 
     @classmethod
     def load(cls, path: str | Path) -> EdgeModel:
@@ -105,7 +109,17 @@ class EdgeModel:
         OSError, KeyError, ValueError
             When the file is not an edge model at all.
         """
-        with np.load(path, allow_pickle=False) as data:
+        return cls._read(path, path)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, source: str = "edge model") -> EdgeModel:
+        """A model from :meth:`to_bytes` (raises as :meth:`load`; ``source`` names it in
+        errors)."""
+        return cls._read(io.BytesIO(data), source)
+
+    @classmethod
+    def _read(cls, file, source: str | Path) -> EdgeModel:
+        with np.load(file, allow_pickle=False) as data:
             info = json.loads(str(data["info"])) if "info" in data else {}
             arrays = {name: data[name] for name in _ARRAYS}
             names = (
@@ -114,7 +128,7 @@ class EdgeModel:
         model = cls(**arrays, info=info)
         if names is None:  # written before names were recorded: the order of that time, today's
             return model
-        return _in_current_order(model, names, path)
+        return _in_current_order(model, names, source)
 
 
 def _in_current_order(model: EdgeModel, names: tuple[str, ...], path: str | Path) -> EdgeModel:

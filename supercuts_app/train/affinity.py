@@ -15,38 +15,30 @@ it is later asked.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from scipy.cluster.hierarchy import cut_tree
 
+from supercuts_app.adapt.edge_samples import (
+    EdgeSamples,
+    PairTargets,
+    concat_samples,
+    image_edge_samples,
+)
 from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 from supercuts_app.base.images import load_image
 from supercuts_app.datasets.bsds import iter_split
-from supercuts_app.segmentation.border_stats import coarsened_border_cues
 from supercuts_app.segmentation.boundaries import BoundaryNet
-from supercuts_app.segmentation.edge_features import EDGE_FEATURE_NAMES, edge_features
+from supercuts_app.segmentation.edge_features import EDGE_FEATURE_NAMES
 from supercuts_app.segmentation.edge_model import EdgeModel
 from supercuts_app.segmentation.features import Backbone
 from supercuts_app.segmentation.hierarchy import DEFAULT_REGION_WEIGHT, build_hierarchy
 from supercuts_app.segmentation.region_graph import (
     deep_region_graph,
-    region_deep_features,
-    region_graph,
 )
 from supercuts_app.segmentation.superpixels import compute_superpixels
-
-
-@dataclass
-class EdgeSamples:
-    """Edge features (columns named by ``EDGE_FEATURE_NAMES``), soft targets and border lengths
-    of many images, concatenated."""
-
-    features: np.ndarray
-    targets: np.ndarray
-    weights: np.ndarray
 
 
 def majority_labels(superpixels: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -79,40 +71,30 @@ def edge_samples(
     ``boundary_net`` gives the learned border cues (default: the shipped network).
     """
     items = list(iter_split(root, split, limit=limit))
-    feats, targets, weights = [], [], []
+    found = []
     for done, item in enumerate(items, start=1):
         image = load_image(item.image_path)
         labels = compute_superpixels(image, n_segments=n_segments, backbone=backbone).labels
         graph = deep_region_graph(backbone, image, labels, boundary_net=boundary_net)
         humans = [h.segmentation for h in item.humans()]
-        parts = [_pair_samples(graph, labels, humans)]
-        for table in _region_tables(labels, graph, model, region_counts, region_weight):
-            regions = table[labels]
-            rdeep = region_deep_features(graph.deep, graph.area, table, graph.deep_blocks)
-            rgraph = region_graph(regions, image, deep=rdeep, deep_blocks=graph.deep_blocks)
-            rgraph.border_cues = coarsened_border_cues(
-                graph.edges, graph.border_length, graph.border_cues, table
-            )
-            parts.append(_pair_samples(rgraph, regions, humans))
-        for f, t, w in parts:
-            feats.append(f)
-            targets.append(t)
-            weights.append(w)
+        tables = _region_tables(labels, graph, model, region_counts, region_weight)
+        found.append(image_edge_samples(image, labels, graph, human_targets(humans), tables))
         if on_image is not None:
             on_image(done, len(items))
-    return EdgeSamples(np.concatenate(feats), np.concatenate(targets), np.concatenate(weights))
+    return concat_samples(found)
 
 
-def _pair_samples(
-    graph, labels: np.ndarray, humans: Sequence[np.ndarray]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Features, soft targets (share of humans separating the pair) and border lengths."""
-    i, j = graph.edges[:, 0], graph.edges[:, 1]
-    differ = []
-    for truth in humans:
-        major = majority_labels(labels, truth)
-        differ.append(major[i] != major[j])
-    return edge_features(graph), np.mean(differ, axis=0), graph.border_length
+def human_targets(humans: Sequence[np.ndarray]) -> PairTargets:
+    """Soft targets: the share of ``humans`` (label maps) separating each pair (by majority)."""
+
+    def targets(edges: np.ndarray, regions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        differ = []
+        for truth in humans:
+            major = majority_labels(regions, truth)
+            differ.append(major[edges[:, 0]] != major[edges[:, 1]])
+        return np.mean(differ, axis=0), np.ones(len(edges), dtype=bool)
+
+    return targets
 
 
 def _region_tables(
@@ -169,10 +151,3 @@ def fit_edge_model(
         b2=l2.bias.detach().numpy().copy(),
         feature_names=EDGE_FEATURE_NAMES,
     )
-
-
-def weighted_bce(model: EdgeModel, samples: EdgeSamples) -> float:
-    """Border-length-weighted binary cross-entropy of a model on samples."""
-    p = np.clip(model.predict(samples.features), 1e-6, 1 - 1e-6)
-    t, w = samples.targets, samples.weights
-    return float(-(w * (t * np.log(p) + (1 - t) * np.log(1 - p))).sum() / w.sum())

@@ -2,13 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from supercuts_app.train.affinity import (
-    EdgeSamples,
-    edge_samples,
-    fit_edge_model,
-    majority_labels,
-    weighted_bce,
-)
+from supercuts_app.adapt.edge_samples import EdgeSamples, weighted_bce
+from supercuts_app.train.affinity import edge_samples, fit_edge_model, majority_labels
 
 
 def test_majority_labels():

@@ -1,0 +1,1 @@
+"""Levels that learn from a project's own annotations: edge samples, the anchor set, fine-tuning."""

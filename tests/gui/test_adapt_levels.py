@@ -1,0 +1,67 @@
+"""Tools > Adapt levels to this project, offscreen: enabled from 5 annotated images, the adapted
+model kept in the project and used for its levels, Tools > Use the shipped levels reverts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtWidgets import QMessageBox
+
+from supercuts_app.annotation.categories import schema_from_data
+from supercuts_app.segmentation.edge_model import default_edge_model
+from supercuts_app.storage.project import Project
+from supercuts_app.storage.project_model import read_project_model
+
+pytestmark = pytest.mark.skipif(default_edge_model() is None, reason="no shipped edge model")
+
+
+def _annotate(project: Project, record) -> None:
+    editor = project.editor(record.id)
+    obj = editor.new_object(project.categories.find("thing").id)
+    mask = np.zeros(record.shape, bool)
+    mask[:48, 64:] = True
+    editor.add(obj, mask)
+
+
+@pytest.fixture
+def folder(tmp_path, quadrants):
+    for i in range(6):
+        Image.fromarray(np.roll(quadrants, 3 * i, axis=1)).save(tmp_path / f"img{i}.png")
+    with Project.create(tmp_path / "p.supercuts", schema_from_data({"thing": []})) as project:
+        project.add_images(sorted(tmp_path.glob("*.png")))
+        for record in project.images()[:4]:
+            _annotate(project, record)
+    return tmp_path
+
+
+def test_adapt_is_offered_from_five_annotated_images_and_reverts(
+    qtbot, window, folder, monkeypatch
+):
+    start = window.actions_by_slot["adapt.start"]
+    revert = window.actions_by_slot["adapt.revert"]
+    window.adapt.refresh()
+    assert not start.isEnabled() and not revert.isEnabled()  # 4 annotated images
+    assert "shipped edge model" in window.status_label.text()
+    _annotate(window.project, window.project.images()[4])
+    window.adapt.refresh()
+    assert start.isEnabled()
+
+    start.trigger()
+    assert not start.isEnabled() or window.adapt.running
+    with qtbot.waitSignal(window.segmentation_shown, timeout=180_000):
+        qtbot.waitUntil(lambda: window.adapt.edge_model is not None, timeout=180_000)
+    assert "adapted to this project's 5 annotated images" in window.status_label.text()
+    with Project.open(folder, readonly=True) as project:
+        stored = read_project_model(project.store)
+    assert stored is not None and stored.fingerprint() == window.adapt.edge_model.fingerprint()
+    window.adapt.refresh()
+    assert revert.isEnabled()
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    with qtbot.waitSignal(window.segmentation_shown, timeout=60_000):
+        revert.trigger()
+    assert window.adapt.edge_model is None
+    assert "shipped edge model" in window.status_label.text()
+    with Project.open(folder, readonly=True) as project:
+        assert read_project_model(project.store) is None
