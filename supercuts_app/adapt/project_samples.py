@@ -20,6 +20,7 @@ import numpy as np
 from scipy.cluster.hierarchy import cut_tree
 
 from supercuts_app.annotation.document import ImageAnnotations
+from supercuts_app.annotation.item import Annotation
 from supercuts_app.base.images import ImageLoadError, load_image
 from supercuts_app.base.tasks import CancelFn, ProgressFn, check_cancelled, report
 from supercuts_app.segmentation.region_graph import deep_region_graph
@@ -51,9 +52,9 @@ def annotation_partition(doc: ImageAnnotations) -> np.ndarray:
     return partition
 
 
-def _paint(partition: np.ndarray, ann, value: int) -> None:
+def _paint(partition: np.ndarray, ann: Annotation, value: int) -> None:
     box = ann.bounds()
-    partition[box][ann.mask[box]] = value
+    partition[box][ann.pixels.read(box)] = value
 
 
 def partition_targets(partition: np.ndarray) -> PairTargets:
