@@ -180,27 +180,31 @@ class MaskOverlay:
             return None
         if self.doc.allow_overlap or restacked:
             return self.refresh(window)
-        self.recolor()
+        if any(c.before != c.after or c.id not in self._slots for c in edit.changes):
+            self.recolor()  # pixels alone change no colour: the tables stay as they are
         # Without overlap, a pixel an edit changed is owned afterwards by an annotation that
         # changed there or by its object, or by nobody. So within each changed annotation's
         # rectangle: it, its object and the object's parts give up their pixels there, then
         # paint the pixels they now have, in drawing order.
+        parts = self._parts_by_object()
         boxes: dict[int, Slice2D] = {}
         for c in edit.changes:
             box = c.box
             if box is None or not c.mask_after.size:
                 continue
             obj = c.id if c.after is None or c.after.parent_id is None else c.after.parent_id
-            for ann_id in {c.id, obj, *(p.id for p in self.doc.parts_of(obj))}:
+            for ann_id in {c.id, obj, *(p.id for p in parts.get(obj, ()))}:
                 boxes[ann_id] = union_box(boxes[ann_id], box) if ann_id in boxes else box
         for ann_id, box in boxes.items():
             slot = self._slots.get(ann_id)
             if slot is not None:
                 owner = self.owner[box]
                 np.copyto(owner, 0, where=owner == slot)
-        for ann in self._drawn():
-            if ann.id in boxes:
-                self._paint(ann, boxes[ann.id])
+        # Only the annotations named, in drawing order: the cost follows the edit, not the
+        # number of annotations.
+        annotations = self.doc.annotations
+        for ann in sorted((annotations[i] for i in boxes), key=self._drawing_key):
+            self._paint(ann, boxes[ann.id])
         return window
 
     def _shown_as(self, ann: Annotation) -> Annotation | None:
@@ -227,18 +231,27 @@ class MaskOverlay:
             slot = self.owner.dtype.type(self._slots[ann.id])
             np.copyto(self.owner[where], slot, where=ann.pixels.read(where))
 
-    def _objects_with_parts(self) -> list[tuple[Annotation, list[Annotation]]]:
-        """Objects in drawing order, each with its parts in drawing order (one pass over the
-        annotations, not one per object)."""
+    def _parts_by_object(self) -> dict[int, list[Annotation]]:
+        """Object id -> its parts (one pass over the annotations, not one per object)."""
         parts: dict[int, list[Annotation]] = {}
-        objects = []
         for ann in self.doc.annotations.values():
-            if ann.is_part:
+            if ann.parent_id is not None:
                 parts.setdefault(ann.parent_id, []).append(ann)
-            else:
-                objects.append(ann)
-        objects.sort(key=_order)
+        return parts
+
+    def _objects_with_parts(self) -> list[tuple[Annotation, list[Annotation]]]:
+        """Objects in drawing order, each with its parts in drawing order."""
+        parts = self._parts_by_object()
+        objects = sorted((a for a in self.doc.annotations.values() if not a.is_part), key=_order)
         return [(obj, sorted(parts.get(obj.id, ()), key=_order)) for obj in objects]
+
+    def _drawing_key(self, ann: Annotation) -> tuple[int, int, int, int, int]:
+        """Sorts annotations as :meth:`_drawn` lists them: objects bottom to top, each followed
+        by its parts bottom to top."""
+        if ann.parent_id is None:
+            return (ann.z, ann.id, 0, 0, 0)
+        obj = self.doc.annotations[ann.parent_id]
+        return (obj.z, obj.id, 1, ann.z, ann.id)
 
     def _drawn(self) -> list[Annotation]:
         """Annotations in the owner map, in drawing order (hidden ones only with overlap left

@@ -51,8 +51,8 @@ class Annotator:
         self.editor = editor
         self.doc = editor.doc
         self.overlay = MaskOverlay(self.doc)
-        # Which annotations have no pixels (the panels grey them out); kept up to date from each
-        # edit's changed rectangles so that the GUI thread never scans whole masks to know.
+        # Which annotations have no pixels (the panels grey them out); kept up to date after each
+        # edit (an annotation knows it from its rectangle, without reading pixels).
         self.empty = {a.id for a in self.doc.annotations.values() if a.is_empty()}
         self.tree: MergeHierarchy | None = None
         self.level = 0
@@ -287,14 +287,10 @@ class Annotator:
     def _track_empty(self, edit: Edit) -> None:
         for c in edit.changes:
             ann = self.doc.annotations.get(c.id)
-            if ann is None:
+            if ann is not None and ann.is_empty():
+                self.empty.add(c.id)
+            else:
                 self.empty.discard(c.id)
-            elif c.mask_after is not None and c.mask_after.any():
-                self.empty.discard(c.id)
-            elif c.before is None or (c.mask_before is not None and c.mask_before.any()):
-                # Created, or lost pixels: only then can it have become empty.
-                if ann.is_empty():
-                    self.empty.add(c.id)
 
 
 def cut_change(before: SeedCut, after: SeedCut) -> tuple[Slice2D, np.ndarray, np.ndarray]:
