@@ -1,6 +1,6 @@
-"""Defaults shared by several layers, each written once: superpixel count, the uint16 id limit,
-the working-image size of the hierarchy's features and of the boundary network, the status-bar
-timeout and layer order.
+"""Defaults shared by several layers, each written once: superpixel count and density, the
+superpixels' working image, the uint16 id limit, the working-image size of the hierarchy's
+features and of the boundary network, the status-bar timeout and layer order.
 
 Plain numbers only (no Qt, no numpy), so every layer can import them.
 """
@@ -11,6 +11,31 @@ DEFAULT_SUPERPIXELS = 600
 """Superpixels asked for per image by the window, the CLI, batch precompute, evaluation and
 training: about 600 on a BSDS500-sized image keeps every object border while a click still
 selects a useful piece (the quality tables in docs/results.md are measured at this count)."""
+
+SUPERPIXEL_DENSITY = 170
+"""Superpixels per megapixel suggested when the count follows the photo's size (the density
+setting; off unless chosen): a 24 MP photo gets about 4,000 superpixels (some 6,000 pixels, a
+77-pixel square, each: a shoe or a logo can be clicked out), a 12 MP one about 2,000."""
+
+SUPERPIXEL_DENSITY_FLOOR = DEFAULT_SUPERPIXELS
+"""Fewest superpixels the density setting gives: the fixed count, so images up to
+``DEFAULT_SUPERPIXELS / density`` megapixels (3.5 MP at the suggested density) are segmented
+exactly as with the fixed count."""
+
+SUPERPIXEL_DENSITY_CAP = 8000
+"""Most superpixels the density setting gives, however large the photo: it bounds the working
+image (see ``WORKING_PIXELS_PER_SUPERPIXEL``), the time and the memory of a segmentation
+(about 2 MP of working image and 15 s on two cores at 24 MP)."""
+
+WORKING_PIXELS = 500_000
+"""Fewest pixels of the working image on which superpixels are computed (larger images are
+shrunk to it, and the labels refined back to full size along the photo's edges)."""
+
+WORKING_PIXELS_PER_SUPERPIXEL = 256
+"""Working-image pixels per superpixel once the count outgrows ``WORKING_PIXELS``: the working
+image grows with the count so that each superpixel keeps about a 16-pixel square, the size SSN
+is trained and measured at (600 superpixels on a 0.15 MP BSDS500 image). Up to 1,953
+superpixels the working image stays at ``WORKING_PIXELS``."""
 
 UINT16_MAX = 65535
 """Largest value a uint16 array holds. Id maps (superpixels, regions, ranks) whose largest id is

@@ -41,7 +41,8 @@ def boundary_basins(
         Larger maps are shrunk for the watershed and the basins scaled back (nearest).
     """
     h, w = boundary.shape
-    work = working_image(boundary.astype(np.float64), max_pixels)
+    # Shrunk first, then made float64 (h_minima's depth test wants it): no full-size copy.
+    work = working_image(np.asarray(boundary, dtype=np.float32), max_pixels).astype(np.float64)
     markers = label(h_minima(work, depth), connectivity=2) if depth > 0 else None
     basins = watershed(work, markers=markers).astype(np.int32)
     if work.shape != boundary.shape:
@@ -58,8 +59,15 @@ def split_superpixels(superpixels: np.ndarray, basins: np.ndarray) -> tuple[np.n
         (H, W) int32 atom ids 0..A-1 and (A,) int64 superpixel of each atom.
     """
     n_basins = int(basins.max()) + 1
-    combined = superpixels.astype(np.int64) * n_basins + basins
-    atoms = label(combined, connectivity=1, background=-1).astype(np.int32) - 1
+    # int32 whenever the pairs fit it (a 24 MP map: 96 MB instead of 192 MB).
+    wide = int(superpixels.max()) * n_basins + n_basins > np.iinfo(np.int32).max
+    combined = superpixels.astype(np.int64 if wide else np.int32)
+    combined *= n_basins
+    combined += basins
+    atoms = label(combined, connectivity=1, background=-1)
+    del combined
+    atoms -= 1
+    atoms = atoms.astype(np.int32, copy=False)
     n_atoms = int(atoms.max()) + 1
     owner = np.zeros(n_atoms, np.int64)
     owner[atoms.ravel()] = superpixels.ravel()

@@ -388,9 +388,10 @@ def build_hierarchy(
     k = graph.n_nodes
     if k == 1:
         return MergeHierarchy(
-            superpixels.astype(np.int32), np.zeros((1, 1), np.int32), np.zeros((0, 4))
+            np.asarray(superpixels, dtype=np.int32), np.zeros((1, 1), np.int32), np.zeros((0, 4))
         )
     scores = edge_scores(graph, model=model, spectral_weight=spectral_weight)
     z = greedy_merge(graph, scores, model=model, region_weight=region_weight)
     tables = level_tables(z, k, geometric_counts(k, ratio=ratio))
-    return MergeHierarchy(superpixels.astype(np.int32), tables, z)
+    # The superpixel map is shared, not copied: at 24 MP a copy is 96 MB.
+    return MergeHierarchy(np.asarray(superpixels, dtype=np.int32), tables, z)

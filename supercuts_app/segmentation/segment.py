@@ -17,11 +17,18 @@ from supercuts_app.base.tasks import CancelFn, ProgressFn, check_cancelled, repo
 
 from .boundaries import BoundaryNet
 from .cache import SegmentationCache, image_digest, segmentation_key
+from .density import SuperpixelDensity, superpixel_count
 from .edge_model import EdgeModel
 from .features import Backbone
 from .hierarchy import MergeHierarchy
 from .region_index import RegionIndex
-from .superpixels import SuperpixelResult, compute_superpixels
+from .superpixels import (
+    SuperpixelResult,
+    compute_superpixels,
+    working_image,
+    working_pixels_for,
+    working_size,
+)
 
 if TYPE_CHECKING:
     from .seeded_cut import SeedCutter
@@ -91,6 +98,7 @@ def segment_image(
     spectral_weight: float | None = None,
     region_weight: float | None = None,
     boundary_net: BoundaryNet | None = None,
+    density: SuperpixelDensity | None = None,
     settings: SegmentationSettings | None = None,
     cache: SegmentationCache | None = None,
     progress: ProgressFn | None = None,
@@ -105,7 +113,8 @@ def segment_image(
     method : str, optional
         Superpixel method, ``"ssn"`` (default) or ``"slic"``.
     n_segments : int, optional
-        Superpixels asked for (default :data:`~supercuts_app.base.defaults.DEFAULT_SUPERPIXELS`).
+        A fixed count of superpixels: wins over ``density`` (default: ``density``'s count, else
+        :data:`~supercuts_app.base.defaults.DEFAULT_SUPERPIXELS`).
     backbone : Backbone or str, optional
         A built backbone, or a timm model name built once per process (default: the shipped
         EfficientNet-Lite0; raises ``BackboneError`` when its weights cannot be had).
@@ -116,6 +125,9 @@ def segment_image(
     boundary_net : BoundaryNet, optional
         The learned boundary network whose map gives the main border cues (default: the shipped
         one; only a broken install lacks it, and then those cues read as zero).
+    density : SuperpixelDensity, optional
+        Superpixels per megapixel within a floor and a cap, used when ``n_segments`` is not
+        given (see :mod:`~supercuts_app.segmentation.density`).
     settings : SegmentationSettings, optional
         All of the above already resolved (e.g. to compute the cache key first); then none of
         them may be passed.
@@ -135,8 +147,10 @@ def segment_image(
 
     options = (method, n_segments, backbone, edge_model, spectral_weight, region_weight)
     if settings is None:
-        settings = SegmentationSettings.resolve(*options, boundary_net=boundary_net)
-    elif any(option is not None for option in (*options, boundary_net)):
+        settings = SegmentationSettings.resolve(
+            *options, boundary_net=boundary_net, density=density
+        )
+    elif any(option is not None for option in (*options, boundary_net, density)):
         raise TypeError("segment_image takes settings or separate options, not both")
     key = None
     if cache is not None:
@@ -148,16 +162,28 @@ def segment_image(
     result = compute_superpixels(
         image,
         method=settings.method,
-        n_segments=settings.n_segments,
+        n_segments=settings.count(image.shape[0], image.shape[1]),
         backbone=settings.backbone,
         progress=progress,
         cancel=cancel,
     )
     report(progress, "hierarchy", 0.0)
     check_cancelled(cancel)
+    # A large photo's region graph is read on the working image the superpixels were computed
+    # on (same ids): its cues are made at most at that size anyway, its sizes and gradients stay
+    # near those the edge model is trained on, and no full-size per-pixel arrays are made.
+    graph_image, graph_labels = image, result.labels
+    if result.working_labels is not None:
+        graph_labels = result.working_labels
+        graph_image = working_image(image, result.params["working_pixels"])
     graph = deep_region_graph(
-        settings.backbone, image, result.labels, boundary_net=settings.boundary_net, cancel=cancel
+        settings.backbone,
+        graph_image,
+        graph_labels,
+        boundary_net=settings.boundary_net,
+        cancel=cancel,
     )
+    del graph_image, graph_labels
     tree = build_hierarchy(
         result.labels,
         graph,
@@ -224,15 +250,19 @@ class SegmentationSettings:
     """Everything that decides an image's superpixels and hierarchy, defaults filled in.
 
     Its :meth:`cache_key` names the cached result, so the window, the CLI and batch precompute
-    (possibly on other machines) agree on what is already computed."""
+    (possibly on other machines) agree on what is already computed.
+
+    ``n_segments`` is a fixed count, or None when ``density`` decides the count per image (see
+    :meth:`count`); both None (as built by hand) mean the default count."""
 
     method: str
-    n_segments: int
+    n_segments: int | None
     backbone: Backbone
     edge_model: EdgeModel | None
     spectral_weight: float
     region_weight: float
     boundary_net: BoundaryNet | None = None
+    density: SuperpixelDensity | None = None
 
     @classmethod
     def resolve(
@@ -245,10 +275,12 @@ class SegmentationSettings:
         region_weight: float | None = None,
         *,
         boundary_net: BoundaryNet | None = None,
+        density: SuperpixelDensity | None = None,
     ) -> SegmentationSettings:
         """The settings with every None replaced by its default (the backbone built, or taken
         from this process's cache of built ones, when given by name; the shipped boundary
-        network, read once per process)."""
+        network, read once per process). A fixed ``n_segments`` wins over ``density``, which
+        is then dropped; with neither, the count is the default one."""
         from .boundaries import default_boundary_net
         from .edge_model import default_edge_model
         from .features import DEFAULT_BACKBONE, cached_backbone
@@ -256,21 +288,33 @@ class SegmentationSettings:
 
         if backbone is None or isinstance(backbone, str):
             backbone = cached_backbone(backbone or DEFAULT_BACKBONE)
+        if n_segments is None and density is None:
+            n_segments = DEFAULT_SUPERPIXELS
         return cls(
             method or "ssn",
-            DEFAULT_SUPERPIXELS if n_segments is None else n_segments,
+            n_segments,
             backbone,
             edge_model if edge_model is not None else default_edge_model(),
             DEFAULT_SPECTRAL_WEIGHT if spectral_weight is None else spectral_weight,
             DEFAULT_REGION_WEIGHT if region_weight is None else region_weight,
             boundary_net if boundary_net is not None else default_boundary_net(),
+            density if n_segments is None else None,
         )
 
+    def count(self, height: int, width: int) -> int:
+        """Superpixels asked for on an image of ``height`` x ``width`` pixels."""
+        return superpixel_count(height, width, n_segments=self.n_segments, density=self.density)
+
     def cache_key(self, image: np.ndarray) -> str:
-        """Cache key of ``image``'s segmentation under these settings."""
+        """Cache key of ``image``'s segmentation under these settings.
+
+        It holds the count the image resolves to, not how it was asked for: a fixed count and
+        a density giving the same count share a key."""
+        height, width = image.shape[:2]
+        count = self.count(height, width)
         params = {
             "method": self.method,
-            "n_segments": self.n_segments,
+            "n_segments": count,
             "backbone": self.backbone.fingerprint(),
             "ssn_head": _head_fingerprint(self.backbone) if self.method == "ssn" else None,
             "edge_model": self.edge_model.fingerprint() if self.edge_model is not None else None,
@@ -278,6 +322,11 @@ class SegmentationSettings:
             "region_weight": self.region_weight,
             "boundary_net": self.boundary_net.map_key() if self.boundary_net is not None else None,
         }
+        work = working_size(height, width, working_pixels_for(count))
+        if work != (height, width):
+            # Only images segmented at a working size hold it, so the keys of smaller ones stay
+            # those of the releases before the working size grew with the count.
+            params["working_size"] = list(work)
         return segmentation_key(image_digest(image), params)
 
 

@@ -1,8 +1,11 @@
 """Superpixels for the app: SSN (default) or SLIC, at a working resolution, then full size.
 
-Large photos are segmented at a working resolution; the labels are brought back to full size by
-re-deciding only the pixels near superpixel borders against the full-resolution colours, so
-borders follow the photo's edges, and the result is made of connected regions numbered 0..K-1.
+Large photos are segmented at a working resolution that grows with the superpixel count
+(:func:`working_pixels_for`: at least 0.5 MP, and about a 16-pixel square per superpixel); the
+labels are made connected regions numbered 0..K-1 there and brought back to full size with the
+same ids by re-deciding only the pixels near superpixel borders against the full-resolution
+colours (:mod:`.full_size`), so borders follow the photo's edges. The working labels are kept
+beside the full-size ones, so the hierarchy can be computed on the working image.
 """
 
 from __future__ import annotations
@@ -13,21 +16,34 @@ from typing import Literal
 
 import cv2
 import numpy as np
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
-from skimage import measure
 
-from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
+from supercuts_app.base.defaults import (
+    DEFAULT_SUPERPIXELS,
+    WORKING_PIXELS,
+    WORKING_PIXELS_PER_SUPERPIXEL,
+)
 from supercuts_app.base.tasks import CancelFn, ProgressFn, check_cancelled, report
 
 from .boundaries import BoundaryNet
 from .features import DEFAULT_BACKBONE, Backbone, cached_backbone
-from .ssn import SSNParams, lab_image, ssn_superpixels
+from .full_size import connected_superpixels, full_size_labels, upscale_labels
+from .ssn import SSNParams, ssn_superpixels
 from .ssn_head import SSNHead, default_head
 
 Method = Literal["ssn", "slic"]
 METHODS: tuple[str, ...] = ("ssn", "slic")
-DEFAULT_WORKING_PIXELS = 500_000
+DEFAULT_WORKING_PIXELS = WORKING_PIXELS
+"""The smallest working image (see :func:`working_pixels_for`)."""
+__all__ = [
+    "METHODS",
+    "SuperpixelResult",
+    "compute_superpixels",
+    "connected_superpixels",
+    "label_boundaries",
+    "upscale_labels",
+    "working_image",
+    "working_pixels_for",
+]
 
 
 @dataclass
@@ -47,6 +63,10 @@ class SuperpixelResult:
         Wall time of the computation.
     params : dict
         Everything else that determined the result (for caching and reports).
+    working_labels : numpy.ndarray or None
+        (h, w) int32 labels of the working image the superpixels were computed on, with the
+        same ids as ``labels`` (each present in both), or None when that was the image itself
+        (and for results read from a cache).
     """
 
     labels: np.ndarray
@@ -54,6 +74,7 @@ class SuperpixelResult:
     requested: int
     seconds: float = 0.0
     params: dict = field(default_factory=dict)
+    working_labels: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_segments(self) -> int:
@@ -72,7 +93,7 @@ def compute_superpixels(
     boundaries: np.ndarray | None = None,
     boundary_net: BoundaryNet | str | None = "default",
     slic_compactness: float = 10.0,
-    max_working_pixels: int = DEFAULT_WORKING_PIXELS,
+    max_working_pixels: int | None = None,
     min_size_factor: float = 0.25,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
@@ -104,8 +125,9 @@ def compute_superpixels(
         shipped one. Its fingerprint enters ``params`` when the head reads boundaries.
     slic_compactness : float
         SLIC's colour/space trade-off.
-    max_working_pixels : int
-        Images larger than this are segmented at a reduced size and refined back to full size.
+    max_working_pixels : int, optional
+        Images larger than this are segmented at a reduced size and refined back to full size
+        (default: :func:`working_pixels_for` ``n_segments``).
     min_size_factor : float
         Fragments smaller than this fraction of the mean superpixel area are merged into a
         neighbour.
@@ -123,6 +145,8 @@ def compute_superpixels(
         backbone = cached_backbone(backbone)  # built once per process, not timed
     start = time.perf_counter()
     height, width = image.shape[:2]
+    if max_working_pixels is None:
+        max_working_pixels = working_pixels_for(n_segments)
     work = working_image(image, max_working_pixels)
 
     report(progress, "superpixels", 0.05)
@@ -149,13 +173,14 @@ def compute_superpixels(
         labels = slic(work, n_segments=n_segments, compactness=slic_compactness, start_label=0)
     report(progress, "superpixels", 0.7)
     check_cancelled(cancel)
-
-    if labels.shape != (height, width):
-        labels = upscale_labels(labels, image, work)
-        report(progress, "full resolution", 0.85)
-        check_cancelled(cancel)
-    min_size = max(1, int(min_size_factor * height * width / max(n_segments, 1)))
+    work_h, work_w = work.shape[:2]
+    min_size = max(1, int(min_size_factor * work_h * work_w / max(n_segments, 1)))
     labels = connected_superpixels(labels, min_size=min_size)
+    working_labels = None
+    if labels.shape != (height, width):
+        report(progress, "full resolution", 0.8)
+        check_cancelled(cancel)
+        labels, working_labels = full_size_labels(upscale_labels(labels, image, work), labels)
     report(progress, "superpixels", 1.0)
     params = {
         "working_pixels": max_working_pixels,
@@ -175,6 +200,7 @@ def compute_superpixels(
         requested=n_segments,
         seconds=time.perf_counter() - start,
         params=params,
+        working_labels=working_labels,
     )
 
 
@@ -192,8 +218,10 @@ def _boundaries_for_head(
     if boundary_net is None:
         raise ValueError("this SSN head reads boundaries, but no boundary network is installed")
     if boundaries is None:
-        boundaries = boundary_map(boundary_net, image)
-    elif boundaries.shape != image.shape[:2]:
+        # The map of the working image: the network runs at its own working size anyway, and a
+        # full-size map of a large photo would only be shrunk again.
+        return boundary_net, boundary_map(boundary_net, work)
+    if boundaries.shape != image.shape[:2]:
         raise ValueError(
             f"the boundary map is {boundaries.shape[1]}x{boundaries.shape[0]}, "
             f"the image {image.shape[1]}x{image.shape[0]}"
@@ -204,150 +232,43 @@ def _boundaries_for_head(
     return boundary_net, np.asarray(boundaries, dtype=np.float32)
 
 
+def working_pixels_for(n_segments: int) -> int:
+    """Pixels of the working image on which ``n_segments`` superpixels are computed.
+
+    Parameters
+    ----------
+    n_segments : int
+        Superpixels asked for.
+
+    Returns
+    -------
+    int
+        ``WORKING_PIXELS`` (0.5 MP), or ``WORKING_PIXELS_PER_SUPERPIXEL`` per superpixel when
+        that is more (from 1,954 superpixels on; see :mod:`supercuts_app.base.defaults`).
+    """
+    return max(WORKING_PIXELS, int(n_segments) * WORKING_PIXELS_PER_SUPERPIXEL)
+
+
+def working_size(
+    height: int, width: int, max_pixels: int = DEFAULT_WORKING_PIXELS
+) -> tuple[int, int]:
+    """(height, width) of :func:`working_image` for an image of ``height`` x ``width``."""
+    scale = min(1.0, (max_pixels / (height * width)) ** 0.5)
+    if scale == 1.0:
+        return height, width
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
 def working_image(image: np.ndarray, max_pixels: int = DEFAULT_WORKING_PIXELS) -> np.ndarray:
     """``image`` shrunk (area-averaged) to at most ``max_pixels``, or itself if already smaller.
 
     Superpixels and hierarchy features both use it, so they see the very same working image.
     """
     height, width = image.shape[:2]
-    scale = min(1.0, (max_pixels / (height * width)) ** 0.5)
-    if scale == 1.0:
+    size = working_size(height, width, max_pixels)
+    if size == (height, width):
         return image
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-
-
-def connected_superpixels(labels: np.ndarray, *, min_size: int) -> np.ndarray:
-    """Split labels into 4-connected regions, merge those under ``min_size``, number 0..K-1.
-
-    Each small fragment joins the neighbour it shares the longest border with; fragments that only
-    touch other fragments are merged with them and re-checked on the next pass.
-    """
-    regions = _components(labels)
-    for _ in range(4):
-        sizes = np.bincount(regions.ravel())
-        small = sizes < min_size
-        if not small.any() or len(sizes) == 1:
-            break
-        a, b, count = _border_pairs(regions, small)
-        if a.size == 0:
-            break
-        # Longest border first, so the first row of each fragment is its best neighbour.
-        order = np.lexsort((-count, a))
-        a, b = a[order], b[order]
-        first = np.ones(a.size, dtype=bool)
-        first[1:] = a[1:] != a[:-1]
-        n = len(sizes)
-        graph = sparse.coo_matrix((np.ones(first.sum()), (a[first], b[first])), shape=(n, n))
-        _, merged = connected_components(graph, directed=False)
-        regions = merged[regions]
-        regions = _components(regions)
-    return regions.astype(np.int32)
-
-
-def _components(labels: np.ndarray) -> np.ndarray:
-    """4-connected regions of equal label, numbered from 0 in raster order."""
-    # background=-1 never occurs in labels >= 0, so every pixel belongs to a region.
-    regions = measure.label(labels, background=-1, connectivity=1)
-    regions -= 1
-    return regions
-
-
-def _border_pairs(
-    regions: np.ndarray, small: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs (a, b) of 4-adjacent regions with ``small[a]``, and their shared border length.
-
-    Only the pixels of small regions are visited, so this stays cheap on 12 MP label maps.
-    """
-    height, width = regions.shape
-    ys, xs = np.nonzero(small[regions])
-    a_parts, b_parts = [], []
-    for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-        ny, nx = ys + dy, xs + dx
-        ok = (ny >= 0) & (ny < height) & (nx >= 0) & (nx < width)
-        a = regions[ys[ok], xs[ok]]
-        b = regions[ny[ok], nx[ok]]
-        diff = a != b
-        a_parts.append(a[diff])
-        b_parts.append(b[diff])
-    a, b = np.concatenate(a_parts).astype(np.int64), np.concatenate(b_parts).astype(np.int64)
-    n = int(regions.max()) + 1
-    pairs, count = np.unique(a * n + b, return_counts=True)
-    return pairs // n, pairs % n, count
-
-
-def upscale_labels(
-    labels: np.ndarray, image: np.ndarray, work_image: np.ndarray, *, chunk: int = 1 << 20
-) -> np.ndarray:
-    """Bring working-resolution labels to the full size of ``image`` along its edges.
-
-    Pixels away from superpixel borders keep the nearest-neighbour label. Pixels in a band around
-    each border choose, among their own label and the labels one working pixel away, the one
-    whose mean CIELAB colour and centre (SLIC's distance) are closest to the pixel.
-
-    Parameters
-    ----------
-    labels : numpy.ndarray
-        (h, w) labels of ``work_image``.
-    image : numpy.ndarray
-        (H, W, 3) uint8 full-resolution image.
-    work_image : numpy.ndarray
-        (h, w, 3) uint8 image the labels were computed on.
-    """
-    height, width = image.shape[:2]
-    small_h, small_w = labels.shape
-    up = cv2.resize(labels.astype(np.float32), (width, height), interpolation=cv2.INTER_NEAREST)
-    step = max(1, int(np.ceil(max(height / small_h, width / small_w))))
-    kernel = np.ones((2 * step + 1, 2 * step + 1), np.uint8)
-    band = cv2.dilate(up, kernel) != cv2.erode(up, kernel)
-    up = up.astype(np.int32)
-    ys, xs = np.nonzero(band)
-    del band
-    if ys.size == 0:
-        return up
-
-    # Label statistics from the working image: cheap, and the same regions.
-    n = int(labels.max()) + 1
-    flat = labels.ravel()
-    area = np.bincount(flat, minlength=n).astype(np.float32).clip(min=1)
-    work_lab = lab_image(work_image).reshape(-1, 3)
-    mean_lab = np.stack([np.bincount(flat, work_lab[:, c], n) for c in range(3)], 1) / area[:, None]
-    wy, wx = np.divmod(np.arange(flat.size), small_w)
-    centre = (
-        np.stack(
-            [
-                np.bincount(flat, (wy + 0.5) * (height / small_h), n),
-                np.bincount(flat, (wx + 0.5) * (width / small_w), n),
-            ],
-            1,
-        )
-        / area[:, None]
-    )
-    mean_lab, centre = mean_lab.astype(np.float32), centre.astype(np.float32)
-    # Superpixel-sized spatial term, as in SLIC: one grid step of distance ~ a colour unit of 10.
-    spatial_weight = np.float32((10.0 / np.sqrt(height * width / n)) ** 2)
-    offsets = ((0, 0), (-step, 0), (step, 0), (0, -step), (0, step))
-
-    for start in range(0, ys.size, chunk):
-        y, x = ys[start : start + chunk], xs[start : start + chunk]
-        cands = np.stack(
-            [
-                up[np.clip(y + dy, 0, height - 1), np.clip(x + dx, 0, width - 1)]
-                for dy, dx in offsets
-            ],
-            axis=1,
-        )
-        pix = lab_image(image[y, x][:, None, :])[:, 0, :]
-        cost = np.zeros(cands.shape, np.float32)
-        for c in range(3):
-            cost += (mean_lab[cands, c] - pix[:, c, None]) ** 2
-        dy = centre[cands, 0] - y[:, None].astype(np.float32)
-        dx = centre[cands, 1] - x[:, None].astype(np.float32)
-        cost += (dy * dy + dx * dx) * spatial_weight
-        best = np.argmin(cost, axis=1)
-        up[y, x] = cands[np.arange(cands.shape[0]), best]
-    return up
+    return cv2.resize(image, (size[1], size[0]), interpolation=cv2.INTER_AREA)
 
 
 def label_boundaries(labels: np.ndarray) -> np.ndarray:

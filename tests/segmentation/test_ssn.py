@@ -112,3 +112,21 @@ def test_penalty_keeps_superpixels_from_crossing_a_faint_edge():
         return any(bool((c < 20).any() and (c >= 20).any()) for c in columns)
 
     assert straddles(plain) and not straddles(labels)
+
+
+@pytest.mark.parametrize("with_penalty", [False, True])
+def test_cell_wise_iterations_give_the_pixel_wise_labels(with_penalty):
+    """ssn_superpixels runs the iterations a grid cell at a time: the same labels."""
+    from supercuts_app.segmentation.ssn_cells import cell_slic_labels
+
+    torch.manual_seed(0)
+    h, w, rows, cols = 61, 83, 5, 7
+    feats = torch.randn(1, 6, h, w)
+    feats[:, 0] = torch.arange(h)[:, None] * (2.5 * rows / h)
+    feats[:, 1] = torch.arange(w)[None, :] * (2.5 * cols / w)
+    penalty = torch.rand(1, 9, h * w) * 3 if with_penalty else None
+    with torch.no_grad():
+        pixel_wise = soft_slic(feats, rows, cols, n_iter=4, penalty=penalty).hard_labels(h, w)[0]
+    cell_wise = cell_slic_labels(feats, rows, cols, n_iter=4, penalty=penalty)
+    assert cell_wise.shape == (h, w)
+    assert (cell_wise == pixel_wise).float().mean() > 0.999
