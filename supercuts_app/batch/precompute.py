@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 from supercuts_app.base.images import DEFAULT_MAX_PIXELS
 from supercuts_app.base.messages import first_line
 from supercuts_app.segmentation.cache import SegmentationCache
+from supercuts_app.segmentation.density import SuperpixelDensity
 from supercuts_app.segmentation.hierarchy import MergeHierarchy
 from supercuts_app.segmentation.superpixels import SuperpixelResult
 
@@ -26,10 +26,14 @@ DONE, SKIPPED, FAILED = "done", "skipped", "failed"
 
 @dataclass(frozen=True)
 class PrecomputeSettings:
-    """What to compute for every image (the window's defaults unless changed)."""
+    """What to compute for every image (the window's defaults unless changed).
+
+    ``n_segments`` is a fixed count and wins over ``density``; with neither, the default count
+    (see :mod:`supercuts_app.segmentation.density`)."""
 
     method: str = "ssn"
-    n_segments: int = DEFAULT_SUPERPIXELS
+    n_segments: int | None = None
+    density: SuperpixelDensity | None = None
     backbone: str | None = None
     max_pixels: int = DEFAULT_MAX_PIXELS
     threads: int = 1
@@ -98,7 +102,7 @@ def precompute_image(
     try:
         image = load_image(path, max_pixels=settings.max_pixels)
         resolved = SegmentationSettings.resolve(
-            settings.method, settings.n_segments, settings.backbone
+            settings.method, settings.n_segments, settings.backbone, density=settings.density
         )
         key = resolved.cache_key(image)
         if key in done:

@@ -11,14 +11,13 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
-
 from .common import (
     MAX_PROCESSES,
     CLIError,
+    add_superpixel_count_options,
     checked_output,
+    density_from,
     expand_inputs,
-    segment_count,
     whole_number,
 )
 
@@ -50,7 +49,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--scheduler", default=None, metavar="ADDRESS", help="use a running Dask scheduler"
     )
     pc.add_argument("--method", default="ssn", choices=("ssn", "slic"))
-    pc.add_argument("--n-segments", type=segment_count, default=DEFAULT_SUPERPIXELS, metavar="K")
+    add_superpixel_count_options(pc)
     pc.add_argument("--backbone", default=None, help="timm backbone name (default: Lite0)")
     pc.add_argument("--cache", default=None, metavar="DIR", help="cache folder (default: app's)")
     pc.set_defaults(func=cmd_precompute)
@@ -102,7 +101,11 @@ def cmd_precompute(ns: argparse.Namespace) -> int:
     if not paths:
         raise CLIError("no images to precompute")
     settings = PrecomputeSettings(
-        method=ns.method, n_segments=ns.n_segments, backbone=ns.backbone, threads=ns.threads
+        method=ns.method,
+        n_segments=ns.n_segments,
+        density=density_from(ns),
+        backbone=ns.backbone,
+        threads=ns.threads,
     )
     cache = SegmentationCache(ns.cache)
     checked_output("--cache", cache.root, folder=True)

@@ -88,11 +88,51 @@ positive_int = whole_number(at_least=1)
 segment_count = whole_number(at_least=1, at_most=MAX_SUPERPIXELS)
 """``--n-segments``."""
 
+superpixel_density = real_number(above=0.0, at_most=MAX_SUPERPIXELS)
+"""``--density``: superpixels per megapixel."""
+
 share = real_number(at_least=0.0, at_most=1.0)
 """Weights that are a share of a blend (``--spectral-weight``, ``--region-weight``)."""
 
 positive_real = real_number(above=0.0)
 """Rates and scales (``--lr``, ``--pos-scale``)."""
+
+
+def add_superpixel_count_options(parser: argparse.ArgumentParser) -> None:
+    """``--n-segments K`` (a fixed count per image) or ``--density PER_MP`` (a count that
+    follows the image's size), not both; with neither, the default count."""
+    from supercuts_app.base.defaults import (
+        DEFAULT_SUPERPIXELS,
+        SUPERPIXEL_DENSITY,
+        SUPERPIXEL_DENSITY_CAP,
+        SUPERPIXEL_DENSITY_FLOOR,
+    )
+
+    count = parser.add_mutually_exclusive_group()
+    count.add_argument(
+        "--n-segments",
+        type=segment_count,
+        default=None,
+        metavar="K",
+        help=f"superpixels per image (default: {DEFAULT_SUPERPIXELS})",
+    )
+    count.add_argument(
+        "--density",
+        type=superpixel_density,
+        default=None,
+        metavar="PER_MP",
+        help=f"superpixels per megapixel instead, at least {SUPERPIXEL_DENSITY_FLOOR} and at "
+        f"most {SUPERPIXEL_DENSITY_CAP} per image (e.g. {SUPERPIXEL_DENSITY}: about 4,000 on a "
+        "24 MP photo)",
+    )
+
+
+def density_from(ns: argparse.Namespace):
+    """The :class:`~supercuts_app.segmentation.density.SuperpixelDensity` of ``--density``, or
+    None when it was not given."""
+    from supercuts_app.segmentation.density import SuperpixelDensity
+
+    return None if ns.density is None else SuperpixelDensity(ns.density)
 
 
 def checked_output(option: str, path: str | Path, *, folder: bool) -> Path:

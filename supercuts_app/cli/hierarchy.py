@@ -12,6 +12,7 @@ from .common import (
     backbone_from,
     check_training_paths,
     checked_output,
+    density_from,
     expand_inputs,
     load_edge_model,
     run_per_image,
@@ -43,6 +44,7 @@ def cmd_hierarchy(ns: argparse.Namespace) -> int:
             image,
             method=ns.method,
             n_segments=ns.n_segments,
+            density=density_from(ns),
             backbone=backbone,
             edge_model=model,
             spectral_weight=ns.spectral_weight,
@@ -50,11 +52,13 @@ def cmd_hierarchy(ns: argparse.Namespace) -> int:
             cache=cache,
         ).tree
         dtype = np.uint16 if fits_uint16(tree.region_counts[0] - 1) else np.int32
-        stack = np.stack([tree.labels_at(lv).astype(dtype) for lv in range(tree.n_levels)])
         buf = io.BytesIO()
+        # Levels as tables over the superpixel map (level l is tables[l][superpixels]): no
+        # (L, H, W) stack, which at 24 MP and 22 levels would be 1 GB.
         np.savez_compressed(
             buf,
-            labels=stack,
+            superpixels=tree.superpixels.astype(dtype),
+            tables=tree.tables.astype(dtype),
             region_counts=np.array(tree.region_counts),
             linkage=tree.linkage,
             level_heights=tree.level_heights(),

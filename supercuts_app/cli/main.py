@@ -26,8 +26,10 @@ from .common import (
     CLIError,
     OneLineParser,
     add_split_option,
+    add_superpixel_count_options,
     backbone_from,
     checked_output,
+    density_from,
     expand_inputs,
     positive_int,
     positive_real,
@@ -205,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_superpixel_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--method", default="ssn", choices=("ssn", "slic"))
-    p.add_argument("--n-segments", type=segment_count, default=DEFAULT_SUPERPIXELS, metavar="K")
+    add_superpixel_count_options(p)
     p.add_argument(
         "--backbone", default=None, help="timm backbone name (default: EfficientNet-Lite0)"
     )
@@ -226,16 +228,17 @@ def _cmd_superpixels(ns: argparse.Namespace) -> int:
         )
     out = checked_output("--out", ns.out, folder=not single_file)
     backbone = backbone_from(ns) if ns.method == "ssn" else None
+    density = density_from(ns)
 
     def process(path: Path, image) -> str:
         # Imported (with torch) once an image has loaded: refusing bad images costs no start-up
         # and little memory (the bomb tests run them under a 2 GB address-space limit).
         from supercuts_app.formats.render import boundary_overlay
+        from supercuts_app.segmentation.density import superpixel_count
         from supercuts_app.segmentation.superpixels import compute_superpixels
 
-        result = compute_superpixels(
-            image, method=ns.method, n_segments=ns.n_segments, backbone=backbone
-        )
+        count = superpixel_count(*image.shape[:2], n_segments=ns.n_segments, density=density)
+        result = compute_superpixels(image, method=ns.method, n_segments=count, backbone=backbone)
         if not fits_uint16(result.n_segments - 1):
             raise CLIError(f"{path}: {result.n_segments} segments do not fit a 16-bit PNG")
         target = out if single_file else out / f"{path.stem}.png"

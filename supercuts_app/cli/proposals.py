@@ -7,16 +7,15 @@ import json
 import sys
 from pathlib import Path
 
-from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
-
 from .common import (
     add_split_option,
+    add_superpixel_count_options,
     checked_output,
+    density_from,
     eval_dataset_size,
     expand_inputs,
     positive_int,
     run_per_image,
-    segment_count,
     write_outputs,
 )
 
@@ -35,7 +34,7 @@ def add_parsers(sub: argparse._SubParsersAction, ev_sub: argparse._SubParsersAct
         metavar="K",
         help="parts per object (default: eigengap)",
     )
-    pr.add_argument("--n-segments", type=segment_count, default=DEFAULT_SUPERPIXELS, metavar="K")
+    add_superpixel_count_options(pr)
     pr.add_argument("--out", required=True, metavar="FILE.json")
     pr.add_argument("--overlay", default=None, metavar="DIR", help="write <name>_proposals.png")
     pr.set_defaults(func=cmd_propose)
@@ -69,11 +68,14 @@ def cmd_propose(ns: argparse.Namespace) -> int:
     overlays = checked_output("--overlay", ns.overlay, folder=True) if ns.overlay else None
     inputs = expand_inputs(ns.inputs)
     backbone = cached_backbone()
+    density = density_from(ns)
     cache = SegmentationCache()
     images, annotations, summaries = [], [], []
 
     def process(path: Path, image) -> str:
-        tree = segment_image(image, n_segments=ns.n_segments, backbone=backbone, cache=cache).tree
+        tree = segment_image(
+            image, n_segments=ns.n_segments, density=density, backbone=backbone, cache=cache
+        ).tree
         feats = superpixel_features(image, tree.superpixels, backbone)
         objects = propose_objects(feats, ns.objects, regions=hierarchy_regions(tree))
         for obj in objects:

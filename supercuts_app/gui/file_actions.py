@@ -18,6 +18,8 @@ from supercuts_app.formats.mask_png import export_masks
 from supercuts_app.segmentation.segment import segment_image
 from supercuts_app.storage.project import PROJECT_SUFFIX
 
+from .toolbar import count_options
+
 MAX_RECENT = 8
 
 
@@ -28,16 +30,18 @@ def precompute_image(
     cache,
     backbone_name=None,
     *,
+    density: float | None = None,
     edge_model=None,
     progress=None,
     cancel=None,
 ):
     """Worker job: compute (or find) an image's segmentation in the cache (``edge_model``: the
-    project's, None for the shipped one)."""
+    project's, None for the shipped one; ``density``: superpixels per megapixel, used instead
+    of ``n_segments`` when set)."""
     segment_image(
         load_image(path),
         method=method,
-        n_segments=n_segments,
+        **count_options(n_segments, density),
         backbone=backbone_name,
         edge_model=edge_model,
         cache=cache,
@@ -173,6 +177,7 @@ class FileActions:
             window.n_segments,
             window.cache,
             window.backbone_name,
+            density=window.density,
             edge_model=window.adapt.edge_model,
             on_progress=lambda stage, f: window.status.show_progress(f"next image: {stage}", f),
         )

@@ -44,7 +44,7 @@ from .jobs import WindowJobs
 from .panels import ClassPanel, ImagePanel, ObjectPanel
 from .status import StatusArea
 from .suggestions import SuggestionController
-from .toolbar import GranularityBar, ask_segmentation_settings
+from .toolbar import GranularityBar, ask_segmentation_settings, count_options
 from .tools import CLICK, SEEDS, ToolController
 from .worker import Worker
 
@@ -65,6 +65,8 @@ class MainWindow(QMainWindow):
         self.resize(1280, 820)
         self.method = method
         self.n_segments = n_segments or int(self.settings.value("n_segments", DEFAULT_SUPERPIXELS))
+        # Superpixels per megapixel, or None for the fixed count (which a given count forces).
+        self.density = None if n_segments else float(self.settings.value("density", 0)) or None
         self.backbone_name = str(self.settings.value("backbone", "")) or None
         self.cache = SegmentationCache()
         self.project: Project | None = None
@@ -199,7 +201,7 @@ class MainWindow(QMainWindow):
             segment_for_window,
             pixels,
             method=self.method,
-            n_segments=self.n_segments,
+            **count_options(self.n_segments, self.density),
             backbone=self.backbone_name,
             edge_model=self.adapt.edge_model,
             cache=self.cache,
@@ -243,11 +245,12 @@ class MainWindow(QMainWindow):
     def ask_segmentation_settings(self) -> None:
         """Superpixel count and backbone; the current image is recomputed (or read from the
         cache)."""
-        answer = ask_segmentation_settings(self, self.n_segments, self.backbone_name)
+        answer = ask_segmentation_settings(self, self.n_segments, self.backbone_name, self.density)
         if answer is None:
             return
-        self.n_segments, self.backbone_name = answer
+        self.n_segments, self.density, self.backbone_name = answer
         self.settings.setValue("n_segments", self.n_segments)
+        self.settings.setValue("density", self.density or 0)
         self.settings.setValue("backbone", self.backbone_name or "")
         if self.image_id is not None:
             self.show_image(self.image_id)
@@ -337,6 +340,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window_state", self.saveState())
         self.settings.setValue("opacity", self.opacity.value())
         self.settings.setValue("n_segments", self.n_segments)
+        self.settings.setValue("density", self.density or 0)
         self.settings.setValue("backbone", self.backbone_name or "")
         for worker in (self.worker, self.adapt.worker):
             worker.cancel_all()

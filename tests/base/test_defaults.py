@@ -12,10 +12,11 @@ from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS, UINT16_MAX, fits_ui
 
 
 def _n_segments_actions(parser: argparse.ArgumentParser, path: str = "supercuts"):
-    """(command path, action) of every ``--n-segments`` option in the argparse tree."""
+    """(command path, action, the command's parser) of every ``--n-segments`` option in the
+    argparse tree."""
     for action in parser._actions:  # argparse offers no public walk of its tree
         if action.dest == "n_segments":
-            yield path, action
+            yield path, (action, parser)
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
                 yield from _n_segments_actions(sub, f"{path} {name}")
@@ -26,9 +27,17 @@ def test_every_cli_superpixel_count_defaults_to_the_constant():
 
     found = dict(_n_segments_actions(build_parser()))
     assert len(found) >= 8  # superpixels, hierarchy, train x2, eval x4, propose, precompute
-    for path, action in found.items():
+    with_density = 0
+    for path, (action, parser) in found.items():
+        if any(a.dest == "density" for a in parser._actions):
+            # A fixed count wins over --density, so it has no value unless given; the default
+            # count is the one the library falls back on.
+            with_density += 1
+            assert action.default is None and str(DEFAULT_SUPERPIXELS) in action.help, path
+            continue
         expected = [DEFAULT_SUPERPIXELS] if action.nargs == "+" else DEFAULT_SUPERPIXELS
         assert action.default == expected, path
+    assert with_density >= 4  # superpixels, hierarchy, propose, precompute
 
 
 def test_library_superpixel_counts_default_to_the_constant():
@@ -48,7 +57,10 @@ def test_library_superpixel_counts_default_to_the_constant():
         evaluate_clicks,
     ):
         assert inspect.signature(fn).parameters["n_segments"].default == DEFAULT_SUPERPIXELS
-    assert PrecomputeSettings().n_segments == DEFAULT_SUPERPIXELS
+    assert PrecomputeSettings().n_segments is None  # a fixed count only when given
+    from supercuts_app.segmentation.density import superpixel_count
+
+    assert superpixel_count(4000, 6000) == DEFAULT_SUPERPIXELS
     assert SSNTrainConfig().n_segments == DEFAULT_SUPERPIXELS
 
 

@@ -18,7 +18,8 @@ def test_hierarchy_command_writes_levels_and_ucm(tmp_path, disk_image, capsys):
     out = tmp_path / "h"
     assert main(["hierarchy", str(src), "--n-segments", "60", "--out", str(out)]) == 0
     with np.load(out / "disk.npz") as data:
-        labels = data["labels"]
+        superpixels, tables = data["superpixels"], data["tables"]
+        labels = tables[:, superpixels]  # the levels are tables over the superpixel map
         counts = data["region_counts"]
         tree = data["linkage"]
         level_heights = data["level_heights"]

@@ -7,8 +7,10 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 
+from supercuts_app.base.defaults import SUPERPIXEL_DENSITY_FLOOR
 from supercuts_app.gui.actions import SHORTCUTS, ShortcutsDialog
 from supercuts_app.gui.main_window import MainWindow
+from supercuts_app.gui.toolbar import BY_DENSITY, FIXED_COUNT
 from supercuts_app.storage.project import Project
 
 LEFT, RIGHT = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton
@@ -160,9 +162,34 @@ def test_export_from_the_window_holds_the_clicked_masks(qtbot, window, folder, m
 def test_segmentation_settings_recompute_and_persist(qtbot, window, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (FIXED_COUNT, True))
     monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (80, True))
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("", True))
     with qtbot.waitSignal(window.segmentation_shown, timeout=60_000) as blocker:
         window.ask_segmentation_settings()
     assert blocker.args[0].result.requested == 80
     assert int(window.settings.value("n_segments")) == 80 and window.backbone_name is None
+    assert window.density is None
+
+
+def test_a_density_sets_the_count_by_the_image_size_and_persists(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    # 96 x 128 pixels are 0.012 MP: the density's floor decides the count.
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (BY_DENSITY, True))
+    monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (250.0, True))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("", True))
+    with qtbot.waitSignal(window.segmentation_shown, timeout=60_000) as blocker:
+        window.ask_segmentation_settings()
+    assert blocker.args[0].result.requested == SUPERPIXEL_DENSITY_FLOOR
+    assert window.density == 250.0 and float(window.settings.value("density")) == 250.0
+    window.close()
+    again = MainWindow()
+    qtbot.addWidget(again)
+    assert again.density == 250.0
+    again.close()
+    given = MainWindow(n_segments=40)  # a count given to the window is a fixed count
+    qtbot.addWidget(given)
+    assert given.density is None and given.n_segments == 40
+    given.close()  # and stored: later windows of this test session use the fixed count again
+    assert float(given.settings.value("density")) == 0
