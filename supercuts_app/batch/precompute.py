@@ -18,6 +18,7 @@ from supercuts_app.base.images import DEFAULT_MAX_PIXELS
 from supercuts_app.base.messages import first_line
 from supercuts_app.segmentation.cache import SegmentationCache
 from supercuts_app.segmentation.density import SuperpixelDensity
+from supercuts_app.segmentation.edge_model import EdgeModel
 from supercuts_app.segmentation.hierarchy import MergeHierarchy
 from supercuts_app.segmentation.superpixels import SuperpixelResult
 
@@ -37,6 +38,8 @@ class PrecomputeSettings:
     backbone: str | None = None
     max_pixels: int = DEFAULT_MAX_PIXELS
     threads: int = 1
+    edge_model: EdgeModel | None = None
+    """A project's own edge model (None: the shipped one)."""
 
 
 @dataclass
@@ -102,7 +105,11 @@ def precompute_image(
     try:
         image = load_image(path, max_pixels=settings.max_pixels)
         resolved = SegmentationSettings.resolve(
-            settings.method, settings.n_segments, settings.backbone, density=settings.density
+            settings.method,
+            settings.n_segments,
+            settings.backbone,
+            settings.edge_model,
+            density=settings.density,
         )
         key = resolved.cache_key(image)
         if key in done:

@@ -10,6 +10,10 @@ import threading
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from supercuts_app.segmentation.edge_model import EdgeModel
 
 from .common import (
     MAX_PROCESSES,
@@ -55,13 +59,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     pc.set_defaults(func=cmd_precompute)
 
 
-def image_paths(inputs: list[str]) -> list[Path]:
-    """Images of folders and files, and the images of ``.supercuts`` projects."""
+def image_paths(inputs: list[str]) -> dict[Path, EdgeModel | None]:
+    """Images of folders and files, and the images of ``.supercuts`` projects, each with the
+    edge model its levels use: its project's own (see ``train affinity --project``), else None
+    (the shipped one)."""
     from supercuts_app.base.files import unreachable_reason
+    from supercuts_app.segmentation.edge_model import EdgeModelError
     from supercuts_app.storage.project import PROJECT_SUFFIX, Project
+    from supercuts_app.storage.project_model import read_project_model
     from supercuts_app.storage.store import ProjectFileError
 
-    paths: list[Path] = []
+    found: list[tuple[Path, EdgeModel | None]] = []
     plain: list[str] = []
     for text in inputs:
         if text.endswith(PROJECT_SUFFIX):
@@ -70,7 +78,10 @@ def image_paths(inputs: list[str]) -> list[Path]:
             except ProjectFileError as exc:
                 raise CLIError(str(exc)) from None
             try:
-                paths.extend(project.image_path(r) for r in project.images())
+                model = read_project_model(project.store)
+                found.extend((project.image_path(r), model) for r in project.images())
+            except (ProjectFileError, EdgeModelError) as exc:
+                raise CLIError(str(exc)) from None
             finally:
                 project.close()
         else:
@@ -82,9 +93,12 @@ def image_paths(inputs: list[str]) -> list[Path]:
                 raise CLIError(f"{p}: no such file or folder")
             if reason is not None:
                 raise CLIError(f"{p}: {reason}")
-        paths.extend(expand_inputs(plain))
-    # The same image twice would only be computed twice.
-    return list(dict.fromkeys(p.resolve() for p in paths))
+        found.extend((p, None) for p in expand_inputs(plain))
+    # The same image twice would only be computed twice (the first mention decides its model).
+    out: dict[Path, EdgeModel | None] = {}
+    for path, model in found:
+        out.setdefault(path.resolve(), model)
+    return out
 
 
 def cmd_precompute(ns: argparse.Namespace) -> int:
@@ -97,8 +111,8 @@ def cmd_precompute(ns: argparse.Namespace) -> int:
     )
     from supercuts_app.segmentation.cache import SegmentationCache
 
-    paths = image_paths(ns.inputs)
-    if not paths:
+    models = image_paths(ns.inputs)
+    if not models:
         raise CLIError("no images to precompute")
     settings = PrecomputeSettings(
         method=ns.method,
@@ -109,26 +123,35 @@ def cmd_precompute(ns: argparse.Namespace) -> int:
     )
     cache = SegmentationCache(ns.cache)
     checked_output("--cache", cache.root, folder=True)
+    groups: dict[str | None, tuple[EdgeModel | None, list[Path]]] = {}
+    for path, model in models.items():
+        key = None if model is None else model.fingerprint()
+        groups.setdefault(key, (model, []))[1].append(path)
     outcomes: list = []
     if ns.scheduler is None and ns.workers == 0:
-        stopped = _run(
-            paths, outcomes, lambda tick: precompute_serial(paths, settings, cache, tick), cache
+        stopped = _run_groups(
+            groups.values(),
+            settings,
+            outcomes,
+            cache,
+            lambda paths, chosen, tick: precompute_serial(paths, chosen, cache, tick),
         )
     else:
         # Connect (or start the local cluster) before the progress bar: a wrong address is a
         # one-line error, not a bar that never moves.
         with dask_client(ns.scheduler, ns.workers) as client:
-            stopped = _run(
-                paths,
+            stopped = _run_groups(
+                groups.values(),
+                settings,
                 outcomes,
-                lambda tick: precompute_on_dask(client, paths, settings, cache, tick),
                 cache,
+                lambda paths, chosen, tick: precompute_on_dask(client, paths, chosen, cache, tick),
             )
     if stopped:
         counts = summarize(outcomes)
         print(
             f"supercuts: stopped; {counts['done']} computed and stored, "
-            f"{len(paths) - len(outcomes)} left for the next run",
+            f"{len(models) - len(outcomes)} left for the next run",
             file=sys.stderr,
         )
         return 130
@@ -141,6 +164,18 @@ def cmd_precompute(ns: argparse.Namespace) -> int:
     for o in failed:
         print(f"supercuts: {o.path}: {o.error}", file=sys.stderr)
     return 2 if failed else 0
+
+
+def _run_groups(groups, settings, outcomes: list, cache, work) -> bool:
+    """:func:`_run` for each group of images sharing an edge model (``work(paths, settings,
+    tick)``); True when Ctrl+C stopped it."""
+    from dataclasses import replace
+
+    for model, paths in groups:
+        chosen = replace(settings, edge_model=model)
+        if _run(paths, outcomes, lambda tick, p=paths, c=chosen: work(p, c, tick), cache):
+            return True
+    return False
 
 
 def _run(paths: list[Path], outcomes: list, work, cache) -> bool:
