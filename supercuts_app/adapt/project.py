@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from supercuts_app.base.tasks import CancelFn, ProgressFn, check_cancelled, report
+from supercuts_app.segmentation.density import SuperpixelDensity
 from supercuts_app.segmentation.edge_model import EdgeModel
 from supercuts_app.segmentation.segment import SegmentationSettings
 from supercuts_app.storage.project import Project
@@ -31,12 +32,13 @@ class FineTuneOptions:
     """How the shipped model is fine-tuned.
 
     ``anchor_share``: the anchor set's share of the loss (the project's samples have the rest);
-    ``stay``: weight of the squared distance to the starting weights."""
+    ``stay``: weight of the squared distance to the starting weights (0: off; measured no
+    better on CCP, see docs/results.md)."""
 
     steps: int = 300
     lr: float = 0.003
     anchor_share: float = 0.5
-    stay: float = 1e-3
+    stay: float = 0.0
     seed: int = 0
 
 
@@ -208,7 +210,9 @@ def adapt_to_project(
 def adapt_project_file(
     path,
     *,
+    method: str | None = None,
     n_segments: int | None = None,
+    density: SuperpixelDensity | None = None,
     backbone: str | None = None,
     cache=None,
     progress: ProgressFn | None = None,
@@ -216,7 +220,7 @@ def adapt_project_file(
 ) -> AdaptedModel:
     """:func:`adapt_to_project` on a project file opened read-only for the purpose (the window's
     background job: the window keeps the only writing connection)."""
-    settings = SegmentationSettings.resolve(n_segments=n_segments, backbone=backbone)
+    settings = SegmentationSettings.resolve(method, n_segments, backbone, density=density)
     with Project.open(path, readonly=True) as project:
         return adapt_to_project(
             project, settings=settings, cache=cache, progress=progress, cancel=cancel

@@ -15,6 +15,7 @@ from supercuts_app.storage.project import Project
 from supercuts_app.storage.project_model import read_project_model, write_project_model
 from supercuts_app.storage.store import ProjectFileError
 
+from .toolbar import count_options
 from .worker import Worker
 
 
@@ -89,7 +90,8 @@ class AdaptActions:
         job = self.worker.submit(
             adapt_project_file,
             project.path,
-            n_segments=window.n_segments,
+            method=window.method,
+            **count_options(window.n_segments, window.density),
             backbone=window.backbone_name,
             cache=window.cache,
             on_result=lambda adapted: self._adapted(project, adapted),
