@@ -35,9 +35,9 @@ class FineTuneOptions:
     ``stay``: weight of the squared distance to the starting weights (0: off; measured no
     better on CCP, see docs/results.md)."""
 
-    steps: int = 300
-    lr: float = 0.003
-    anchor_share: float = 0.5
+    steps: int = 600
+    lr: float = 0.01
+    anchor_share: float = 0.3
     stay: float = 0.0
     seed: int = 0
 
