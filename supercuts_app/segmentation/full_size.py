@@ -10,6 +10,8 @@ on the working image (the region graph, the hierarchy's levels) holds for the fu
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import cv2
 import numpy as np
 from scipy import sparse
@@ -52,7 +54,12 @@ def connected_superpixels(labels: np.ndarray, *, min_size: int) -> np.ndarray:
 
 
 def upscale_labels(
-    labels: np.ndarray, image: np.ndarray, work_image: np.ndarray, *, chunk: int = REFINE_CHUNK
+    labels: np.ndarray,
+    image: np.ndarray,
+    work_image: np.ndarray,
+    *,
+    chunk: int = REFINE_CHUNK,
+    workers: int = 1,
 ) -> np.ndarray:
     """Bring working-resolution labels to the full size of ``image`` along its edges.
 
@@ -70,7 +77,9 @@ def upscale_labels(
     work_image : numpy.ndarray
         (h, w, 3) uint8 image the labels were computed on.
     chunk : int
-        Border pixels re-decided at a time.
+        Border pixels re-decided at a time (about: whole rows are taken).
+    workers : int
+        Threads re-deciding blocks of rows at once.
 
     Returns
     -------
@@ -118,17 +127,16 @@ def upscale_labels(
     stats = np.ascontiguousarray((stats / area[:, None]).astype(np.float32).T)  # (5, K)
     del wy, wx, work_lab
 
-    # Blocks of whole rows, in raster order: each block's colours are read from one slab.
+    # Blocks of whole rows, in raster order: each block's colours are read from one slab. The
+    # blocks write disjoint pixels, and numpy and OpenCV release the GIL: threads share them.
     block_rows = max(1, chunk // width)
     bounds = np.searchsorted(ys, np.arange(0, height + block_rows, block_rows))
-    for first, stop in zip(bounds[:-1], bounds[1:], strict=False):
-        if first == stop:
-            continue
+
+    def refine(first: int, stop: int) -> None:
         y, x = ys[first:stop], xs[first:stop]
         top = int(y[0])
         cands = candidates[row_of[y] * small_w + col_of[x]]
-        slab = image[top : int(y[-1]) + 1]
-        pixel = _lab(slab[y - top, x][:, None, :])
+        pixel = _lab(image[top : int(y[-1]) + 1][y - top, x][:, None, :])
         pixel_values = (*pixel.T, y * np.float32(spatial), x * np.float32(spatial))
         cost = np.zeros(cands.shape, np.float32)
         for means, value in zip(stats, pixel_values, strict=True):
@@ -138,6 +146,14 @@ def upscale_labels(
             cost += diff
         best = np.argmin(cost, axis=1)
         up[y, x] = cands[np.arange(cands.shape[0]), best]
+
+    blocks = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=False) if b > a]
+    if workers > 1 and len(blocks) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(lambda block: refine(*block), blocks))
+    else:
+        for block in blocks:
+            refine(*block)
     return up
 
 

@@ -16,6 +16,7 @@ from typing import Literal
 
 import cv2
 import numpy as np
+import torch
 
 from supercuts_app.base.defaults import (
     DEFAULT_SUPERPIXELS,
@@ -180,7 +181,10 @@ def compute_superpixels(
     if labels.shape != (height, width):
         report(progress, "full resolution", 0.8)
         check_cancelled(cancel)
-        labels, working_labels = full_size_labels(upscale_labels(labels, image, work), labels)
+        workers = torch.get_num_threads()  # the caller's thread budget (e.g. --threads)
+        full = upscale_labels(labels, image, work, workers=workers)
+        labels, working_labels = full_size_labels(full, labels)
+        del full
     report(progress, "superpixels", 1.0)
     params = {
         "working_pixels": max_working_pixels,

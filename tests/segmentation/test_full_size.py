@@ -73,3 +73,17 @@ def test_large_images_keep_working_labels_with_the_same_ids(method, backbone):
     assert (nearest == res.labels).mean() > 0.9
     small = compute_superpixels(image[:100, :100], method=method, n_segments=20, backbone=backbone)
     assert small.working_labels is None  # segmented at full size
+
+
+def test_threads_refine_the_same_pixels():
+    from supercuts_app.segmentation.full_size import upscale_labels
+
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 255, (90, 120, 3), dtype=np.uint8)
+    work = working_image(image, 3_000)
+    labels = (np.arange(work.shape[0])[:, None] // 7 * 10 + np.arange(work.shape[1]) // 9).astype(
+        np.int32
+    )
+    one = upscale_labels(labels, image, work, chunk=500)
+    two = upscale_labels(labels, image, work, chunk=500, workers=3)
+    np.testing.assert_array_equal(one, two)
