@@ -195,14 +195,15 @@ class SeedCutter:
         mask = chosen[atoms]
         if within is not None:
             mask &= within[window]
-        if refine or conflicted.any():
+        undecided = conflicted.any()
+        if refine or undecided:
             mask = refine_border(
                 self.image[window],
                 mask,
                 boundary=None if self.boundary is None else self.boundary[window],
                 positive=_local([(s.y, s.x) for s in seeds if s.positive], window),
                 negative=_local([(s.y, s.x) for s in seeds if not s.positive], window),
-                undecided=conflicted[atoms],
+                undecided=conflicted[atoms] if undecided else None,
                 within=None if within is None else within[window],
                 options=self.options.band,
                 band=refine,
