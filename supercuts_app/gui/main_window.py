@@ -231,6 +231,7 @@ class MainWindow(QMainWindow):
             cutter_for_window,
             shown.tree,
             self.current.pixels,
+            boundary=seg.boundary,
             on_result=lambda cutter: self._cutter_ready(generation, cutter),
         )
         self.files.precompute_next()

@@ -261,6 +261,7 @@ def border_cue_maps(
     shape: tuple[int, int],
     *,
     boundary_net: BoundaryNet | None = None,
+    boundary: np.ndarray | None = None,
 ) -> np.ndarray:
     """(N_BORDER_CUES, H, W) float32 maps whose means along borders become edge features.
 
@@ -271,13 +272,14 @@ def border_cue_maps(
     boundary probability of ``boundary_net`` (:func:`~supercuts_app.segmentation.boundaries.
     boundary_map`, at its working resolution). Maps 1-3 are zeros without a backbone, map 4
     without a boundary network. The backbone's last forward pass is reused (same working image as
-    the superpixels).
+    the superpixels). ``boundary``, when given, is ``boundary_net``'s map of ``image`` already
+    computed (the caller keeps it for seed clicks).
     """
     h, w = shape
     out = np.zeros((N_BORDER_CUES, h, w), np.float32)
     out[0] = coarse_lab_gradient(image, shape)
     if boundary_net is not None:
-        prob = boundary_map(boundary_net, image)
+        prob = boundary if boundary is not None else boundary_map(boundary_net, image)
         out[-1] = prob if prob.shape == (h, w) else cv2.resize(prob, (w, h))
     if backbone is None:
         return out
@@ -303,6 +305,7 @@ def deep_region_graph(
     labels: np.ndarray,
     *,
     boundary_net: BoundaryNet | None = None,
+    boundary: np.ndarray | None = None,
     cancel: CancelFn | None = None,
 ) -> RegionGraph:
     """The region graph every hierarchy is built on (the app, evaluation and training alike).
@@ -320,6 +323,9 @@ def deep_region_graph(
         (:func:`~supercuts_app.segmentation.boundaries.default_boundary_net`), which is package
         data. Only a broken install lacks it: then those cues read as zero and the edge model,
         trained with them, scores worse.
+    boundary : numpy.ndarray, optional
+        ``boundary_net``'s map of ``image`` (:func:`~supercuts_app.segmentation.boundaries.
+        boundary_map`) when the caller already computed it.
     cancel : callable, optional
         Checked between the costly steps (raises ``Cancelled``).
 
@@ -332,7 +338,9 @@ def deep_region_graph(
         boundary_net = default_boundary_net()
     deep, blocks = superpixel_deep_features(backbone, image, labels)
     check_cancelled(cancel)
-    cues = border_cue_maps(backbone, image, labels.shape, boundary_net=boundary_net)
+    cues = border_cue_maps(
+        backbone, image, labels.shape, boundary_net=boundary_net, boundary=boundary
+    )
     check_cancelled(cancel)
     return region_graph(labels, image, deep=deep, deep_blocks=blocks, cues=cues)
 

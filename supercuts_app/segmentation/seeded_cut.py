@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import cv2
 import maxflow
 import numpy as np
 
@@ -300,6 +301,7 @@ def seed_cutter_for(
     image: np.ndarray,
     *,
     boundary_net=None,
+    boundary: np.ndarray | None = None,
     options: SeedCutOptions | None = None,
 ) -> SeedCutter:
     """A :class:`SeedCutter` for an image, with the learned boundary map when a network is given
@@ -313,12 +315,21 @@ def seed_cutter_for(
         (H, W, 3) uint8 RGB.
     boundary_net : BoundaryNet, optional
         Default: the shipped network (None when not installed).
+    boundary : numpy.ndarray, optional
+        The network's map already computed (by :func:`~supercuts_app.segmentation.segment.
+        segment_image`): at the image's size, or at the network's working size before
+        :func:`~supercuts_app.segmentation.boundaries.boundary_map` resizes it (then resized
+        here the same way).
     options : SeedCutOptions, optional
     """
     from .boundaries import boundary_map, default_boundary_net
 
-    net = boundary_net if boundary_net is not None else default_boundary_net()
-    boundary = None if net is None else boundary_map(net, image)
+    if boundary is None:
+        net = boundary_net if boundary_net is not None else default_boundary_net()
+        boundary = None if net is None else boundary_map(net, image)
+    elif boundary.shape != image.shape[:2]:
+        size = (image.shape[1], image.shape[0])
+        boundary = np.clip(cv2.resize(boundary, size, interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
     return SeedCutter(tree, image, boundary=boundary, options=options)
 
 

@@ -5,13 +5,13 @@ result, and :func:`cutter_for_window` what its seed clicks need."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS, fits_uint16
+from supercuts_app.base.defaults import BOUNDARY_MAX_PIXELS, DEFAULT_SUPERPIXELS, fits_uint16
 from supercuts_app.base.images import DEFAULT_MAX_PIXELS, load_image
 from supercuts_app.base.tasks import CancelFn, ProgressFn, check_cancelled, report
 
@@ -44,10 +44,16 @@ class LoadedImage:
 
 @dataclass
 class Segmentation:
-    """An image's superpixels and their merge hierarchy: what :func:`segment_image` returns."""
+    """An image's superpixels and their merge hierarchy: what :func:`segment_image` returns.
+
+    ``boundary`` is the learned boundary map of the image at the boundary network's working
+    resolution, as :func:`~supercuts_app.segmentation.boundaries.boundary_map` computes it before
+    resizing to the image, when the hierarchy computed exactly that map (None when read from the
+    cache): the seed cutter then does not run the network again."""
 
     result: SuperpixelResult
     tree: MergeHierarchy
+    boundary: np.ndarray | None = field(default=None, kw_only=True)
 
 
 @dataclass
@@ -71,6 +77,7 @@ class WindowSegmentation:
     shown: ShownSegmentation
     regions: RegionIndex
     hover_ids: np.ndarray
+    boundary: np.ndarray | None = None
 
 
 def open_image(
@@ -142,6 +149,7 @@ def segment_image(
     Segmentation
         The superpixels (``result``) and the hierarchy (``tree``).
     """
+    from .boundaries import boundary_map
     from .hierarchy import build_hierarchy
     from .region_graph import deep_region_graph
 
@@ -176,13 +184,21 @@ def segment_image(
     if result.working_labels is not None:
         graph_labels = result.working_labels
         graph_image = working_image(image, result.params["working_pixels"])
+    boundary = None
+    if settings.boundary_net is not None:
+        boundary = boundary_map(settings.boundary_net, graph_image)
     graph = deep_region_graph(
         settings.backbone,
         graph_image,
         graph_labels,
         boundary_net=settings.boundary_net,
+        boundary=boundary,
         cancel=cancel,
     )
+    # The seed cutter's map is the network's map of the image shrunk to its working size: the
+    # very same map when the graph image is that shrunk image (or the image itself).
+    if graph_image.shape[:2] != working_size(*image.shape[:2], BOUNDARY_MAX_PIXELS):
+        boundary = None
     del graph_image, graph_labels
     tree = build_hierarchy(
         result.labels,
@@ -197,7 +213,7 @@ def segment_image(
         except OSError:
             pass  # a full or read-only cache folder costs a recomputation later, nothing else
     report(progress, "hierarchy", 1.0)
-    return Segmentation(result, tree)
+    return Segmentation(result, tree, boundary=boundary)
 
 
 def window_segmentation(segmentation: Segmentation) -> WindowSegmentation:
@@ -207,7 +223,8 @@ def window_segmentation(segmentation: Segmentation) -> WindowSegmentation:
     sp = tree.superpixels
     ids = sp.astype(np.uint16 if fits_uint16(sp.max(initial=0)) else np.int32)
     shown = ShownSegmentation(segmentation.result, tree, tree.ucm())
-    return WindowSegmentation(shown, RegionIndex.from_tree(tree), ids)
+    regions = RegionIndex.from_tree(tree)
+    return WindowSegmentation(shown, regions, ids, segmentation.boundary)
 
 
 def segment_for_window(
@@ -229,18 +246,20 @@ def cutter_for_window(
     image: np.ndarray,
     *,
     boundary_net: BoundaryNet | None = None,
+    boundary: np.ndarray | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> SeedCutter:
     """The window's job after :func:`segment_for_window`: the seed clicks' cutter (see
     :func:`~supercuts_app.segmentation.seeded_cut.seed_cutter_for`). A job of its own, so that
-    the levels are shown without waiting for the boundary network (a cached segmentation does
-    not hold the boundary map)."""
+    the levels are shown without waiting for it. ``boundary`` is the segmentation's boundary
+    map (:attr:`WindowSegmentation.boundary`) when it computed one; a cached segmentation does
+    not hold it, and the boundary network runs again."""
     from .seeded_cut import seed_cutter_for
 
     report(progress, "seed clicks", 0.0)
     check_cancelled(cancel)
-    cutter = seed_cutter_for(tree, image, boundary_net=boundary_net)
+    cutter = seed_cutter_for(tree, image, boundary_net=boundary_net, boundary=boundary)
     report(progress, "seed clicks", 1.0)
     return cutter
 

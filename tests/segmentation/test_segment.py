@@ -85,3 +85,39 @@ def test_the_window_job_reports_progress_and_honours_cancel(disk_image, backbone
     assert window.shown.tree.n_levels > 1
     with pytest.raises(Cancelled):
         segment_for_window(disk_image, n_segments=40, backbone=backbone, cancel=lambda: True)
+
+
+def test_the_cutter_reuses_the_boundary_map_of_a_fresh_segmentation(tmp_path, disk_image, backbone):
+    from supercuts_app.segmentation.boundaries import boundary_map, default_boundary_net
+    from supercuts_app.segmentation.segment import cutter_for_window
+
+    cache = SegmentationCache(tmp_path)
+    fresh = segment_for_window(disk_image, n_segments=40, backbone=backbone, cache=cache)
+    expected = boundary_map(default_boundary_net(), disk_image)
+    np.testing.assert_array_equal(fresh.boundary, expected)
+    cutter = cutter_for_window(fresh.shown.tree, disk_image, boundary=fresh.boundary)
+    np.testing.assert_array_equal(cutter.boundary, expected)
+    # A cached segmentation holds no map: the cutter job computes it.
+    cached = segment_for_window(disk_image, n_segments=40, backbone=backbone, cache=cache)
+    assert cached.boundary is None
+    again = cutter_for_window(cached.shown.tree, disk_image)
+    np.testing.assert_array_equal(again.boundary, expected)
+
+
+def test_a_working_size_boundary_map_is_resized_as_boundary_map_does(disk_image, backbone):
+    import cv2
+
+    from supercuts_app.segmentation.boundaries import boundary_map, default_boundary_net
+    from supercuts_app.segmentation.seeded_cut import seed_cutter_for
+    from supercuts_app.segmentation.superpixels import working_image
+
+    big = cv2.resize(disk_image, (disk_image.shape[1] * 3, disk_image.shape[0] * 3))
+    net = default_boundary_net()
+    limit = disk_image.shape[0] * disk_image.shape[1] * 2
+    small = boundary_map(net, working_image(big, limit), max_pixels=limit)
+    tree = segment_image(disk_image, n_segments=40, backbone=backbone).tree
+    big_tree = type(tree)(
+        np.kron(tree.superpixels, np.ones((3, 3), np.int32)), tree.tables, tree.linkage
+    )
+    cutter = seed_cutter_for(big_tree, big, boundary=small)
+    np.testing.assert_array_equal(cutter.boundary, boundary_map(net, big, max_pixels=limit))
