@@ -4,9 +4,18 @@ the hover showing what a positive seed would take), brush and eraser.
 The tool controller turns canvas events into calls of the shown image's
 :class:`~supercuts_app.session.session.AnnotationSession` and passes on what each returns to
 redraw; it never touches pixels itself beyond the hover lookup table.
+
+Seed clicks are cut off the GUI thread, on a worker of their own (so a cut never waits behind
+the next image's precompute): the click becomes a request on the GUI thread, the cut runs in the
+worker, and its edit is applied back on the GUI thread. Clicks made meanwhile wait in a queue and
+are cut one after another, each from the seeds its predecessors left; a cut whose seeds changed
+before it arrived (an undo) is made again from the new state.
 """
 
 from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
@@ -14,10 +23,14 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 
 from supercuts_app.annotation.document import DocumentError
+from supercuts_app.annotation.seeds import Seed
 from supercuts_app.base.defaults import Z_BRUSH_PREVIEW
 from supercuts_app.session.annotator import Annotator
+from supercuts_app.session.seed_cuts import SeedCutResult, SeedRequest, compute_seed_cut
 
 from .canvas import ImageCanvas
+from .failures import Failure
+from .worker import Worker
 
 CLICK, SEEDS, BRUSH, ERASE = "click regions", "seeds", "brush", "erase"
 NO_SELECTION = "Press N to start an object (or pick one in the panel)"
@@ -25,6 +38,22 @@ SEED_HINT = (
     "Seed clicks: left click inside the selected object or part, right click outside it "
     "(the slider's level is the first guess; S: back to regions)"
 )
+
+
+@dataclass(frozen=True)
+class _SeedClick:
+    """A seed click waiting for its cut: where, which sign, and what was shown when it was made."""
+
+    y: float
+    x: float
+    positive: bool
+    level: int
+    annotation: int
+
+
+def _cut_seeds(request: SeedRequest, *, progress, cancel) -> SeedCutResult:
+    """The worker job of one seed click (a cut takes milliseconds: no progress, no cancel)."""
+    return compute_seed_cut(request)
 
 
 class ToolController(QObject):
@@ -46,6 +75,9 @@ class ToolController(QObject):
         self._pointer: tuple[float, float] | None = None
         self._stroke: list[tuple[float, float]] = []
         self._stroke_button = Qt.MouseButton.LeftButton
+        self._seed_worker = Worker(self)
+        self._seed_clicks: deque[_SeedClick] = deque()
+        self._cutting: tuple[Annotator, _SeedClick] | None = None
         self.stroke_preview = pg.PlotCurveItem()
         self.stroke_preview.setZValue(Z_BRUSH_PREVIEW)
         canvas.view.addItem(self.stroke_preview)
@@ -54,6 +86,8 @@ class ToolController(QObject):
         canvas.dragged.connect(self.drag)
 
     def set_annotator(self, annotator: Annotator | None) -> None:
+        # Clicks on the image shown before are dropped (a cut still running is, when it ends).
+        self._seed_clicks.clear()
         self.annotator = annotator
         if annotator is not None:
             annotator.set_pixel_borders(self.pixel_borders)
@@ -193,7 +227,8 @@ class ToolController(QObject):
             self.message.emit(str(exc))
 
     def seed_click(self, y: float, x: float, button) -> None:
-        """A positive (left button) or negative (right button) seed for the selection."""
+        """A positive (left button) or negative (right button) seed for the selection: queued,
+        cut in the seed worker and applied when its cut arrives (see the module's notes)."""
         a = self.annotator
         if a.active is None:
             self.message.emit(NO_SELECTION)
@@ -201,13 +236,76 @@ class ToolController(QObject):
         if a.cutter is None:
             self.message.emit("Seed clicks work in a moment: still preparing this image")
             return
-        try:
-            redraw = a.seed_click(y, x, positive=button != Qt.MouseButton.RightButton)
-        except DocumentError as exc:
-            self.message.emit(str(exc))
+        positive = button != Qt.MouseButton.RightButton
+        self._seed_clicks.append(_SeedClick(y, x, positive, a.level, a.active))
+        self._show_seed_dots()
+        self._cut_next_seed()
+
+    @property
+    def seed_cuts_pending(self) -> int:
+        """Seed clicks whose cut is running or waiting."""
+        return len(self._seed_clicks) + (self._cutting is not None)
+
+    def _cut_next_seed(self) -> None:
+        """Start the cut of the oldest waiting click (one at a time, so each is cut from the
+        seeds the clicks before it left)."""
+        a = self.annotator
+        while self._cutting is None and self._seed_clicks and a is not None:
+            click = self._seed_clicks.popleft()
+            try:
+                request = a.seed_request(
+                    click.y,
+                    click.x,
+                    positive=click.positive,
+                    level=click.level,
+                    annotation=click.annotation,
+                )
+            except DocumentError as exc:  # e.g. a part's seed outside its object
+                self.message.emit(str(exc))
+                self._show_seed_dots()
+                continue
+            if request is None:
+                continue
+            self._cutting = (a, click)
+            self._seed_worker.submit(
+                _cut_seeds,
+                request,
+                on_result=self._seed_cut_ready,
+                on_failed=self._seed_cut_failed,
+            )
+
+    def _seed_cut_ready(self, result: SeedCutResult) -> None:
+        annotator, click = self._cutting
+        self._cutting = None
+        a = self.annotator
+        if a is annotator:
+            if a.seed_request_is_current(result.request):
+                try:
+                    self.changed.emit(a.apply_seed_cut(result))
+                except DocumentError as exc:
+                    self.message.emit(str(exc))
+                self.refresh_hover()  # a negative seed changes what a positive one would take
+            else:  # the seeds changed meanwhile (an undo): cut this click again from them
+                self._seed_clicks.appendleft(click)
+            self._show_seed_dots()
+        self._cut_next_seed()
+
+    def _seed_cut_failed(self, failure: Failure) -> None:
+        self._cutting = None
+        self.message.emit(failure.message)
+        self._show_seed_dots()
+        self._cut_next_seed()
+
+    def _show_seed_dots(self) -> None:
+        """The active annotation's seeds, and its clicks still being cut."""
+        a = self.annotator
+        if a is None:
             return
-        self.changed.emit(redraw)
-        self.refresh_hover()  # a negative seed changes what the next positive one would take
+        waiting = list(self._seed_clicks)
+        if self._cutting is not None and self._cutting[0] is a:
+            waiting.insert(0, self._cutting[1])
+        pending = [Seed(c.y, c.x, c.positive, c.level) for c in waiting if c.annotation == a.active]
+        self.canvas.show_seeds((*a.seeds_of_active(), *pending))
 
     def _stroke_pen(self, button) -> QPen:
         """The stroke drawn live while dragging, as wide as what it will paint: a pen in image

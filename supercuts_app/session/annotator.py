@@ -18,15 +18,18 @@ import numpy as np
 from supercuts_app.annotation.document import Annotation, DocumentError, Edit
 from supercuts_app.annotation.overlay import MaskOverlay
 from supercuts_app.annotation.seeds import Seed
-from supercuts_app.base.boxes import NOWHERE, Slice2D, mask_bbox, shift_box, union_box
+from supercuts_app.base.boxes import Slice2D, mask_bbox
 from supercuts_app.segmentation.hierarchy import MergeHierarchy
 from supercuts_app.segmentation.region_index import RegionIndex
 from supercuts_app.storage.project import ImageEditor
 
 from .redraw import Redraw, redraw_of
+from .seed_cuts import SeedCutResult, SeedRequest, compute_seed_cut, cut_change
 
 if TYPE_CHECKING:  # the cutter is built by the window's worker and handed in
     from supercuts_app.segmentation.seeded_cut import SeedCut, SeedCutter
+
+__all__ = ["Annotator", "SplitView", "compute_seed_cut", "cut_change"]
 
 
 @dataclass(frozen=True)
@@ -150,18 +153,78 @@ class Annotator:
         seed, and the mask changes only where the two differ: brush strokes and region clicks
         made on an earlier result stay. One undoable edit, which also takes the seed back. A
         part's cut stays inside its object. With nothing active or no cutter, returns None.
+
+        The three steps are also public, so that the window cuts off its GUI thread:
+        :meth:`seed_request` (what to cut), :func:`compute_seed_cut` (the cut, touching no
+        state) and :meth:`apply_seed_cut` (the edit).
         """
-        if self.cutter is None or self.active is None or not self._inside(y, x):
+        request = self.seed_request(y, x, positive=positive)
+        return None if request is None else self.apply_seed_cut(compute_seed_cut(request))
+
+    def seed_request(
+        self,
+        y: float,
+        x: float,
+        *,
+        positive: bool,
+        level: int | None = None,
+        annotation: int | None = None,
+    ) -> SeedRequest | None:
+        """What a seed at (y, x) asks to cut, read from the current state.
+
+        Parameters
+        ----------
+        y, x : float
+            The click in image pixels.
+        positive : bool
+            Inside (True) or outside the annotation.
+        level : int, optional
+            The level shown when the seed was placed (default: the current one).
+        annotation : int, optional
+            The annotation the seed is for (default: the active one).
+
+        Returns
+        -------
+        SeedRequest or None
+            None with nothing active, no cutter, or a click outside the image; raises
+            ``DocumentError`` for a part's positive seed outside its object.
+        """
+        ann_id = self.active if annotation is None else annotation
+        if self.cutter is None or ann_id is None or not self._inside(y, x):
             return None
-        ann = self.doc.get(self.active)
+        ann = self.doc.get(ann_id)
         within = self._seed_limit(ann, y, x, positive)
-        seeds = (*ann.seeds, Seed(float(y), float(x), positive, self.level))
-        before = self._applied_cut(ann, within)
-        after = self._cut(seeds, within)
-        window, gain, loss = cut_change(before, after)
-        redraw = self._changed(self.editor.apply_seed_cut(ann.id, seeds, gain, loss, window=window))
-        self._applied_cuts[ann.id] = (seeds, after)
-        return redraw
+        seed = Seed(float(y), float(x), positive, self.level if level is None else int(level))
+        known = self._applied_cuts.get(ann.id)
+        before = known[1] if known is not None and known[0] == ann.seeds else None
+        return SeedRequest(
+            ann.id, (*ann.seeds, seed), within, before, self.cutter, self.pixel_borders
+        )
+
+    def seed_request_is_current(self, request: SeedRequest) -> bool:
+        """Whether ``request`` still describes the state (no seed of its annotation was added or
+        undone, the cutter and the pixel-borders switch are the same) since it was made."""
+        ann = self.doc.annotations.get(request.annotation)
+        return (
+            ann is not None
+            and ann.seeds == request.seeds[:-1]
+            and request.cutter is self.cutter
+            and request.refine == self.pixel_borders
+        )
+
+    def apply_seed_cut(self, cut: SeedCutResult) -> Redraw | None:
+        """The document edit of a computed seed cut (one undoable edit, saved); None when it
+        changed nothing. Raises ``DocumentError`` when its request is no longer current (see
+        :meth:`seed_request_is_current`): cut it again from a new request."""
+        request = cut.request
+        if not self.seed_request_is_current(request):
+            raise DocumentError("the seeds changed while the seed cut was computed")
+        window, gain, loss = cut_change(cut.before, cut.after)
+        edit = self.editor.apply_seed_cut(
+            request.annotation, request.seeds, gain, loss, window=window
+        )
+        self._applied_cuts[request.annotation] = (request.seeds, cut.after)
+        return self._changed(edit)
 
     def _seed_limit(self, ann: Annotation, y: float, x: float, positive: bool) -> np.ndarray | None:
         """Where ``ann``'s cut may lie: a part's object (a positive seed must be inside it)."""
@@ -171,17 +234,6 @@ class Annotator:
         if positive and not owner[int(y), int(x)]:
             raise DocumentError("Seeds of a part go inside its object")
         return owner
-
-    def _applied_cut(self, ann: Annotation, within: np.ndarray | None) -> SeedCut:
-        """The cut ``ann``'s seeds applied last; computed again when not known (after an undo
-        or reopening)."""
-        known = self._applied_cuts.get(ann.id)
-        if known is not None and known[0] == ann.seeds:
-            return known[1]
-        return self._cut(ann.seeds, within)
-
-    def _cut(self, seeds: Sequence[Seed], within: np.ndarray | None) -> SeedCut:
-        return self.cutter.cut(seeds, within=within, refine=self.pixel_borders)
 
     # -- editing --------------------------------------------------------------------------------
     def click(self, y: float, x: float, *, remove: bool = False) -> Redraw | None:
@@ -291,42 +343,3 @@ class Annotator:
                 self.empty.add(c.id)
             else:
                 self.empty.discard(c.id)
-
-
-def cut_change(before: SeedCut, after: SeedCut) -> tuple[Slice2D, np.ndarray, np.ndarray]:
-    """Where and how a mask changes from cut ``before`` to cut ``after``.
-
-    Parameters
-    ----------
-    before, after : SeedCut
-        Two cuts of one image.
-
-    Returns
-    -------
-    tuple
-        (window, gain, loss): the smallest rectangle holding every changed pixel (empty when
-        none is) and (h, w) bool crops there of the pixels only ``after`` has and of those only
-        ``before`` has.
-    """
-    nowhere = NOWHERE, np.zeros((0, 0), bool), np.zeros((0, 0), bool)
-    cuts = [c for c in (before, after) if c.mask.size]
-    if not cuts:
-        return nowhere
-    window = cuts[0].window if len(cuts) == 1 else union_box(before.window, after.window)
-    old, new = (_placed(c, window) for c in (before, after))
-    # Only where the cuts differ: a seed that moves a small piece of a large mask costs the
-    # document (and undo memory) that piece, not the whole mask's rectangle.
-    box = mask_bbox(old != new)
-    if box is None:
-        return nowhere
-    old, new = old[box], new[box]
-    return shift_box(box, window[0].start, window[1].start), new & ~old, old & ~new
-
-
-def _placed(cut: SeedCut, window: Slice2D) -> np.ndarray:
-    """``cut``'s mask as a crop at ``window`` (which holds it)."""
-    out = np.zeros((window[0].stop - window[0].start, window[1].stop - window[1].start), bool)
-    if cut.mask.size:
-        y, x = cut.window[0].start - window[0].start, cut.window[1].start - window[1].start
-        out[y : y + cut.mask.shape[0], x : x + cut.mask.shape[1]] = cut.mask
-    return out

@@ -33,6 +33,11 @@ def stored_seeds(folder, ann_id: int) -> tuple[Seed, ...]:
         return project.editor(record.id).doc.get(ann_id).seeds
 
 
+def cuts_done(qtbot, window) -> None:
+    """Wait for the seed worker (seed clicks are cut off the GUI thread)."""
+    qtbot.waitUntil(lambda: window.tools.seed_cuts_pending == 0, timeout=10_000)
+
+
 def test_seed_clicks_place_dots_cut_masks_and_undo_takes_the_last_seed_back(qtbot, window, folder):
     switch = window.actions_by_slot["tools.toggle_seeds"]
     # Built by the worker after the levels are shown.
@@ -47,12 +52,15 @@ def test_seed_clicks_place_dots_cut_masks_and_undo_takes_the_last_seed_back(qtbo
     window.tools.hover(20, 30)
     assert (window.canvas.hover.fill[:, 3] > 0).any()  # what a positive seed would take
     window.tools.click(20, 30, LEFT, NONE)  # in the red quadrant
+    assert dot_colours(window) == [POSITIVE_SEED_RGB]  # drawn while it is cut
+    cuts_done(qtbot, window)
     mask = window.session.doc.get(obj).mask
     assert mask[20, 30] and not mask[70, 100]
     assert window.canvas.masks.rgba_at(20, 30)[3] > 0
     assert dot_colours(window) == [POSITIVE_SEED_RGB]
     assert stored_seeds(folder, obj) == (Seed(20, 30, True, window.session.level),)
     window.tools.click(30, 40, RIGHT, NONE)
+    cuts_done(qtbot, window)
     assert window.session.seeds_of_active() == (
         Seed(20, 30, True, window.session.level),
         Seed(30, 40, False, window.session.level),
@@ -77,3 +85,27 @@ def test_the_pixel_borders_switch_reaches_the_session(window):
     assert "atoms only" in window.statusBar().currentMessage()
     switch.trigger()
     assert switch.isChecked() and window.session.pixel_borders
+
+
+def test_clicks_made_while_a_cut_runs_are_applied_in_order_and_undo_takes_the_last(qtbot, window):
+    qtbot.waitUntil(lambda: window.session.cutter is not None, timeout=60_000)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_S)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_N)
+    obj = window.session.active
+    level = window.session.level
+    # Three clicks in a row, before any cut comes back.
+    window.tools.click(20, 30, LEFT, NONE)
+    window.tools.click(30, 40, RIGHT, NONE)
+    window.tools.click(25, 35, LEFT, NONE)
+    assert window.tools.seed_cuts_pending == 3
+    assert len(dot_colours(window)) == 3
+    cuts_done(qtbot, window)
+    expected = (Seed(20, 30, True, level), Seed(30, 40, False, level), Seed(25, 35, True, level))
+    assert window.session.seeds_of_active() == expected
+    cut = window.session.cutter.cut(expected).full(window.session.doc.shape)
+    assert np.array_equal(window.session.doc.get(obj).mask, cut)
+    history = window.session.editor.history.done
+    assert [e.name for e in history[-3:]] == ["seed"] * 3
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.session.seeds_of_active() == expected[:2]
+    assert dot_colours(window) == [POSITIVE_SEED_RGB, NEGATIVE_SEED_RGB]

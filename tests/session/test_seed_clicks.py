@@ -12,7 +12,7 @@ from supercuts_app.annotation.document import DocumentError
 from supercuts_app.annotation.seeds import Seed
 from supercuts_app.segmentation.hierarchy import MergeHierarchy, geometric_counts, level_tables
 from supercuts_app.segmentation.seeded_cut import SeedCutter
-from supercuts_app.session.annotator import Annotator, cut_change
+from supercuts_app.session.annotator import Annotator, compute_seed_cut, cut_change
 from supercuts_app.storage.project import Project
 
 SHAPE = (40, 60)
@@ -195,3 +195,30 @@ def test_pixel_borders_can_be_switched_off(seeding):
     a.seed_click(20, 35, positive=True)
     unrefined = cutter.cut([Seed(20, 35, True, a.level)], refine=False).full(SHAPE)
     assert np.array_equal(a.doc.get(obj).mask, unrefined)
+
+
+def test_a_seed_click_in_three_steps_and_a_request_made_stale_by_undo(seeding):
+    """The window cuts off its GUI thread: request, cut (reading only the request), apply."""
+    a, project, cutter = seeding
+    obj = a.new_object(object_class(project))
+    level = a.level
+    request = a.seed_request(20, 35, positive=True)
+    assert request.seeds == (Seed(20, 35, True, level),) and request.annotation == obj
+    result = compute_seed_cut(request)
+    assert a.doc.get(obj).is_empty()  # computing changes nothing
+    a.level = 0  # the level was read when the click was made
+    a.apply_seed_cut(result)
+    assert a.seeds_of_active() == (Seed(20, 35, True, level),)
+    assert np.array_equal(a.doc.get(obj).mask, cutter.cut(request.seeds).full(SHAPE))
+    # A second click queued while the first was cut: made for its own annotation and level.
+    other = a.new_object(object_class(project))
+    queued = a.seed_request(25, 45, positive=False, level=level, annotation=obj)
+    assert a.active == other and queued.seeds[-1] == Seed(25, 45, False, level)
+    stale = compute_seed_cut(queued)
+    a.select(obj)
+    a.undo()  # the new object goes
+    a.undo()  # and the first seed: the queued cut no longer fits
+    assert not a.seed_request_is_current(queued)
+    with pytest.raises(DocumentError, match="changed"):
+        a.apply_seed_cut(stale)
+    assert a.doc.get(obj).is_empty()
