@@ -25,6 +25,9 @@ from .edge_samples import EdgeSamples
 
 MIN_ANNOTATED_IMAGES = 5
 """Images with annotations a project needs before the window offers to adapt its levels."""
+OFFER_EVERY_IMAGES = 10
+"""With Tools > Offer to adapt on, the window offers to adapt again after this many more images
+have annotations (than the project's model was adapted on)."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMainWindow, QTableWidget, QTableWidgetItem, QVBoxLayout
 
+from supercuts_app.adapt.project import OFFER_EVERY_IMAGES
+
 
 @dataclass(frozen=True)
 class Shortcut:
@@ -63,6 +65,13 @@ SHORTCUTS = (
     Shortcut("&Tools", "Segmentation settings…", "", "ask_segmentation_settings"),
     Shortcut("&Tools", "Adapt levels to this project", "", "adapt.start"),
     Shortcut("&Tools", "Use the shipped levels", "", "adapt.revert"),
+    Shortcut(
+        "&Tools",
+        f"Offer to adapt every {OFFER_EVERY_IMAGES} annotated images",
+        "",
+        "adapt.toggle_offer",
+        checkable=True,
+    ),
     Shortcut("&View", "Show boundaries", "Tab", "canvas.toggle_boundaries"),
     Shortcut("&View", "Fit image", "F", "canvas.fit"),
     Shortcut("&View", "Finer level", "[", "levels.finer"),

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox
 
-from supercuts_app.adapt.project import MIN_ANNOTATED_IMAGES, AdaptedModel, adapt_project_file
+from supercuts_app.adapt.project import (
+    MIN_ANNOTATED_IMAGES,
+    OFFER_EVERY_IMAGES,
+    AdaptedModel,
+    adapt_project_file,
+)
 from supercuts_app.segmentation.edge_model import EdgeModel, EdgeModelError
 from supercuts_app.storage.project import Project
 from supercuts_app.storage.project_model import read_project_model, write_project_model
@@ -28,6 +33,9 @@ class AdaptActions:
         self.running = False
         # A worker of its own: adapting takes minutes, and images must go on opening meanwhile.
         self.worker = Worker(window)
+        self.offer = window.settings.value("adapt_offer", False, type=bool)
+        self.offer_box: QMessageBox | None = None
+        self._declined_at: int | None = None  # annotated images when an offer was declined
 
     @property
     def busy(self) -> bool:
@@ -70,6 +78,43 @@ class AdaptActions:
     @staticmethod
     def annotated_images(project: Project) -> int:
         return sum(1 for n in project.store.annotation_counts().values() if n > 0)
+
+    # -- offering -------------------------------------------------------------------------------
+    def toggle_offer(self) -> None:
+        """Tools > Offer to adapt every N annotated images (off by default; remembered)."""
+        self.offer = not self.offer
+        self.window.settings.setValue("adapt_offer", self.offer)
+        state = "on" if self.offer else "off"
+        self.window.statusBar().showMessage(f"Offers to adapt the levels: {state}", 5000)
+
+    def maybe_offer(self) -> None:
+        """Ask (without blocking) whether to adapt, when offers are on and enough images got
+        annotations since the project's model was made (or since the last declined offer)."""
+        project = self.window.project
+        if not self.offer or self.running or project is None or self.offer_box is not None:
+            return
+        annotated = self.annotated_images(project)
+        adapted_on = 0 if self.edge_model is None else self.edge_model.info.get("adapted_images", 0)
+        since = max(adapted_on, self._declined_at or 0)
+        if annotated < MIN_ANNOTATED_IMAGES or annotated - since < OFFER_EVERY_IMAGES:
+            return
+        self.offer_box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "SuperCuts",
+            f"{annotated} images of this project have annotations. Adapt the levels to them now "
+            "(in the background)?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self.window,
+        )
+        self.offer_box.finished.connect(lambda result: self._offer_answered(result, annotated))
+        self.offer_box.open()
+
+    def _offer_answered(self, result: int, annotated: int) -> None:
+        self.offer_box = None
+        if result == QMessageBox.StandardButton.Yes:
+            self.start()
+        else:
+            self._declined_at = annotated
 
     # -- adapting -------------------------------------------------------------------------------
     def start(self) -> None:

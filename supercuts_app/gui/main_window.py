@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         self.actions_by_slot["tools.toggle_pixel_borders"].setChecked(self.tools.pixel_borders)
         tools_menu = self.actions_by_slot["adapt.start"].associatedObjects()[0]
         tools_menu.aboutToShow.connect(self.adapt.refresh)
+        self.actions_by_slot["adapt.toggle_offer"].setChecked(self.adapt.offer)
         self.adapt.refresh()
         open_action = self.actions_by_slot["files.ask_open_image"]
         self.files.add_recent_menu(open_action.associatedObjects()[0], self.actions_by_slot["save"])
@@ -298,6 +299,7 @@ class MainWindow(QMainWindow):
         s = self.session
         if s is not None and len(s.doc.annotations) != self.images.listed_count:
             self._refresh_images()  # the image list shows counts: query only when one changed
+            self.adapt.maybe_offer()
 
     def _refresh_images(self) -> None:
         if self.project is not None:

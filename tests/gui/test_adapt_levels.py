@@ -65,3 +65,26 @@ def test_adapt_is_offered_from_five_annotated_images_and_reverts(
     assert "shipped edge model" in window.status_label.text()
     with Project.open(folder, readonly=True) as project:
         assert read_project_model(project.store) is None
+
+
+def test_offers_to_adapt_when_enough_images_got_annotations(qtbot, window, monkeypatch):
+    from supercuts_app.gui import adapt_actions
+
+    monkeypatch.setattr(adapt_actions, "OFFER_EVERY_IMAGES", 5)
+    window.adapt.maybe_offer()
+    assert window.adapt.offer_box is None  # offers are off by default
+    toggle = window.actions_by_slot["adapt.toggle_offer"]
+    assert not toggle.isChecked()
+    toggle.trigger()
+    assert window.adapt.offer and toggle.isChecked()
+    window.adapt.maybe_offer()
+    assert window.adapt.offer_box is None  # 4 annotated images: not yet
+    _annotate(window.project, window.project.images()[4])
+    window.adapt.maybe_offer()
+    box = window.adapt.offer_box
+    assert box is not None and "5 images" in box.text()
+    box.done(QMessageBox.StandardButton.No)
+    assert window.adapt.offer_box is None and not window.adapt.running
+    window.adapt.maybe_offer()
+    assert window.adapt.offer_box is None  # declined: not again until 5 more
+    window.adapt.toggle_offer()  # leave the remembered setting as it was
