@@ -70,7 +70,7 @@ class SuggestionController(QObject):
         except DocumentError as exc:
             self._message(str(exc))
             return
-        self._ask(obj.mask.copy(), obj.id)
+        self._ask(obj.mask, obj.id)  # a new array on each call: the worker may keep it
 
     def _ask(self, object_mask: np.ndarray | None, parent: int | None) -> None:
         w = self.window

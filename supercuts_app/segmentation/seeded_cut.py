@@ -23,7 +23,7 @@ import cv2
 import maxflow
 import numpy as np
 
-from supercuts_app.base.boxes import NOWHERE, Slice2D, mask_bbox, shift_box
+from supercuts_app.base.boxes import NOWHERE, Slice2D, intersect_box, mask_bbox, shift_box
 
 from .adjacency import label_adjacency
 from .atoms import DEFAULT_BASIN_DEPTH, boundary_basins, split_superpixels
@@ -57,6 +57,14 @@ class SeedPoint:
     x: float
     positive: bool
     level: int = DEFAULT_SEED_LEVEL
+
+
+class MaskCrop(Protocol):
+    """A mask held as its pixels inside a rectangle of the image (a part's object:
+    :class:`~supercuts_app.annotation.cropped_mask.CroppedMask` is one): False outside it."""
+
+    box: Slice2D
+    crop: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -166,7 +174,7 @@ class SeedCutter:
         self,
         seeds: Sequence[SeedLike],
         *,
-        within: np.ndarray | None = None,
+        within: np.ndarray | MaskCrop | None = None,
         refine: bool | None = None,
     ) -> SeedCut:
         """The mask the seeds ask for.
@@ -175,8 +183,9 @@ class SeedCutter:
         ----------
         seeds : sequence of SeedLike
             In click order; seeds outside the image are ignored.
-        within : numpy.ndarray, optional
-            (H, W) bool confining the mask (a part's object).
+        within : numpy.ndarray or MaskCrop, optional
+            Where the mask may lie (a part's object): an (H, W) bool mask, or a crop of one,
+            which spares a whole-image array per cut.
         refine : bool, optional
             Pixel-precise borders (default: ``options.refine``).
 
@@ -189,13 +198,15 @@ class SeedCutter:
         seeds = [s for s in seeds if 0 <= s.y < h and 0 <= s.x < w]
         if not any(s.positive for s in seeds):
             return SeedCut(np.zeros((0, 0), bool), NOWHERE)
-        chosen, conflicted = self._atom_cut(seeds, within)
+        limit = _as_crop(within, self.shape)
+        chosen, conflicted = self._atom_cut(seeds, limit)
         refine = self.options.refine if refine is None else refine
         window = self._window_of(chosen | conflicted, seeds)
         atoms = self.atoms[window]
         mask = chosen[atoms]
-        if within is not None:
-            mask &= within[window]
+        allowed = None if limit is None else _read(limit, window)
+        if allowed is not None:
+            mask &= allowed
         undecided = conflicted.any()
         if refine or undecided:
             mask = refine_border(
@@ -205,7 +216,7 @@ class SeedCutter:
                 positive=_local([(s.y, s.x) for s in seeds if s.positive], window),
                 negative=_local([(s.y, s.x) for s in seeds if not s.positive], window),
                 undecided=conflicted[atoms] if undecided else None,
-                within=None if within is None else within[window],
+                within=allowed,
                 options=self.options.band,
                 band=refine,
             )
@@ -234,7 +245,7 @@ class SeedCutter:
 
     # -- the atom stage --------------------------------------------------------------------------
     def _atom_cut(
-        self, seeds: Sequence[SeedLike], within: np.ndarray | None
+        self, seeds: Sequence[SeedLike], within: MaskCrop | None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(A,) bool chosen atoms and (A,) bool atoms holding seeds of both signs."""
         opts = self.options
@@ -250,7 +261,8 @@ class SeedCutter:
         source = np.where(suggested, prior, 0.0)  # the cost of leaving the suggestion
         sink = np.where(suggested, 0.0, prior)  # and of going beyond it
         if within is not None:
-            inside = np.bincount(self.atoms[within], minlength=n_atoms) / np.maximum(self.area, 1)
+            held = self.atoms[within.box][within.crop]
+            inside = np.bincount(held, minlength=n_atoms) / np.maximum(self.area, 1)
             sink = sink + np.where(inside < 0.5, big, 0.0)
         sure_in = np.zeros(n_atoms, bool)
         sure_in[pos_atoms] = True
@@ -331,6 +343,32 @@ def seed_cutter_for(
         size = (image.shape[1], image.shape[0])
         boundary = np.clip(cv2.resize(boundary, size, interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
     return SeedCutter(tree, image, boundary=boundary, options=options)
+
+
+@dataclass(frozen=True)
+class _WholeMask:
+    """An (H, W) mask as a :class:`MaskCrop` whose rectangle is the image."""
+
+    box: Slice2D
+    crop: np.ndarray
+
+
+def _as_crop(within: np.ndarray | MaskCrop | None, shape: tuple[int, int]) -> MaskCrop | None:
+    if within is None or not isinstance(within, np.ndarray):
+        return within
+    return _WholeMask((slice(0, shape[0]), slice(0, shape[1])), within)
+
+
+def _read(limit: MaskCrop, window: Slice2D) -> np.ndarray:
+    """A new (h, w) bool array: the pixels of ``limit`` in ``window`` (False outside its
+    rectangle)."""
+    out = np.zeros((window[0].stop - window[0].start, window[1].stop - window[1].start), bool)
+    common = intersect_box(window, limit.box)
+    if common is not None:
+        by, bx = limit.box[0].start, limit.box[1].start
+        wy, wx = window[0].start, window[1].start
+        out[shift_box(common, -wy, -wx)] = limit.crop[shift_box(common, -by, -bx)]
+    return out
 
 
 def _local(points: list[Point], window: Slice2D) -> list[Point]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from supercuts_app.annotation.cropped_mask import CroppedMask
 from supercuts_app.annotation.document import Annotation, DocumentError, Edit
 from supercuts_app.annotation.overlay import MaskOverlay
 from supercuts_app.annotation.seeds import Seed
@@ -226,14 +227,18 @@ class Annotator:
         self._applied_cuts[request.annotation] = (request.seeds, cut.after)
         return self._changed(edit)
 
-    def _seed_limit(self, ann: Annotation, y: float, x: float, positive: bool) -> np.ndarray | None:
-        """Where ``ann``'s cut may lie: a part's object (a positive seed must be inside it)."""
+    def _seed_limit(
+        self, ann: Annotation, y: float, x: float, positive: bool
+    ) -> CroppedMask | None:
+        """Where ``ann``'s cut may lie: a part's object (a positive seed must be inside it), as
+        a copy of its crop (the cut may run while the object changes; no whole-image mask)."""
         if not ann.is_part:
             return None
-        owner = self.doc.get(ann.parent_id).mask
-        if positive and not owner[int(y), int(x)]:
+        owner = self.doc.get(ann.parent_id).pixels
+        yi, xi = int(y), int(x)
+        if positive and not owner.any_in((slice(yi, yi + 1), slice(xi, xi + 1))):
             raise DocumentError("Seeds of a part go inside its object")
-        return owner
+        return CroppedMask.from_tight(owner.shape, owner.crop.copy(order="F"), owner.box)
 
     # -- editing --------------------------------------------------------------------------------
     def click(self, y: float, x: float, *, remove: bool = False) -> Redraw | None:

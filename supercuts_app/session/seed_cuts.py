@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from supercuts_app.annotation.cropped_mask import CroppedMask
 from supercuts_app.annotation.seeds import Seed
 from supercuts_app.base.boxes import NOWHERE, Slice2D, mask_bbox, shift_box, union_box
 
@@ -30,8 +31,8 @@ class SeedRequest:
         The object or part the seed is for.
     seeds : tuple of Seed
         Its seeds, the new one last.
-    within : numpy.ndarray or None
-        (H, W) bool its cut must stay in (a part's object).
+    within : CroppedMask or None
+        Where its cut must stay (a copy of a part's object's pixels).
     before : SeedCut or None
         The cut its earlier seeds applied, when known (after an undo or reopening, it is
         computed again).
@@ -43,7 +44,7 @@ class SeedRequest:
 
     annotation: int
     seeds: tuple[Seed, ...]
-    within: np.ndarray | None
+    within: CroppedMask | None
     before: SeedCut | None
     cutter: SeedCutter
     refine: bool

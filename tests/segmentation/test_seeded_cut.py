@@ -1,5 +1,7 @@
 """Seed cuts on the superpixel graph and pixel-precise band refinement (issue 18)."""
 
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 from scipy import ndimage
@@ -48,6 +50,47 @@ def test_cut_stays_within(square_scene):
     within[:, :70] = True
     mask = cutter.cut([SeedPoint(48, 50, True, tree.n_levels - 1)], within=within).full(truth.shape)
     assert mask.any() and not (mask & ~within).any()
+
+
+@dataclass(frozen=True)
+class Crop:
+    """A mask as its pixels in a rectangle (what a part's object is)."""
+
+    box: tuple[slice, slice]
+    crop: np.ndarray
+
+
+def test_a_cut_within_a_crop_equals_the_cut_within_its_whole_mask(square_scene):
+    image, truth, tree = square_scene
+    cutter = SeedCutter(tree, image)
+    rng = np.random.default_rng(3)
+    top = tree.n_levels - 1
+    box = (slice(20, 80), slice(30, 90))
+    crop = np.zeros((60, 60), bool)
+    crop[4:50, 5:40] = True
+    crop[30:58, 20:59] |= rng.random((28, 39)) < 0.9  # ragged, with holes
+    whole = np.zeros(truth.shape, bool)
+    whole[box] = crop
+    ys, xs = np.nonzero(whole)
+    cut_pixels = 0
+    for _ in range(6):
+        k = rng.integers(len(ys), size=2)
+        seeds = [
+            SeedPoint(ys[k[0]] + 0.5, xs[k[0]] + 0.5, True, int(rng.integers(top + 1))),
+            SeedPoint(rng.uniform(0, 96), rng.uniform(0, 128), False, int(rng.integers(top + 1))),
+            SeedPoint(ys[k[1]] + 0.5, xs[k[1]] + 0.5, True, int(rng.integers(top + 1))),
+        ]
+        for refine in (True, False):
+            by_crop = cutter.cut(seeds, within=Crop(box, crop), refine=refine)
+            by_mask = cutter.cut(seeds, within=whole, refine=refine)
+            assert by_crop.window == by_mask.window
+            assert np.array_equal(by_crop.mask, by_mask.mask)
+            assert not (by_crop.full(truth.shape) & ~whole).any()
+            cut_pixels += int(by_crop.mask.sum())
+    assert cut_pixels > 0
+    empty = Crop((slice(0, 0), slice(0, 0)), np.zeros((0, 0), bool))
+    seeds = [SeedPoint(48, 50, False, 1), SeedPoint(8, 8, True, 1)]
+    assert cutter.cut(seeds, within=empty).is_empty()
 
 
 def test_preview_is_the_level_region_of_the_seed(square_scene):

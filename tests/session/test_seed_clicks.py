@@ -154,6 +154,24 @@ def test_a_parts_seeds_stay_inside_its_object(seeding):
     assert np.array_equal(a.doc.get(obj).mask, left)
 
 
+def test_a_parts_cut_is_limited_by_a_copy_of_its_objects_crop(seeding):
+    """The limit is the object's crop (no whole-image mask per click), copied: the cut may run
+    while the object changes; the part's mask is the cut inside the object's whole mask."""
+    a, project, cutter = seeding
+    obj = a.new_object(object_class(project))
+    left = np.zeros(SHAPE, bool)
+    left[10:30, 20:40] = True
+    a.add_mask(left)
+    a.new_part(project.categories.find("lid", object_class(project)).id)
+    request = a.seed_request(20, 25, positive=True)
+    limit = request.within
+    assert limit.box == (slice(10, 30), slice(20, 40)) and limit.crop.all()
+    assert limit.crop is not a.doc.get(obj).pixels.crop
+    a.apply_seed_cut(compute_seed_cut(request))
+    expected = cutter.cut(request.seeds, within=left).full(SHAPE)
+    assert expected.any() and np.array_equal(a.doc.get(request.annotation).mask, expected)
+
+
 def test_hover_preview_and_no_cutter(seeding):
     a, project, cutter = seeding
     preview = a.seed_preview(20, 35)
