@@ -24,7 +24,11 @@ from supercuts_app.annotation.item import Annotation
 from supercuts_app.base.images import ImageLoadError, load_image
 from supercuts_app.base.tasks import CancelFn, ProgressFn, check_cancelled, report
 from supercuts_app.segmentation.region_graph import deep_region_graph
-from supercuts_app.segmentation.segment import SegmentationSettings, segment_image
+from supercuts_app.segmentation.segment import (
+    SegmentationSettings,
+    graph_inputs,
+    segment_image,
+)
 from supercuts_app.storage.project import Project
 
 from .edge_samples import EdgeSamples, PairTargets, concat_samples, image_edge_samples
@@ -122,21 +126,31 @@ def truth_samples(
     cache=None,
 ) -> EdgeSamples:
     """Edge samples of one annotated image, on its superpixels and the merged regions of its
-    hierarchy (cut at ``region_counts``) under ``settings``."""
-    segmentation = segment_image(truth.image, settings=settings, cache=cache)
-    labels = segmentation.result.labels
-    graph = deep_region_graph(
-        settings.backbone, truth.image, labels, boundary_net=settings.boundary_net
-    )
-    tree = segmentation.tree
+    hierarchy (cut at ``region_counts``) under ``settings``, over the very region graph the
+    levels are built on (a large photo's at its working size)."""
+    segmentation = segment_image(truth.image, settings=settings, cache=cache, keep_graph=True)
+    image, labels = graph_inputs(truth.image, segmentation.result)
+    graph = segmentation.graph
+    if graph is None:  # read from the cache: the graph is computed again
+        graph = deep_region_graph(
+            settings.backbone, image, labels, boundary_net=settings.boundary_net
+        )
     counts = [c for c in region_counts if 1 < c < graph.n_nodes]
     tables = []
     if counts:
-        cuts = cut_tree(tree.linkage, n_clusters=counts)
+        cuts = cut_tree(segmentation.tree.linkage, n_clusters=counts)
         tables = [cuts[:, c].astype(np.int64) for c in range(cuts.shape[1])]
-    return image_edge_samples(
-        truth.image, labels, graph, partition_targets(truth.partition), tables
-    )
+    partition = _resized(truth.partition, labels.shape)
+    return image_edge_samples(image, labels, graph, partition_targets(partition), tables)
+
+
+def _resized(partition: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``partition`` at ``shape`` (nearest pixel; unchanged when it has that shape)."""
+    if partition.shape == tuple(shape):
+        return partition
+    rows = np.arange(shape[0]) * partition.shape[0] // shape[0]
+    cols = np.arange(shape[1]) * partition.shape[1] // shape[1]
+    return partition[np.ix_(rows, cols)]
 
 
 def samples_of_truths(

@@ -21,6 +21,7 @@ from .density import SuperpixelDensity, superpixel_count
 from .edge_model import EdgeModel
 from .features import Backbone
 from .hierarchy import MergeHierarchy
+from .region_graph import RegionGraph
 from .region_index import RegionIndex
 from .superpixels import (
     SuperpixelResult,
@@ -54,6 +55,9 @@ class Segmentation:
     result: SuperpixelResult
     tree: MergeHierarchy
     boundary: np.ndarray | None = field(default=None, kw_only=True)
+    graph: RegionGraph | None = field(default=None, kw_only=True)
+    """The region graph the hierarchy was built on (over :func:`graph_inputs`' labels), when
+    computed here and asked for (``segment_image(..., keep_graph=True)``)."""
 
 
 @dataclass
@@ -108,6 +112,7 @@ def segment_image(
     density: SuperpixelDensity | None = None,
     settings: SegmentationSettings | None = None,
     cache: SegmentationCache | None = None,
+    keep_graph: bool = False,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> Segmentation:
@@ -141,6 +146,8 @@ def segment_image(
     cache : SegmentationCache, optional
         A result computed before for the same pixels and settings is read from it instead of
         recomputed, and a new one is stored in it.
+    keep_graph : bool
+        Return the region graph too, when it is computed (not for a cached result).
     progress, cancel : callable, optional
         Progress report ``(stage, fraction)`` and cancel flag (see :mod:`supercuts_app.base.tasks`).
 
@@ -177,13 +184,7 @@ def segment_image(
     )
     report(progress, "hierarchy", 0.0)
     check_cancelled(cancel)
-    # A large photo's region graph is read on the working image the superpixels were computed
-    # on (same ids): its cues are made at most at that size anyway, its sizes and gradients stay
-    # near those the edge model is trained on, and no full-size per-pixel arrays are made.
-    graph_image, graph_labels = image, result.labels
-    if result.working_labels is not None:
-        graph_labels = result.working_labels
-        graph_image = working_image(image, result.params["working_pixels"])
+    graph_image, graph_labels = graph_inputs(image, result)
     boundary = None
     if settings.boundary_net is not None:
         boundary = boundary_map(settings.boundary_net, graph_image)
@@ -213,7 +214,17 @@ def segment_image(
         except OSError:
             pass  # a full or read-only cache folder costs a recomputation later, nothing else
     report(progress, "hierarchy", 1.0)
-    return Segmentation(result, tree, boundary=boundary)
+    return Segmentation(result, tree, boundary=boundary, graph=graph if keep_graph else None)
+
+
+def graph_inputs(image: np.ndarray, result: SuperpixelResult) -> tuple[np.ndarray, np.ndarray]:
+    """The image and label map an image's region graph is read on: the image and its
+    superpixels, or for a large photo the working image and labels the superpixels were computed
+    on (same ids). Its cues are made at most at that size anyway, its sizes and gradients stay
+    near those the edge model is trained on, and no full-size per-pixel arrays are made."""
+    if result.working_labels is None:
+        return image, result.labels
+    return working_image(image, result.params["working_pixels"]), result.working_labels
 
 
 def window_segmentation(segmentation: Segmentation) -> WindowSegmentation:

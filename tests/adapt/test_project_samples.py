@@ -84,3 +84,19 @@ def test_only_annotated_images_are_read(project_path):
         assert ids == [project.images()[0].id]
         truths = list(project_truths(project, ids))
     assert len(truths) == 1 and truths[0].image.shape == (96, 128, 3)
+
+
+def test_samples_are_the_same_from_a_fresh_and_a_cached_segmentation(project_path, tmp_path):
+    from supercuts_app.adapt.project_samples import truth_samples
+    from supercuts_app.segmentation.cache import SegmentationCache
+    from supercuts_app.segmentation.segment import SegmentationSettings
+
+    settings = SegmentationSettings.resolve(n_segments=40)
+    cache = SegmentationCache(tmp_path / "cache")
+    with Project.open(project_path, readonly=True) as project:
+        [truth] = project_truths(project, annotated_images(project))
+    fresh = truth_samples(truth, settings, region_counts=(8, 4), cache=cache)
+    cached = truth_samples(truth, settings, region_counts=(8, 4), cache=cache)
+    np.testing.assert_allclose(fresh.features, cached.features)
+    np.testing.assert_array_equal(fresh.targets, cached.targets)
+    assert len(fresh.targets) > 0
