@@ -48,7 +48,7 @@ class AdaptActions:
     # -- which model ----------------------------------------------------------------------------
     def project_opened(self, project: Project) -> None:
         """Use the project's model, if it has one (a damaged one: the shipped model, said so)."""
-        self.edge_model = None
+        self.edge_model, self._declined_at = None, None
         try:
             self.edge_model = read_project_model(project.store)
         except (ProjectFileError, EdgeModelError) as exc:
