@@ -52,6 +52,7 @@ def refine_border(
     within: np.ndarray | None = None,
     options: BandOptions | None = None,
     band: bool = True,
+    border_boxes: np.ndarray | None = None,
 ) -> np.ndarray:
     """The mask with its border moved onto the strongest nearby boundary.
 
@@ -73,6 +74,11 @@ def refine_border(
     options : BandOptions, optional
     band : bool
         Relabel the band around the border (False: only ``undecided`` pixels).
+    border_boxes : numpy.ndarray, optional
+        (n, 4) [y0, y1, x0, x1) rectangles of the crop holding every pixel of ``mask`` that has
+        a 4-neighbour on the other side (for an atom cut: the boxes of the atoms on its
+        border); the band is then looked for only near them, not over the whole crop. Used
+        only without ``undecided`` pixels.
 
     Returns
     -------
@@ -83,8 +89,14 @@ def refine_border(
     # ``side`` is the mask's side of every pixel not free to change (a copy, changed in place:
     # the crop can be a large part of the image, so every whole-crop pass counts).
     side = np.array(mask, dtype=bool)
+    found = None  # the free pixels' flat indices, when the band was found near border_boxes
     if undecided is None or not undecided.any():
-        free = _band_around(side, opts.width) if band else np.zeros(side.shape, bool)
+        if not band:
+            free = np.zeros(side.shape, bool)
+        elif border_boxes is not None:
+            free, found = _band_near(side, opts.width, border_boxes)
+        else:
+            free = _band_around(side, opts.width)
     else:
         free = undecided.astype(bool)
         if band:
@@ -99,9 +111,10 @@ def refine_border(
     if within is not None:
         side &= within
         free &= within
-    if not free.any():
+    flat = _true_pixels(free) if found is None else found[free.reshape(-1)[found]]
+    if not flat.size:
         return side
-    inside, ys, xs = _cut(image, boundary, free, side, opts)
+    inside, ys, xs = _cut(image, boundary, free, side, flat, opts)
     side[ys, xs] = inside
     return side
 
@@ -112,6 +125,49 @@ def _band_around(mask: np.ndarray, width: int) -> np.ndarray:
     morphological gradient instead of two erosions."""
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width + 1, 2 * width + 1))
     return cv2.morphologyEx(mask.view(np.uint8), cv2.MORPH_GRADIENT, kernel).view(bool)
+
+
+BAND_CELL = 128
+"""Side of the square cells in which :func:`_band_near` looks for the band."""
+
+
+def _band_near(mask: np.ndarray, width: int, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What :func:`_band_around` finds, computed only in the cells of the crop that lie within
+    ``width`` of ``boxes`` (which hold every pixel with a 4-neighbour on the other side: a
+    pixel whose disk holds both sides holds such a pair, so it lies within ``width`` of a box).
+
+    Returns the (H, W) bool band (untouched pages elsewhere: allocated zeroed, never written)
+    and its pixels' flat indices in ascending order."""
+    h, w = mask.shape
+    cells = (-(-h // BAND_CELL), -(-w // BAND_CELL))
+    marked = np.zeros((cells[0] + 1, cells[1] + 1), np.int32)
+    y0 = np.clip(boxes[:, 0] - width, 0, h) // BAND_CELL
+    y1 = -(-np.clip(boxes[:, 1] + width, 0, h) // BAND_CELL)
+    x0 = np.clip(boxes[:, 2] - width, 0, w) // BAND_CELL
+    x1 = -(-np.clip(boxes[:, 3] + width, 0, w) // BAND_CELL)
+    for ys, xs, step in ((y0, x0, 1), (y0, x1, -1), (y1, x0, -1), (y1, x1, 1)):
+        np.add.at(marked, (ys, xs), step)
+    marked = marked.cumsum(0).cumsum(1)[: cells[0], : cells[1]] > 0
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width + 1, 2 * width + 1))
+    source = mask.view(np.uint8)
+    band = np.zeros((h, w), bool)
+    found = []
+    edges = np.diff(np.pad(marked.view(np.int8), ((0, 0), (1, 1))), axis=1)
+    for row, column in zip(*np.nonzero(edges == 1), strict=True):
+        stop_column = column + np.argmax(edges[row, column + 1 :] == -1) + 1
+        r0, r1 = row * BAND_CELL, min(h, (row + 1) * BAND_CELL)
+        c0, c1 = column * BAND_CELL, min(w, stop_column * BAND_CELL)
+        # The gradient of a cell is exact where its disk lies in the computed area (or beyond
+        # the crop, where both computations see no pixel).
+        t0, t1 = max(0, r0 - width), min(h, r1 + width)
+        u0, u1 = max(0, c0 - width), min(w, c1 + width)
+        gradient = cv2.morphologyEx(source[t0:t1, u0:u1], cv2.MORPH_GRADIENT, kernel)
+        cell = gradient[r0 - t0 : r1 - t0, c0 - u0 : c1 - u0].view(bool)
+        band[r0:r1, c0:c1] = cell
+        rows, columns = np.divmod(np.flatnonzero(cell), c1 - c0)
+        found.append((rows + r0) * w + (columns + c0))
+    flat = np.sort(np.concatenate(found)) if found else np.zeros(0, np.int64)
+    return band, flat
 
 
 def _band(inside: np.ndarray, outside: np.ndarray, width: int) -> np.ndarray:
@@ -135,23 +191,35 @@ def _disk(
     return out.view(bool), (slice(y0, y1), slice(x0, x1))
 
 
-def _pair_costs(
+def _similarity(strength: np.ndarray, opts: BandOptions) -> np.ndarray:
+    """Costs of separating pixel pairs across boundaries of ``strength`` (float64)."""
+    return opts.floor + (1 - opts.floor) * np.exp(-opts.contrast * strength)
+
+
+def _colour_costs(
     image: np.ndarray,
-    boundary: np.ndarray | None,
     first: tuple[np.ndarray, np.ndarray],
     second: tuple[np.ndarray, np.ndarray],
     opts: BandOptions,
 ) -> np.ndarray:
-    """Costs of separating each pixel pair (``first`` from ``second``, index arrays)."""
-    if boundary is not None:
-        strength = np.maximum(boundary[first], boundary[second]).astype(np.float64)
-        similarity = np.exp(-opts.contrast * strength)
-    else:
-        difference = ((image[first].astype(np.float64) - image[second]) ** 2).sum(-1)
-        # GrabCut's contrast: relative to the mean squared difference of the pairs.
-        mean = max(float(difference.mean()) if difference.size else 0.0, 1e-6)
-        similarity = np.exp(-difference / (2 * mean))
-    return opts.floor + (1 - opts.floor) * similarity
+    """Costs of separating each pixel pair (``first`` from ``second``, index arrays) by their
+    colour difference."""
+    difference = ((image[first].astype(np.float64) - image[second]) ** 2).sum(-1)
+    # GrabCut's contrast: relative to the mean squared difference of the pairs.
+    mean = max(float(difference.mean()) if difference.size else 0.0, 1e-6)
+    return opts.floor + (1 - opts.floor) * np.exp(-difference / (2 * mean))
+
+
+def _spanned(crop: np.ndarray) -> tuple[np.ndarray, int]:
+    """The memory a 2-D crop of a larger array spans as a read-only 1-D view, and its row
+    stride in elements: element (y, x) is at ``y * stride + x`` (1-D gathers are faster than
+    2-D ones, and a crop needs no copy)."""
+    item = crop.itemsize
+    if crop.strides[1] != item or crop.strides[0] % item or crop.strides[0] < 0:
+        crop = np.ascontiguousarray(crop)
+    stride = crop.strides[0] // item
+    size = (crop.shape[0] - 1) * stride + crop.shape[1] if crop.size else 0
+    return np.lib.stride_tricks.as_strided(crop, (size,), (item,), writeable=False), stride
 
 
 def _cut(
@@ -159,38 +227,65 @@ def _cut(
     boundary: np.ndarray | None,
     free: np.ndarray,
     side: np.ndarray,
+    flat: np.ndarray,
     opts: BandOptions,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Min cut over the ``free`` pixels, the others held to their ``side``; returns the free
-    pixels' (n,) bool label (True: in the mask) and their (n,) rows and columns.
+    """Min cut over the ``free`` pixels (at ``flat``, ascending), the others held to their
+    ``side``; returns the free pixels' (n,) bool label (True: in the mask) and their (n,) rows
+    and columns.
 
-    Only pairs touching a free pixel are visited, so the cost follows the band, not the crop."""
+    Only pairs touching a free pixel are visited, and a free pixel's node is its place in
+    ``flat`` (found by search, not through a crop-sized index map), so the cost follows the
+    band, not the crop."""
     h, w = free.shape
-    # Read only where ``free`` holds (no whole-crop fill).
-    index = np.empty(free.shape, np.int32)
-    ys, xs = np.divmod(_true_pixels(free), w)
-    n = len(ys)
-    index[ys, xs] = np.arange(n)
+    free_at = np.ascontiguousarray(free).reshape(-1)
+    side_at = np.ascontiguousarray(side).reshape(-1)
+    ys, xs = np.divmod(flat, w)
+    n = len(flat)
+    if boundary is not None:
+        strength_at, stride = _spanned(boundary)
+        spot = ys * stride + xs
+        strength_here = strength_at[spot]
+
+    def costs(here: np.ndarray, dy: int, dx: int) -> np.ndarray:
+        if boundary is None:
+            return _colour_costs(image, (ys[here], xs[here]), (ys[here] + dy, xs[here] + dx), opts)
+        there = strength_at[spot[here] + (dy * stride + dx)]
+        return _similarity(np.maximum(strength_here[here], there).astype(np.float64), opts)
+
     graph = maxflow.Graph[float](n, 2 * n)
-    nodes = graph.add_nodes(n)
+    graph.add_nodes(n)  # node i is the pixel at flat[i]
     source = np.zeros(n)
     sink = np.zeros(n)
+    colour_contrast = boundary is None  # relative to all pairs of a direction: cost them all
     for dy, dx in ((0, 1), (1, 0), (0, -1), (-1, 0)):
-        ny, nx = ys + dy, xs + dx
-        ok = (ny >= 0) & (ny < h) & (nx >= 0) & (nx < w)
-        here, (py, px), (qy, qx) = np.flatnonzero(ok), (ys[ok], xs[ok]), (ny[ok], nx[ok])
-        fixed = ~free[qy, qx]
-        other = index[qy, qx]
-        cost = _pair_costs(image, boundary, (py, px), (qy, qx), opts)
+        if dx:
+            inside = xs < w - 1 if dx == 1 else xs > 0
+        else:
+            inside = ys < h - 1 if dy == 1 else ys > 0
+        here = np.flatnonzero(inside)
+        there = flat[here] + (dy * w + dx)
+        fixed = ~free_at[there]
         # Each free-free pair once (from its upper-left pixel); a fixed neighbour: a terminal.
-        if (dy, dx) in ((0, 1), (1, 0)):
+        forward = (dy, dx) in ((0, 1), (1, 0))
+        if forward or colour_contrast:
+            cost = costs(here, dy, dx)
+        if forward:
             both = ~fixed
-            graph.add_edges(nodes[here[both]], nodes[other[both]], cost[both], cost[both])
-        held_in = side[qy, qx]
-        to_in = fixed & held_in
-        source += np.bincount(here[to_in], cost[to_in], minlength=n)
-        to_out = fixed & ~held_in
-        sink += np.bincount(here[to_out], cost[to_out], minlength=n)
+            pairs = here[both]
+            # The free pixel right of flat[i] is flat[i + 1]; the one below is searched for.
+            other = pairs + 1 if dx else np.searchsorted(flat, there[both])
+            graph.add_edges(pairs, other, cost[both], cost[both])
+        if forward or colour_contrast:
+            cost, here, there = cost[fixed], here[fixed], there[fixed]
+        else:
+            here, there = here[fixed], there[fixed]
+            cost = costs(here, dy, dx)
+        held_in = side_at[there]
+        # A pixel has one neighbour in each direction: adding in place sums as bincount did.
+        source[here[held_in]] += cost[held_in]
+        sink[here[~held_in]] += cost[~held_in]
+    nodes = np.arange(n)
     graph.add_grid_tedges(nodes, source, sink)
     graph.maxflow()
     return ~graph.get_grid_segments(nodes), ys, xs

@@ -29,6 +29,7 @@ from .adjacency import label_adjacency
 from .atoms import DEFAULT_BASIN_DEPTH, boundary_basins, split_superpixels
 from .border_refine import BandOptions, refine_border
 from .hierarchy import MergeHierarchy
+from .label_runs import LabelRuns
 from .region_index import superpixel_boxes
 from .tree_distances import TreeDistances
 
@@ -159,6 +160,7 @@ class SeedCutter:
         between = a != b
         self.border_height[between] = self._tree_walk.pair_heights(a[between], b[between])
         self.boxes = superpixel_boxes(self.atoms)
+        self.runs = LabelRuns(self.atoms)
 
     # -- public ----------------------------------------------------------------------------------
     def preview(self, y: float, x: float, *, level: int) -> np.ndarray:
@@ -202,23 +204,25 @@ class SeedCutter:
         chosen, conflicted = self._atom_cut(seeds, limit)
         refine = self.options.refine if refine is None else refine
         window = self._window_of(chosen | conflicted, seeds)
-        atoms = self.atoms[window]
-        mask = chosen[atoms]
+        mask = self.runs.paint(chosen, window)
         allowed = None if limit is None else _read(limit, window)
         if allowed is not None:
             mask &= allowed
         undecided = conflicted.any()
         if refine or undecided:
+            # Without a limit, the border lies on the atoms across the cut: look only there.
+            near = self._border_boxes(chosen, window) if limit is None and refine else None
             mask = refine_border(
                 self.image[window],
                 mask,
                 boundary=None if self.boundary is None else self.boundary[window],
                 positive=_local([(s.y, s.x) for s in seeds if s.positive], window),
                 negative=_local([(s.y, s.x) for s in seeds if not s.positive], window),
-                undecided=conflicted[atoms] if undecided else None,
+                undecided=self.runs.paint(conflicted, window) if undecided else None,
                 within=allowed,
                 options=self.options.band,
                 band=refine,
+                border_boxes=near,
             )
         return _tight(mask, window)
 
@@ -293,6 +297,14 @@ class SeedCutter:
 
     def _atom_at(self, point: Point) -> int:
         return int(self.atoms[int(point[0]), int(point[1])])
+
+    def _border_boxes(self, chosen: np.ndarray, window: Slice2D) -> np.ndarray:
+        """(n, 4) boxes in ``window`` of the atoms with a neighbour on the other side of the
+        cut: every pixel of ``chosen``'s mask with a 4-neighbour outside it lies in one."""
+        across = chosen[self.first] != chosen[self.second]
+        border = np.union1d(self.first[across], self.second[across])
+        origin = np.array([window[0].start, window[0].start, window[1].start, window[1].start])
+        return self.boxes[border] - origin
 
     def _window_of(self, members: np.ndarray, seeds: Sequence[SeedLike]) -> Slice2D:
         """A rectangle holding the chosen atoms and every seed, with room for the band."""

@@ -101,7 +101,10 @@ def cut_change(before: SeedCut, after: SeedCut) -> tuple[Slice2D, np.ndarray, np
 
 
 def _placed(cut: SeedCut, window: Slice2D) -> np.ndarray:
-    """``cut``'s mask as a crop at ``window`` (which holds it)."""
+    """``cut``'s mask as a crop at ``window`` (which holds it): the mask itself (not to be
+    written to) when it lies there already."""
+    if cut.window == window:
+        return cut.mask
     out = np.zeros((window[0].stop - window[0].start, window[1].stop - window[1].start), bool)
     if cut.mask.size:
         y, x = cut.window[0].start - window[0].start, cut.window[1].start - window[1].start

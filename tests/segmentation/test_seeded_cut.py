@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import pytest
 from scipy import ndimage
@@ -9,6 +10,7 @@ from scipy import ndimage
 from supercuts_app.segmentation.adjacency import label_adjacency
 from supercuts_app.segmentation.atoms import split_superpixels
 from supercuts_app.segmentation.border_refine import BandOptions, refine_border
+from supercuts_app.segmentation.region_index import superpixel_boxes
 from supercuts_app.segmentation.seeded_cut import SeedCutter, SeedPoint
 from supercuts_app.segmentation.segment import segment_image
 from supercuts_app.segmentation.tree_distances import TreeDistances
@@ -122,6 +124,35 @@ def test_seeds_hold_their_side_in_the_band():
     mask[10:30, 10:30] = True
     out = refine_border(image, mask, positive=[(10.5, 20.5)], negative=[(29.5, 20.5)])
     assert out[10, 20] and not out[29, 20]
+
+
+def test_the_band_found_near_the_border_atoms_is_the_band_of_the_whole_crop():
+    """refine_border with ``border_boxes`` (the boxes of the atoms on the mask's border) gives
+    the same mask as without, on crops of several band cells with ragged atoms."""
+    rng = np.random.default_rng(5)
+    h, w = 300, 420
+    atoms = cv2.resize(
+        rng.integers(0, 400, (15, 21)).astype(np.float32), (w, h), interpolation=cv2.INTER_NEAREST
+    ).astype(np.int32)
+    atoms[rng.random((h, w)) < 0.002] = 400  # specks: atoms of one pixel
+    n_atoms = 401
+    adjacency = label_adjacency(atoms, n_atoms)
+    boxes = superpixel_boxes(atoms)
+    image = rng.integers(0, 255, (h, w, 3), dtype=np.uint8)
+    boundary = cv2.GaussianBlur(rng.random((h, w)).astype(np.float32), (0, 0), 3)
+    for trial in range(4):
+        chosen = rng.random(n_atoms) < (0.5, 0.1, 0.9, 0.3)[trial]
+        mask = chosen[atoms]
+        across = chosen[adjacency.first] != chosen[adjacency.second]
+        near = boxes[np.union1d(adjacency.first[across], adjacency.second[across])]
+        seeds = {"positive": [(150.5, 200.5)], "negative": [(10.5, 400.5)]}
+        for edges in (boundary, None):
+            whole = refine_border(image, mask, boundary=edges, **seeds)
+            fast = refine_border(image, mask, boundary=edges, border_boxes=near, **seeds)
+            assert np.array_equal(whole, fast)
+    empty = np.zeros((0, 4), np.int64)
+    uniform = np.ones((h, w), bool)
+    assert np.array_equal(refine_border(image, uniform, border_boxes=empty), uniform)
 
 
 def test_atoms_split_superpixels_and_keep_their_owner():
