@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.cluster.hierarchy import cut_tree
 
 from supercuts_app.segmentation.border_stats import coarsened_border_cues
 from supercuts_app.segmentation.edge_features import EDGE_FEATURE_NAMES, edge_features
@@ -40,7 +41,7 @@ def image_edge_samples(
     labels: np.ndarray,
     graph,
     pair_targets: PairTargets,
-    region_tables: Sequence[np.ndarray] = (),
+    tables: Sequence[np.ndarray] = (),
 ) -> EdgeSamples:
     """One image's samples: its superpixel pairs, then the region pairs of each
     superpixel-to-region table (whose border cues are carried over from the superpixel borders,
@@ -56,15 +57,16 @@ def image_edge_samples(
         Its region graph (:func:`~supercuts_app.segmentation.region_graph.deep_region_graph`).
     pair_targets : callable
         The targets (:data:`PairTargets`), e.g. :func:`human_targets`.
-    region_tables : sequence of numpy.ndarray
-        (K,) superpixel -> region tables, e.g. cuts of the image's hierarchy.
+    tables : sequence of numpy.ndarray
+        (K,) superpixel -> region tables, e.g. cuts of the image's hierarchy
+        (:func:`region_tables`).
 
     Returns
     -------
     EdgeSamples
     """
     parts = [_known_samples(graph, labels, pair_targets)]
-    for table in region_tables:
+    for table in tables:
         regions = table[labels]
         rdeep = region_deep_features(graph.deep, graph.area, table, graph.deep_blocks)
         rgraph = region_graph(regions, image, deep=rdeep, deep_blocks=graph.deep_blocks)
@@ -73,6 +75,16 @@ def image_edge_samples(
         )
         parts.append(_known_samples(rgraph, regions, pair_targets))
     return concat_samples(parts)
+
+
+def region_tables(linkage: np.ndarray, n_nodes: int, counts: Sequence[int]) -> list[np.ndarray]:
+    """(K,) superpixel-to-region tables of a merge tree (SciPy ``linkage`` over ``n_nodes``
+    superpixels) cut at each of ``counts`` regions (counts outside 2..K-1 are skipped)."""
+    counts = [c for c in counts if 1 < c < n_nodes]
+    if not counts:
+        return []
+    cuts = cut_tree(linkage, n_clusters=counts)
+    return [cuts[:, c].astype(np.int64) for c in range(cuts.shape[1])]
 
 
 def concat_samples(parts: Sequence[EdgeSamples]) -> EdgeSamples:

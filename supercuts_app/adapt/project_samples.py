@@ -17,7 +17,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.cluster.hierarchy import cut_tree
 
 from supercuts_app.annotation.document import ImageAnnotations
 from supercuts_app.annotation.item import Annotation
@@ -31,7 +30,13 @@ from supercuts_app.segmentation.segment import (
 )
 from supercuts_app.storage.project import Project
 
-from .edge_samples import EdgeSamples, PairTargets, concat_samples, image_edge_samples
+from .edge_samples import (
+    EdgeSamples,
+    PairTargets,
+    concat_samples,
+    image_edge_samples,
+    region_tables,
+)
 
 OUTSIDE = 0
 """Partition value of pixels outside every annotation."""
@@ -135,11 +140,7 @@ def truth_samples(
         graph = deep_region_graph(
             settings.backbone, image, labels, boundary_net=settings.boundary_net
         )
-    counts = [c for c in region_counts if 1 < c < graph.n_nodes]
-    tables = []
-    if counts:
-        cuts = cut_tree(segmentation.tree.linkage, n_clusters=counts)
-        tables = [cuts[:, c].astype(np.int64) for c in range(cuts.shape[1])]
+    tables = region_tables(segmentation.tree.linkage, graph.n_nodes, region_counts)
     partition = _resized(truth.partition, labels.shape)
     return image_edge_samples(image, labels, graph, partition_targets(partition), tables)
 

@@ -15,6 +15,7 @@ from supercuts_app.adapt.project import (
     AdaptedModel,
     adapt_project_file,
 )
+from supercuts_app.adapt.project_samples import annotated_images
 from supercuts_app.segmentation.edge_model import EdgeModel, EdgeModelError
 from supercuts_app.storage.project import Project
 from supercuts_app.storage.project_model import read_project_model, write_project_model
@@ -77,7 +78,7 @@ class AdaptActions:
 
     @staticmethod
     def annotated_images(project: Project) -> int:
-        return sum(1 for n in project.store.annotation_counts().values() if n > 0)
+        return len(annotated_images(project))
 
     # -- offering -------------------------------------------------------------------------------
     def toggle_offer(self) -> None:

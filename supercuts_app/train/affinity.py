@@ -19,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from scipy.cluster.hierarchy import cut_tree
 
 from supercuts_app.adapt.edge_samples import (
     EdgeSamples,
     PairTargets,
     concat_samples,
     image_edge_samples,
+    region_tables,
 )
 from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 from supercuts_app.base.images import load_image
@@ -105,12 +105,10 @@ def _region_tables(
     region_weight: float = DEFAULT_REGION_WEIGHT,
 ) -> list[np.ndarray]:
     """Superpixel-to-region tables of the image's hierarchy cut at ``counts`` regions."""
-    counts = [c for c in counts if 1 < c < graph.n_nodes]
-    if not counts:
-        return []
+    if not [c for c in counts if 1 < c < graph.n_nodes]:
+        return []  # no hierarchy to build
     tree = build_hierarchy(labels, graph, model=model, region_weight=region_weight)
-    cuts = cut_tree(tree.linkage, n_clusters=counts)
-    return [cuts[:, c].astype(np.int64) for c in range(cuts.shape[1])]
+    return region_tables(tree.linkage, graph.n_nodes, counts)
 
 
 def fit_edge_model(
