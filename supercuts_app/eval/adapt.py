@@ -21,17 +21,20 @@ from supercuts_app.adapt.edge_samples import EdgeSamples, concat_samples
 from supercuts_app.adapt.project import DEFAULT_FINE_TUNE, FineTuneOptions, fine_tune_edge_model
 from supercuts_app.adapt.project_samples import ImageTruth, truth_samples
 from supercuts_app.datasets.ccp import PersonItem, iter_ccp
-from supercuts_app.segmentation.boundaries import boundary_map
 from supercuts_app.segmentation.cache import SegmentationCache
 from supercuts_app.segmentation.edge_model import EdgeModel
 from supercuts_app.segmentation.hierarchy import MergeHierarchy, build_hierarchy
 from supercuts_app.segmentation.region_graph import deep_region_graph
-from supercuts_app.segmentation.seeded_cut import SeedCutOptions, SeedCutter
-from supercuts_app.segmentation.segment import SegmentationSettings, segment_image
+from supercuts_app.segmentation.seeded_cut import SeedCutOptions, SeedCutter, seed_cutter_for
+from supercuts_app.segmentation.segment import (
+    Segmentation,
+    SegmentationSettings,
+    graph_inputs,
+    segment_image,
+)
 
-from .click_benchmark import MODES
-from .clicks import RobotRun, robot_annotate, summarize_runs
-from .seed_robot import seed_robot_annotate
+from .click_benchmark import MODES, person_targets, run_robot
+from .clicks import RobotRun, summarize_runs
 
 SHIPPED = "shipped"
 
@@ -100,21 +103,26 @@ def image_trees(
     models: dict[str, EdgeModel],
     settings: SegmentationSettings,
     cache: SegmentationCache | None = None,
-) -> dict[str, MergeHierarchy]:
-    """Each model's hierarchy of one image over the same superpixels and region graph."""
-    segmentation = segment_image(image, settings=settings, cache=cache)
-    labels = segmentation.result.labels
-    graph = deep_region_graph(settings.backbone, image, labels, boundary_net=settings.boundary_net)
+) -> tuple[dict[str, MergeHierarchy], Segmentation]:
+    """Each model's hierarchy of one image over the same superpixels and region graph (the
+    settings' segmentation, whose graph is reused when it was computed here)."""
+    segmentation = segment_image(image, settings=settings, cache=cache, keep_graph=True)
+    graph = segmentation.graph
+    if graph is None:  # read from the cache
+        graph_image, graph_labels = graph_inputs(image, segmentation.result)
+        graph = deep_region_graph(
+            settings.backbone, graph_image, graph_labels, boundary_net=settings.boundary_net
+        )
     trees = {}
     for name, model in models.items():
         trees[name] = build_hierarchy(
-            labels,
+            segmentation.result.labels,
             graph,
             model=model,
             spectral_weight=settings.spectral_weight,
             region_weight=settings.region_weight,
         )
-    return trees
+    return trees, segmentation
 
 
 def evaluate_adaptation(
@@ -164,25 +172,25 @@ def evaluate_adaptation(
     rows = []
     for item in test:
         image = ccp_truth(item).image
-        trees = image_trees(image, models, settings, cache)
-        boundary = (
-            boundary_map(settings.boundary_net, image)
-            if "seeds" in modes and settings.boundary_net is not None
-            else None
-        )
-        person = item.person
-        targets = [("person", "object", person, None)]
-        targets += [(name, "part", mask, person) for name, mask in item.parts()]
+        trees, segmentation = image_trees(image, models, settings, cache)
+        cutters: dict[str, SeedCutter] = {}
+        if "seeds" in modes:
+            # One boundary map for every model's cutter: the segmentation's when it has one.
+            first = seed_cutter_for(trees[SHIPPED], image, boundary=segmentation.boundary)
+            cutters = {
+                name: first
+                if name == SHIPPED
+                else SeedCutter(tree, image, boundary=first.boundary, options=SeedCutOptions())
+                for name, tree in trees.items()
+            }
+        targets = person_targets(item)
         for model_name, tree in trees.items():
-            cutter = SeedCutter(tree, image, boundary=boundary, options=SeedCutOptions())
             for mode in modes:
                 for target, kind, mask, within in targets:
-                    if mode == "regions":
-                        run = robot_annotate(tree, mask, within=within, max_clicks=max_clicks)
-                    else:
-                        run = seed_robot_annotate(
-                            cutter, mask, within=within, max_clicks=max_clicks
-                        )
+                    run = run_robot(
+                        mode, tree, cutters.get(model_name), mask, within=within,
+                        max_clicks=max_clicks,
+                    )  # fmt: skip
                     runs.setdefault((model_name, mode, kind), []).append(run)
                     rows.append({
                         "image": item.name, "target": target, "kind": kind, "model": model_name,

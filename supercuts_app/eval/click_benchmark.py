@@ -72,10 +72,30 @@ def ccp_targets(root, limit: int | None):
     from supercuts_app.datasets.ccp import iter_ccp
 
     for item in iter_ccp(root, limit=limit):
-        person = item.person
-        targets = [("person", "object", person, None)]
-        targets += [(name, "part", mask, person) for name, mask in item.parts()]
-        yield item.image_path, targets
+        yield item.image_path, person_targets(item)
+
+
+def person_targets(item) -> list[tuple[str, str, np.ndarray, np.ndarray | None]]:
+    """A CCP photo's targets: the person (an object), then each part (inside the person)."""
+    person = item.person
+    targets = [("person", "object", person, None)]
+    return targets + [(name, "part", mask, person) for name, mask in item.parts()]
+
+
+def run_robot(
+    mode: str,
+    tree: MergeHierarchy,
+    cutter: SeedCutter | None,
+    mask: np.ndarray,
+    *,
+    within: np.ndarray | None,
+    max_clicks: int,
+    seed_level: int | None = None,
+) -> RobotRun:
+    """One target annotated by the robot of ``mode`` (one of :data:`MODES`)."""
+    if mode == "regions":
+        return robot_annotate(tree, mask, within=within, max_clicks=max_clicks)
+    return seed_robot_annotate(cutter, mask, within=within, level=seed_level, max_clicks=max_clicks)
 
 
 def seed_cutters(
@@ -151,13 +171,10 @@ def evaluate_clicks(
             }
             for method, tree in trees.items():
                 for mode in modes:
-                    if mode == "regions":
-                        run = robot_annotate(tree, mask, within=within, max_clicks=max_clicks)
-                    else:
-                        run = seed_robot_annotate(
-                            cutters[method], mask, within=within, level=seed_level,
-                            max_clicks=max_clicks,
-                        )  # fmt: skip
+                    run = run_robot(
+                        mode, tree, cutters.get(method), mask, within=within,
+                        max_clicks=max_clicks, seed_level=seed_level,
+                    )  # fmt: skip
                     runs.setdefault((method, mode, kind), []).append(run)
                     rows.append(_row(about, method, mode, run, max_clicks))
         if on_image is not None:
