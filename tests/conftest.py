@@ -17,10 +17,10 @@ os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="supercuts-test-config-"
 
 import numpy as np
 import pytest
-import scipy.io
 from PIL import Image
 
 from .bsds_files import write_bsds_split
+from .ccp_files import write_ccp
 
 
 @pytest.fixture(scope="session")
@@ -66,18 +66,7 @@ def tiny_bsds(tmp_path, quadrants):
 @pytest.fixture()
 def tiny_ccp(tmp_path, quadrants):
     """A one-photo data set in CCP's layout: the person is the right half, hair above skin."""
-    ccp = tmp_path / "ccp"
-    (ccp / "photos").mkdir(parents=True)
-    (ccp / "pixel-level").mkdir()
-    names = np.empty((1, 3), dtype=object)
-    names[0, :] = ["null", "hair", "skin"]
-    scipy.io.savemat(ccp / "label_list.mat", {"label_list": names})
-    labels = np.zeros((96, 128), np.uint8)
-    labels[:48, 64:] = 1
-    labels[48:, 64:] = 2
-    scipy.io.savemat(ccp / "pixel-level" / "0001.mat", {"groundtruth": labels})
-    Image.fromarray(quadrants).save(ccp / "photos" / "0001.jpg", quality=98)
-    return ccp
+    return write_ccp(tmp_path / "ccp", quadrants, ["0001"])
 
 
 @pytest.fixture()

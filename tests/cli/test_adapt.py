@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import scipy.io
 from PIL import Image
 
 from supercuts_app.annotation.categories import schema_from_data
@@ -17,6 +16,8 @@ from supercuts_app.segmentation.edge_model import EdgeModel, default_edge_model
 from supercuts_app.segmentation.segment import SegmentationSettings
 from supercuts_app.storage.project import Project
 from supercuts_app.storage.project_model import read_project_model
+
+from ..ccp_files import write_ccp
 
 pytestmark = pytest.mark.skipif(default_edge_model() is None, reason="no shipped edge model")
 
@@ -102,20 +103,8 @@ def test_revert_without_project_is_refused(capsys):
 
 @pytest.fixture
 def ccp3(tmp_path, quadrants):
-    """Three CCP photos: the person the right half, hair above skin (shifted per photo)."""
-    ccp = tmp_path / "ccp"
-    (ccp / "photos").mkdir(parents=True)
-    (ccp / "pixel-level").mkdir()
-    names = np.empty((1, 3), dtype=object)
-    names[0, :] = ["null", "hair", "skin"]
-    scipy.io.savemat(ccp / "label_list.mat", {"label_list": names})
-    for i in range(3):
-        labels = np.zeros((96, 128), np.uint8)
-        labels[:48, 64:] = 1
-        labels[48:, 64:] = 2
-        scipy.io.savemat(ccp / "pixel-level" / f"000{i}.mat", {"groundtruth": labels})
-        Image.fromarray(quadrants).save(ccp / "photos" / f"000{i}.jpg", quality=98)
-    return ccp
+    """Three CCP photos: the person the right half, hair above skin."""
+    return write_ccp(tmp_path / "ccp", quadrants, ["0000", "0001", "0002"])
 
 
 def test_eval_adapt_prints_every_model_and_mode(ccp3, tmp_path, capsys):
