@@ -34,14 +34,11 @@ have annotations (than the project's model was adapted on)."""
 class FineTuneOptions:
     """How the shipped model is fine-tuned.
 
-    ``anchor_share``: the anchor set's share of the loss (the project's samples have the rest);
-    ``stay``: weight of the squared distance to the starting weights (0: off; measured no
-    better on CCP, see docs/results.md)."""
+    ``anchor_share``: the anchor set's share of the loss (the project's samples have the rest)."""
 
     steps: int = 600
     lr: float = 0.01
     anchor_share: float = 0.3
-    stay: float = 0.0
     seed: int = 0
 
 
@@ -80,11 +77,13 @@ def fine_tune_edge_model(
     if len(samples.targets) == 0:
         raise ValueError("no edge samples to learn from")
     torch.manual_seed(options.seed)
-    start = [torch.tensor(a, dtype=torch.float32) for a in (base.w1, base.b1, base.w2, base.b2)]
-    params = [p.clone().requires_grad_(True) for p in start]
-    sets = [(samples, 1.0 - options.anchor_share if anchor is not None else 1.0)]
+    params = [
+        torch.tensor(a, dtype=torch.float32, requires_grad=True)
+        for a in (base.w1, base.b1, base.w2, base.b2)
+    ]
+    sets = [(samples, 1.0)]
     if anchor is not None and len(anchor.targets) and options.anchor_share > 0:
-        sets.append((anchor, options.anchor_share))
+        sets = [(samples, 1.0 - options.anchor_share), (anchor, options.anchor_share)]
     batches = [(*_tensors(base, s), share) for s, share in sets]
     opt = torch.optim.Adam(params, lr=options.lr)
     for step in range(options.steps):
@@ -92,8 +91,7 @@ def fine_tune_edge_model(
             check_cancelled(cancel)
         opt.zero_grad()
         loss = sum(share * _weighted_bce(params, x, y, w) for x, y, w, share in batches)
-        drift = sum(((p - s) ** 2).sum() for p, s in zip(params, start, strict=True))
-        (loss + options.stay * drift).backward()
+        loss.backward()
         opt.step()
     w1, b1, w2, b2 = (p.detach().numpy().astype(np.float64) for p in params)
     return EdgeModel(
