@@ -56,11 +56,11 @@ def cmd_propose(ns: argparse.Namespace) -> int:
     from supercuts_app.formats.render import proposal_overlay
     from supercuts_app.segmentation.cache import SegmentationCache
     from supercuts_app.segmentation.features import cached_backbone
+    from supercuts_app.segmentation.proposal_features import superpixel_features
     from supercuts_app.segmentation.proposals import (
         hierarchy_regions,
         propose_objects,
         propose_parts,
-        superpixel_features,
     )
     from supercuts_app.segmentation.segment import segment_image
 
@@ -79,7 +79,7 @@ def cmd_propose(ns: argparse.Namespace) -> int:
         feats = superpixel_features(image, tree.superpixels, backbone)
         objects = propose_objects(feats, ns.objects, regions=hierarchy_regions(tree))
         for obj in objects:
-            obj.parts = propose_parts(feats, obj.mask, ns.parts)
+            obj.parts = propose_parts(feats, obj.crop, ns.parts, box=obj.box)
         image_id = len(images) + 1
         h, w = image.shape[:2]
         images.append({"id": image_id, "file_name": str(path), "width": w, "height": h})

@@ -21,11 +21,11 @@ from supercuts_app.base.images import load_image
 from supercuts_app.segmentation.cache import SegmentationCache
 from supercuts_app.segmentation.features import cached_backbone
 from supercuts_app.segmentation.hierarchy import MergeHierarchy
+from supercuts_app.segmentation.proposal_features import superpixel_features
 from supercuts_app.segmentation.proposals import (
     hierarchy_regions,
     propose_objects,
     propose_parts,
-    superpixel_features,
 )
 from supercuts_app.segmentation.segment import segment_image
 from supercuts_app.segmentation.ssn import lab_image
@@ -91,7 +91,7 @@ def evaluate_object_proposals(
         tree = segment_image(image, backbone=backbone, cache=cache).tree
         feats = superpixel_features(image, tree.superpixels, backbone)
         regions = hierarchy_regions(tree)
-        props = [p.mask for p in propose_objects(feats, n_objects, regions=regions)]
+        props = [p.full_mask() for p in propose_objects(feats, n_objects, regions=regions)]
         base = coarse_segments(tree)[:n_objects]
         for h, human in enumerate(item.humans()):
             seg = human.segmentation
@@ -136,8 +136,8 @@ def evaluate_part_proposals(
         person = item.person
         parts = item.parts(min_share)
         k = max(len(parts), 1)
-        known = [p.mask for p in propose_parts(feats, person, k)]
-        auto = [p.mask for p in propose_parts(feats, person, None)]
+        known = [p.full_mask() for p in propose_parts(feats, person, k)]
+        auto = [p.full_mask() for p in propose_parts(feats, person, None)]
         base = colour_kmeans_parts(image, person, k)
         for name, mask in parts:
             rows.append({

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from supercuts_app.annotation.masks import encode_mask, rle_bbox_area
+from supercuts_app.annotation.cropped_mask import CroppedMask
+from supercuts_app.annotation.masks import encode_cropped, rle_bbox_area
 from supercuts_app.segmentation.proposals import Proposal
 
 
@@ -10,7 +11,7 @@ def proposal_records(objects: list[Proposal], image_id: int, first_id: int = 1) 
     """COCO-style result records: one per object, its parts listed inside (RLE masks)."""
 
     def record(p: Proposal) -> dict:
-        rle = encode_mask(p.mask)
+        rle = encode_cropped(CroppedMask(p.shape, p.crop, p.box))
         bbox, area = rle_bbox_area(rle)
         counts = rle["counts"]
         rle = {"size": list(rle["size"]), "counts": counts.decode() if isinstance(counts, bytes)

@@ -39,9 +39,13 @@ def proposal_overlay(image: np.ndarray, proposals) -> np.ndarray:
         for m, part in enumerate(obj.parts):
             shade = color * (0.4 + 0.6 * (m % 3) / 2) + 255 * (m % 2) * 0.3
             tint = np.clip(shade, 0, 255)
-            out[part.mask] = (0.55 * out[part.mask] + 0.45 * tint).astype(np.uint8)
+            region = out[part.box]  # a view: tinting it tints the picture
+            region[part.crop] = (0.55 * region[part.crop] + 0.45 * tint).astype(np.uint8)
         contours, _ = cv2.findContours(
-            obj.mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE
+            obj.crop.astype(np.uint8),
+            cv2.RETR_EXTERNAL,
+            cv2.CHAIN_APPROX_NONE,
+            offset=(obj.box[1].start, obj.box[0].start),
         )
         cv2.drawContours(out, contours, -1, tuple(int(c) for c in color), 2)
     return out

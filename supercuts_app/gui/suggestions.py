@@ -14,6 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
 
 from supercuts_app.annotation.document import DocumentError
+from supercuts_app.base.boxes import Slice2D
 from supercuts_app.base.defaults import (
     STATUS_MESSAGE_MS,
     Z_CURRENT_SUGGESTION,
@@ -59,7 +60,7 @@ class SuggestionController(QObject):
 
     # -- asking -----------------------------------------------------------------------------
     def propose_objects(self) -> None:
-        self._ask(None, None)
+        self._ask(None, None, None)
 
     def propose_parts(self) -> None:
         session = self.window.session
@@ -70,9 +71,13 @@ class SuggestionController(QObject):
         except DocumentError as exc:
             self._message(str(exc))
             return
-        self._ask(obj.mask, obj.id)  # a new array on each call: the worker may keep it
+        # A copy of the object's crop: the worker reads it while the document may change.
+        crop, box = session.object_crop(obj.id)
+        self._ask(crop, box, obj.id)
 
-    def _ask(self, object_mask: np.ndarray | None, parent: int | None) -> None:
+    def _ask(
+        self, object_mask: np.ndarray | None, object_box: Slice2D | None, parent: int | None
+    ) -> None:
         w = self.window
         if w.segmentation is None or w.current is None:
             self._message("Wait for the superpixels of this image first")
@@ -84,6 +89,7 @@ class SuggestionController(QObject):
             w.segmentation.tree,
             backbone_name=w.backbone_name,
             object_mask=object_mask,
+            object_box=object_box,
             parent=parent,
             on_result=lambda found: self._arrived(generation, found),
         )

@@ -20,81 +20,38 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import linalg, sparse
+from scipy import linalg
 from scipy.cluster.vq import kmeans2
 from scipy.sparse.csgraph import connected_components
 
-from .features import Backbone
-from .region_graph import region_graph, superpixel_deep_features
+from supercuts_app.base.boxes import NOWHERE, Slice2D, mask_bbox, shift_box
+
+from .proposal_features import SuperpixelFeatures
 
 
 @dataclass
 class Proposal:
-    """A suggested object (with suggested ``parts``) or part: a mask and a score in [0, 1]."""
+    """A suggested object (with suggested ``parts``) or part: its pixels as the crop ``crop`` at
+    ``box`` of an image of ``shape`` (no whole-image mask, so big photos stay cheap), and a score
+    in [0, 1]."""
 
-    mask: np.ndarray
+    crop: np.ndarray  # (h, w) bool
+    box: Slice2D
+    shape: tuple[int, int]
     score: float
     parts: list[Proposal] = field(default_factory=list)
 
+    @classmethod
+    def from_mask(cls, mask: np.ndarray, score: float) -> Proposal:
+        """A proposal of a whole-image (H, W) mask, cropped to its pixels."""
+        box = mask_bbox(mask) or NOWHERE
+        return cls(mask[box].copy(), box, mask.shape, score)
 
-@dataclass
-class SuperpixelFeatures:
-    """What the spectral methods know about each of the K superpixels of one image."""
-
-    labels: np.ndarray  # (H, W) ids 0..K-1
-    deep: np.ndarray  # (K, C) mean backbone features, all levels
-    colour: np.ndarray  # (K, 3) mean CIELAB
-    centre: np.ndarray  # (K, 2) (y, x) / image diagonal
-    area: np.ndarray  # (K,) pixels
-    border: np.ndarray  # (K,) pixels on the image's edge
-    adjacency: sparse.csr_matrix  # (K, K) touching pairs
-    edges: np.ndarray  # (E, 2) touching pairs i < j
-    edge_gradient: np.ndarray  # (E,) mean CIELAB gradient along each shared border
-    edge_length: np.ndarray  # (E,) border length
-
-    @property
-    def n(self) -> int:
-        return len(self.area)
-
-
-def superpixel_features(
-    image: np.ndarray, labels: np.ndarray, backbone: Backbone
-) -> SuperpixelFeatures:
-    """Per-superpixel features of ``image`` (one backbone forward pass)."""
-    deep, _ = superpixel_deep_features(backbone, image, labels)
-    graph = region_graph(labels, image)
-    k = graph.n_nodes
-    h, w = labels.shape
-    ys, xs = np.mgrid[:h, :w]
-    area = np.bincount(labels.ravel(), minlength=k).astype(np.float64)
-    diag = float(np.hypot(h, w))
-    centre = (
-        np.stack(
-            [
-                np.bincount(labels.ravel(), weights=ys.ravel(), minlength=k),
-                np.bincount(labels.ravel(), weights=xs.ravel(), minlength=k),
-            ],
-            axis=1,
-        )
-        / np.maximum(area, 1)[:, None]
-        / diag
-    )
-    edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
-    border = np.bincount(edge, minlength=k).astype(np.float64)
-    i, j = graph.edges[:, 0], graph.edges[:, 1]
-    adj = sparse.coo_matrix((np.ones(len(i)), (i, j)), shape=(k, k))
-    return SuperpixelFeatures(
-        labels=labels,
-        deep=deep.astype(np.float64),
-        colour=graph.colour.astype(np.float64),
-        centre=centre,
-        area=area,
-        border=border,
-        adjacency=(adj + adj.T).tocsr(),
-        edges=graph.edges,
-        edge_gradient=graph.border_gradient,
-        edge_length=graph.border_length,
-    )
+    def full_mask(self) -> np.ndarray:
+        """The (H, W) bool mask (a new whole-image array)."""
+        out = np.zeros(self.shape, bool)
+        out[self.box] = self.crop
+        return out
 
 
 def object_affinity(f: SuperpixelFeatures, *, colour_weight: float = 1.0) -> np.ndarray:
@@ -196,10 +153,40 @@ def propose_objects(
 
 
 def propose_parts(
-    f: SuperpixelFeatures, object_mask: np.ndarray, k: int | None = None, *, seed: int = 0
+    f: SuperpixelFeatures,
+    object_mask: np.ndarray,
+    k: int | None = None,
+    *,
+    box: Slice2D | None = None,
+    seed: int = 0,
 ) -> list[Proposal]:
-    """Split an object mask into ``k`` part proposals (``k`` by eigengap when None)."""
-    inside = np.bincount(f.labels[object_mask], minlength=f.n).astype(np.float64)
+    """Split an object into ``k`` part proposals (``k`` by eigengap when None).
+
+    Parameters
+    ----------
+    f : SuperpixelFeatures
+        The image's superpixel features.
+    object_mask : np.ndarray
+        The object's bool mask: the whole image's, or its crop at ``box``.
+    k : int, optional
+        Number of parts (None: chosen by the eigengap, 2 to 6).
+    box : tuple of slice, optional
+        Where ``object_mask`` lies in the image (None: it is the whole image's mask).
+    seed : int
+        Seed of the k-means.
+
+    Returns
+    -------
+    list of Proposal
+        Parts inside the object, best score first (none for an object of under two nodes).
+    """
+    if box is None:
+        box = (slice(0, object_mask.shape[0]), slice(0, object_mask.shape[1]))
+    under = f.superpixels[box]
+    k_all = len(f.node_of)
+    inside = np.bincount(
+        f.node_of, np.bincount(under[object_mask], minlength=k_all), minlength=f.n
+    ).astype(np.float64)
     members = np.nonzero(inside >= 0.5 * np.maximum(f.area, 1))[0]
     if len(members) < 2:
         return []
@@ -216,18 +203,21 @@ def propose_parts(
     emb = vecs[:, 1 : n + 1] if n > 1 else vecs[:, :1]
     emb = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-9)
     _, assign = kmeans2(emb, n, minit="++", seed=np.random.default_rng(seed), missing="warn")
+    shape = f.superpixels.shape
     parts = []
     for c in range(n):
         chosen = members[assign == c]
         if len(chosen) == 0:
             continue
-        mask = np.isin(f.labels, chosen) & object_mask
-        if not mask.any():
+        crop = np.isin(f.node_of, chosen)[under] & object_mask
+        tight = mask_bbox(crop)
+        if tight is None:
             continue
         local = np.isin(members, chosen)
         cut = w[local][:, ~local].sum()
         vol = w[local].sum() + 1e-9
-        parts.append(Proposal(mask, float(1.0 - cut / vol)))
+        where = shift_box(tight, box[0].start, box[1].start)
+        parts.append(Proposal(crop[tight], where, shape, float(1.0 - cut / vol)))
     parts.sort(key=lambda p: -p.score)
     return parts
 
@@ -287,7 +277,8 @@ def _top_distinct(f: SuperpixelFeatures, scored, n: int, max_iou: float = 0.7) -
         kept.append((score, sel))
         if len(kept) == n:
             break
-    return [Proposal(np.isin(f.labels, np.nonzero(sel)[0]), score) for score, sel in kept]
+    shape = f.superpixels.shape
+    return [Proposal(*f.nodes_mask(np.flatnonzero(sel)), shape, score) for score, sel in kept]
 
 
 def _area_iou(f: SuperpixelFeatures, a: np.ndarray, b: np.ndarray) -> float:

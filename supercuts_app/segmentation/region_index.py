@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from supercuts_app.base.boxes import Slice2D
+from supercuts_app.base.boxes import Slice2D, mask_bbox
 from supercuts_app.base.defaults import fits_uint16
 
 from .hierarchy import MergeHierarchy
@@ -25,9 +25,12 @@ from .hierarchy import MergeHierarchy
 
 def superpixel_boxes(superpixels: np.ndarray) -> np.ndarray:
     """(K, 4) [y0, y1, x0, x1) box of every superpixel."""
-    boxes = ndimage.find_objects(superpixels + 1)
-    out = np.zeros((len(boxes), 4), np.int64)
-    for i, b in enumerate(boxes):
+    k = int(superpixels.max(initial=0)) + 1
+    # find_objects skips label 0: superpixel 0's box is read from its own mask rather than from
+    # a shifted copy of the whole label map.
+    boxes = [mask_bbox(superpixels == 0), *ndimage.find_objects(superpixels, max_label=k - 1)]
+    out = np.zeros((k, 4), np.int64)
+    for i, b in enumerate(boxes[:k]):
         if b is not None:
             out[i] = (b[0].start, b[0].stop, b[1].start, b[1].stop)
     return out

@@ -19,7 +19,7 @@ from supercuts_app.annotation.cropped_mask import CroppedMask
 from supercuts_app.annotation.document import Annotation, DocumentError, Edit
 from supercuts_app.annotation.overlay import MaskOverlay
 from supercuts_app.annotation.seeds import Seed
-from supercuts_app.base.boxes import Slice2D, mask_bbox
+from supercuts_app.base.boxes import Slice2D
 from supercuts_app.segmentation.hierarchy import MergeHierarchy
 from supercuts_app.segmentation.region_index import RegionIndex
 from supercuts_app.storage.project import ImageEditor
@@ -262,12 +262,12 @@ class Annotator:
         op = self.editor.erase if erase else self.editor.paint
         return self._changed(op(self.active, points, radius))
 
-    def add_mask(self, mask: np.ndarray) -> Redraw | None:
-        """Add a whole (H, W) mask (an accepted proposal) to the active annotation."""
-        box = mask_bbox(mask)
-        if self.active is None or box is None:
+    def add_crop(self, crop: np.ndarray, box: Slice2D) -> Redraw | None:
+        """Add the pixels of ``crop``, a bool mask of the rectangle ``box`` (an accepted
+        proposal), to the active annotation."""
+        if self.active is None or not crop.any():
             return None
-        return self._changed(self.editor.add(self.active, mask[box], box))
+        return self._changed(self.editor.add(self.active, crop, box))
 
     def new_object(self, category_id: int) -> int:
         self.active = self.editor.new_object(category_id)

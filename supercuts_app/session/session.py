@@ -19,8 +19,11 @@ The class-choice rule, written once here for N, P and accepted proposals:
 
 from __future__ import annotations
 
+import numpy as np
+
 from supercuts_app.annotation.categories import Category
 from supercuts_app.annotation.document import Annotation, DocumentError
+from supercuts_app.base.boxes import Slice2D
 from supercuts_app.segmentation.suggestions import Suggestion
 from supercuts_app.storage.project import ImageEditor
 
@@ -123,6 +126,12 @@ class AnnotationSession(Annotator):
             raise DocumentError("The selected object is still empty")
         return obj
 
+    def object_crop(self, ann_id: int) -> tuple[np.ndarray, Slice2D]:
+        """A copy of an annotation's pixels in its tight rectangle, and that rectangle: what a
+        worker may read while the document changes."""
+        pixels = self.doc.get(ann_id).pixels
+        return pixels.crop.copy(), pixels.box
+
     def show_suggestions(self, found: list[Suggestion]) -> None:
         """Proposals that arrived from the worker; the first is the current one."""
         self.suggestions = list(found)
@@ -146,7 +155,7 @@ class AnnotationSession(Annotator):
             self.suggestions.pop(0)
             self.select(obj.id)
             self.new_part(category)
-        return self.select(self.active) | self.add_mask(s.mask)
+        return self.select(self.active) | self.add_crop(s.crop, s.box)
 
     def reject_suggestion(self) -> bool:
         """Delete: drop the current proposal; False when there was none."""

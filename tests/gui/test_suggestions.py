@@ -28,7 +28,8 @@ def test_accepting_object_and_part_suggestions_makes_normal_annotations(qtbot, w
     n = blocker.args[0]
     assert n >= 1 and len(window.suggestions.current_outline.getData()[0]) > 0  # drawn dashed
     first_suggestion = window.suggestions.pending[0]
-    first = first_suggestion.mask.copy()
+    first = np.zeros(window.current.pixels.shape[:2], bool)
+    first[first_suggestion.box] = first_suggestion.crop
     qtbot.keyClick(window.canvas, Qt.Key.Key_Return)
     a = window.session
     obj = a.active

@@ -142,7 +142,7 @@ def test_a_parts_seeds_stay_inside_its_object(seeding):
     obj = a.new_object(object_class(project))
     left = np.zeros(SHAPE, bool)
     left[10:30, 20:40] = True
-    a.add_mask(left)
+    a.add_crop(left, (slice(0, SHAPE[0]), slice(0, SHAPE[1])))
     part = a.new_part(project.categories.find("lid", object_class(project)).id)
     before = len(a.editor.history.done)
     with pytest.raises(DocumentError, match="inside its object"):
@@ -161,7 +161,7 @@ def test_a_parts_cut_is_limited_by_a_copy_of_its_objects_crop(seeding):
     obj = a.new_object(object_class(project))
     left = np.zeros(SHAPE, bool)
     left[10:30, 20:40] = True
-    a.add_mask(left)
+    a.add_crop(left, (slice(0, SHAPE[0]), slice(0, SHAPE[1])))
     a.new_part(project.categories.find("lid", object_class(project)).id)
     request = a.seed_request(20, 25, positive=True)
     limit = request.within

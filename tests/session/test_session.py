@@ -101,7 +101,8 @@ def test_refusals_change_nothing(tmp_path):
 
 
 def suggestion(kind: str, mask: np.ndarray, parent: int | None = None) -> Suggestion:
-    return Suggestion(kind, mask, 0.5, np.zeros(0), np.zeros(0), parent)
+    box = (slice(0, mask.shape[0]), slice(0, mask.shape[1]))
+    return Suggestion(kind, mask, box, 0.5, np.zeros(0), np.zeros(0), parent)
 
 
 def test_accepting_suggestions_uses_the_same_rule_and_rejecting_drops_them(session):
