@@ -17,6 +17,7 @@ from .common import (
     expand_inputs,
     positive_int,
     positive_real,
+    real_number,
     run_per_image,
     share,
     split_size,
@@ -93,6 +94,14 @@ def add_parsers(
     eb.add_argument("--limit", type=positive_int, default=None, help="first N images only")
     eb.add_argument(
         "--exact-matching", action="store_true", help="maximum matching over all pixel pairs"
+    )
+    eb.add_argument(
+        "--scales",
+        type=real_number(at_least=0.25, at_most=3.0),
+        nargs="+",
+        default=[1.0],
+        metavar="F",
+        help="average the maps of the image resized by these factors (default: 1, as the app)",
     )
     eb.add_argument("--json", default=None, metavar="OUT", help="write the results as JSON")
     eb.set_defaults(func=cmd_eval_boundaries)
@@ -273,6 +282,7 @@ def cmd_eval_boundaries(ns: argparse.Namespace) -> int:
             n_thresholds=ns.thresholds,
             limit=ns.limit,
             exact=ns.exact_matching,
+            scales=ns.scales,
             on_image=lambda done, n: bar.update(1),
         )
     finally:

@@ -147,6 +147,7 @@ def evaluate_boundaries(
     limit: int | None = None,
     max_pixels: int = BOUNDARY_MAX_PIXELS,
     exact: bool = False,
+    scales: Sequence[float] = (1.0,),
     on_image: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Run the network on a BSDS500 split and score it with the edge benchmark.
@@ -167,6 +168,9 @@ def evaluate_boundaries(
         Working resolution of the network (BSDS500 images are below the default).
     exact : bool
         Maximum matching over all pixel pairs (slower).
+    scales : sequence of float
+        Image scales whose maps are averaged (see
+        :func:`~supercuts_app.segmentation.boundaries.boundary_map`; the app uses one).
     on_image : callable, optional
         Called as ``on_image(done, total)`` after each image.
 
@@ -182,7 +186,8 @@ def evaluate_boundaries(
     counts = []
     try:
         for done, item in enumerate(items, start=1):
-            probability = boundary_map(net, load_image(item.image_path), max_pixels=max_pixels)
+            image = load_image(item.image_path)
+            probability = boundary_map(net, image, max_pixels=max_pixels, scales=scales)
             humans = [h.boundaries for h in item.humans()]
             counts.append(edge_counts(edge_nms(probability), humans, thresholds, exact=exact))
             if on_image is not None:
@@ -190,7 +195,7 @@ def evaluate_boundaries(
     finally:
         net.train(was_training)
     result = summarize_edges(counts, thresholds)
-    result.update(split=split, fingerprint=net.fingerprint())
+    result.update(split=split, fingerprint=net.fingerprint(), scales=[float(f) for f in scales])
     return result
 
 

@@ -299,7 +299,11 @@ def predict_boundaries(net: BoundaryNet, image: np.ndarray) -> np.ndarray:
 
 
 def boundary_map(
-    net: BoundaryNet, image: np.ndarray, *, max_pixels: int = BOUNDARY_MAX_PIXELS
+    net: BoundaryNet,
+    image: np.ndarray,
+    *,
+    max_pixels: int = BOUNDARY_MAX_PIXELS,
+    scales: Sequence[float] = (1.0,),
 ) -> np.ndarray:
     """Boundary probabilities of an image, computed at its working resolution.
 
@@ -313,6 +317,10 @@ def boundary_map(
         Working resolution: larger images are shrunk (area-averaged) to at most this many pixels
         and the map is resized back (bilinear). Results depend on it, so cache keys should hold it
         beside :meth:`BoundaryNet.fingerprint`.
+    scales : sequence of float
+        The map is the mean of the network's maps of the working image resized by each of these
+        factors (RCF's multi-scale test; the app uses one scale, see ``eval boundaries
+        --scales`` for what more would give).
 
     Returns
     -------
@@ -321,8 +329,27 @@ def boundary_map(
     """
     h, w = image.shape[:2]
     scale = min(1.0, (max_pixels / max(1, h * w)) ** 0.5)
-    if scale == 1.0:
-        return predict_boundaries(net, image)
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    small = predict_boundaries(net, cv2.resize(image, size, interpolation=cv2.INTER_AREA))
+    work = image
+    if scale < 1.0:
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        work = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    small = _mean_over_scales(net, work, scales)
+    if small.shape == (h, w):
+        return small
     return np.clip(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
+
+
+def _mean_over_scales(net: BoundaryNet, image: np.ndarray, scales: Sequence[float]) -> np.ndarray:
+    if tuple(scales) == (1.0,):
+        return predict_boundaries(net, image)
+    h, w = image.shape[:2]
+    total = np.zeros((h, w), np.float32)
+    for factor in scales:
+        if factor == 1.0:
+            total += predict_boundaries(net, image)
+            continue
+        size = (max(1, round(w * factor)), max(1, round(h * factor)))
+        shrink = cv2.INTER_AREA if factor < 1.0 else cv2.INTER_LINEAR
+        resized = predict_boundaries(net, cv2.resize(image, size, interpolation=shrink))
+        total += cv2.resize(resized, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.clip(total / len(scales), 0.0, 1.0)

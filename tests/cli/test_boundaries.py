@@ -71,6 +71,12 @@ def test_eval_boundaries_prints_and_writes_json(tiny_bsds, tmp_path, weights, ca
     assert "ODS" in out and "OIS" in out and "AP" in out
     result = json.loads(report.read_text())
     assert result["images"] == 1 and len(result["per_threshold"]["threshold"]) == 9
+    # Maps averaged over scales (RCF's multi-scale test) score too; a scale out of range is
+    # refused in one line.
+    assert main([*args, "--scales", "0.5", "1", "1.5"]) == 0
+    assert json.loads(report.read_text())["scales"] == [0.5, 1.0, 1.5]
+    assert main([*args, "--scales", "9"]) == 2
+    assert "supercuts:" in capsys.readouterr().err
     # A split folder that is not there: one line, no JSON.
     again = tmp_path / "test.json"
     assert main([*args[:-2], "--split", "test", "--json", str(again)]) == 2

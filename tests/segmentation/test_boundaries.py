@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -49,6 +50,21 @@ def test_large_images_run_at_the_working_resolution(random_net, disk_image):
     assert small.shape == disk_image.shape[:2]
     assert 0.0 <= small.min() and small.max() <= 1.0
     assert not np.allclose(small, predict_boundaries(random_net, disk_image))
+
+
+def test_maps_averaged_over_scales(random_net, disk_image):
+    """Each scale's map is resized back and the mean kept: one scale of 1 is the plain map,
+    the average of 0.5 and 1 lies between its two maps."""
+    image = disk_image[:64, :96]
+    plain = predict_boundaries(random_net, image)
+    np.testing.assert_array_equal(boundary_map(random_net, image, scales=(1.0,)), plain)
+    half = cv2.resize(
+        predict_boundaries(random_net, cv2.resize(image, (48, 32), interpolation=cv2.INTER_AREA)),
+        (96, 64),
+    )
+    both = boundary_map(random_net, image, scales=(0.5, 1.0))
+    assert both.shape == (64, 96) and both.dtype == np.float32
+    np.testing.assert_allclose(both, (half + plain) / 2, atol=1e-6)
 
 
 def test_saved_network_reloads_identically_and_bad_files_are_one_line(random_net, tmp_path):
