@@ -220,7 +220,7 @@ class Annotator:
         request = cut.request
         if not self.seed_request_is_current(request):
             raise DocumentError("the seeds changed while the seed cut was computed")
-        window, gain, loss = cut_change(cut.before, cut.after)
+        window, gain, loss = cut.change
         edit = self.editor.apply_seed_cut(
             request.annotation, request.seeds, gain, loss, window=window
         )

@@ -1,7 +1,8 @@
 """A seed click in three steps, so that the window can cut off its GUI thread: the request (what
 to cut, read from the session's state), the cut (:func:`compute_seed_cut`, which touches nothing
 else) and the document edit of the difference between the cuts without and with the new seed
-(:func:`cut_change`, applied by :meth:`~supercuts_app.session.annotator.Annotator.apply_seed_cut`).
+(:func:`cut_change`, found with the cut and applied by
+:meth:`~supercuts_app.session.annotator.Annotator.apply_seed_cut`).
 """
 
 from __future__ import annotations
@@ -52,11 +53,14 @@ class SeedRequest:
 
 @dataclass(frozen=True)
 class SeedCutResult:
-    """A computed :class:`SeedRequest`: the cuts of the seeds without and with the new one."""
+    """A computed :class:`SeedRequest`: the cuts of the seeds without and with the new one, and
+    the change between them (:func:`cut_change`: window, gain, loss), found on the worker too so
+    that the GUI thread only applies it."""
 
     request: SeedRequest
     before: SeedCut
     after: SeedCut
+    change: tuple[Slice2D, np.ndarray, np.ndarray]
 
 
 def compute_seed_cut(request: SeedRequest) -> SeedCutResult:
@@ -67,7 +71,8 @@ def compute_seed_cut(request: SeedRequest) -> SeedCutResult:
         return request.cutter.cut(seeds, within=request.within, refine=request.refine)
 
     before = request.before if request.before is not None else cut(request.seeds[:-1])
-    return SeedCutResult(request, before, cut(request.seeds))
+    after = cut(request.seeds)
+    return SeedCutResult(request, before, after, cut_change(before, after))
 
 
 def cut_change(before: SeedCut, after: SeedCut) -> tuple[Slice2D, np.ndarray, np.ndarray]:
