@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from supercuts_app.base.boxes import NOWHERE, Slice2D, intersect_box
+from supercuts_app.base.boxes import NOWHERE, Slice2D
 
 from .features import Backbone
 from .region_graph import region_graph, superpixel_deep_features
@@ -48,30 +48,24 @@ class SuperpixelFeatures:
     def n(self) -> int:
         return len(self.area)
 
-    def nodes_mask(
-        self, nodes: np.ndarray, *, within: Slice2D | None = None
-    ) -> tuple[np.ndarray, Slice2D]:
-        """Crop and rectangle of the pixels of ``nodes`` (node ids), inside ``within`` if given.
+    def nodes_mask(self, nodes: np.ndarray) -> tuple[np.ndarray, Slice2D]:
+        """Crop and rectangle of the pixels of ``nodes`` (node ids).
 
         Returns
         -------
         tuple
-            ``(crop, box)``: (h, w) bool crop of the nodes' superpixels at ``box``, the
-            rectangle of those superpixels (clipped to ``within``).
+            ``(crop, box)``: the (h, w) bool crop of the nodes' superpixels at ``box``, the
+            smallest rectangle holding them.
         """
         chosen = np.isin(self.node_of, nodes)
-        ids = np.flatnonzero(chosen)
-        if ids.size == 0:
+        b = self.boxes[chosen]
+        b = b[b[:, 1] > b[:, 0]]  # ids with no pixels have no rectangle
+        if b.size == 0:
             return np.zeros((0, 0), bool), NOWHERE
-        b = self.boxes[ids]
-        box: Slice2D | None = (
+        box = (
             slice(int(b[:, 0].min()), int(b[:, 1].max())),
             slice(int(b[:, 2].min()), int(b[:, 3].max())),
         )
-        if within is not None:
-            box = intersect_box(box, within)
-            if box is None:
-                return np.zeros((0, 0), bool), NOWHERE
         return chosen[self.superpixels[box]], box
 
 
