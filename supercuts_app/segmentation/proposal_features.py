@@ -96,7 +96,6 @@ def superpixel_features(
     SuperpixelFeatures
     """
     k = int(labels.max()) + 1
-    h, w = labels.shape
     work = working_image(image, working_pixels_for(k) if max_pixels is None else max_pixels)
     boxes = superpixel_boxes(labels)
     node_of = np.arange(k)
@@ -111,7 +110,7 @@ def superpixel_features(
     flat = work_labels.ravel()
     rows = np.repeat(np.arange(wh, dtype=np.float64), ww)
     cols = np.tile(np.arange(ww, dtype=np.float64), wh)
-    count = np.maximum(np.bincount(flat, minlength=n), 1)
+    count = np.maximum(graph.area, 1)  # pixels of each node on the working image
     diag = float(np.hypot(wh, ww))
     centre = np.stack(
         [np.bincount(flat, rows, minlength=n), np.bincount(flat, cols, minlength=n)], axis=1
