@@ -16,7 +16,6 @@ import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy import sparse
 
 from supercuts_app.base.defaults import FEATURE_MAX_PIXELS
 from supercuts_app.base.tasks import CancelFn, check_cancelled
@@ -25,6 +24,7 @@ from .adjacency import label_adjacency
 from .border_stats import border_quantiles
 from .boundaries import BoundaryNet, boundary_map, default_boundary_net
 from .features import Backbone
+from .pooled_resampling import superpixel_pooling
 from .ssn import lab_image
 from .superpixels import working_image
 
@@ -212,25 +212,31 @@ def superpixel_deep_features(
     for m in maps:
         m = F.interpolate(m, size=maps[0].shape[-2:], mode="bilinear", align_corners=False)[0]
         parts.append(_standardise(m))
-    full = _to_grid(torch.cat(parts, dim=0), backbone.strides[0], work.shape[:2], (gh, gw))
-    c = full.shape[0]
-    flat = full.reshape(c, -1).cpu().numpy()  # float32: the sums below are over a few 100 px
+    coarse = torch.cat(parts, dim=0)
+    c, ch, cw = coarse.shape
     k = int(labels.max()) + 1
-    ids = grid_labels.ravel()
-    count = np.bincount(ids, minlength=k).astype(np.float64)
-    # A sparse one-hot product sums every channel per superpixel in one pass.
-    onehot = sparse.csr_matrix(
-        (np.ones(ids.size, np.float32), (ids, np.arange(ids.size))), shape=(k, ids.size)
-    )
-    means = np.asarray(onehot @ flat.T, dtype=np.float64) / np.maximum(count, 1)[:, None]
+    count = np.bincount(grid_labels.ravel(), minlength=k).astype(np.float64)
     missing = np.nonzero(count == 0)[0]
+    centres = None
     if missing.size:  # superpixels too small to survive the resampling: use their centre's feature
         ys, xs = np.nonzero(np.isin(labels, missing))
         sel = labels[ys, xs]
-        for m in missing:
-            on = sel == m
-            cy, cx = int(ys[on].mean() * gh / h), int(xs[on].mean() * gw / w)
-            means[m] = flat[:, min(cy, gh - 1) * gw + min(cx, gw - 1)]
+        centres = np.array(
+            [
+                (min(int(ys[sel == m].mean() * gh / h), gh - 1),
+                 min(int(xs[sel == m].mean() * gw / w), gw - 1))
+                for m in missing
+            ]
+        )  # fmt: skip
+    pooling = superpixel_pooling(
+        grid_labels, (ch, cw), stride=backbone.strides[0], crop=work.shape[:2],
+        n_superpixels=k, points=centres,
+    )  # fmt: skip
+    # float32 sums over a few hundred cells; (C, n) maps read column-wise as (n, C) rows.
+    sums = np.asarray(pooling @ coarse.reshape(c, -1).cpu().numpy().T, dtype=np.float64)
+    means = sums[:k] / np.maximum(count, 1)[:, None]
+    if missing.size:
+        means[missing] = sums[k:]
     out = normalise_blocks(means, tuple(block_sizes))
     return out.astype(np.float32), tuple(block_sizes)
 
