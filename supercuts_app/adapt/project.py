@@ -16,11 +16,13 @@ import numpy as np
 import torch
 
 from supercuts_app.base.tasks import CancelFn, ProgressFn, check_cancelled, report
+from supercuts_app.segmentation.border_offset import BORDER_OFFSETS_KEY, BorderOffsets
 from supercuts_app.segmentation.density import SuperpixelDensity
 from supercuts_app.segmentation.edge_model import EdgeModel
 from supercuts_app.segmentation.segment import SegmentationSettings
 from supercuts_app.storage.project import Project
 
+from .border_calibration import project_border_offsets
 from .edge_samples import EdgeSamples
 
 MIN_ANNOTATED_IMAGES = 5
@@ -125,12 +127,14 @@ def _tensors(base: EdgeModel, samples: EdgeSamples) -> tuple[torch.Tensor, ...]:
 
 @dataclass
 class AdaptedModel:
-    """A project's adapted edge model and what it was learnt from."""
+    """A project's adapted edge model, what it was learnt from, and the border offsets learnt
+    with it (also in the model's ``info``)."""
 
     model: EdgeModel
     images: int
     samples: int
     seconds: float
+    offsets: BorderOffsets = BorderOffsets()
 
 
 def adapt_to_project(
@@ -196,6 +200,10 @@ def adapt_to_project(
     model = fine_tune_edge_model(
         base, samples, anchor=default_anchor_samples(), options=options, cancel=cancel
     )
+    report(progress, "fitting", 1.0)
+    offsets, counted = project_border_offsets(
+        project, ids, settings, cache=cache, progress=progress, cancel=cancel
+    )
     seconds = time.perf_counter() - t0
     model.info = {
         **base.info,
@@ -203,9 +211,10 @@ def adapt_to_project(
         "adapted_images": n_images,
         "adapted_samples": int(len(samples.targets)),
         "base_fingerprint": base.fingerprint(),
+        BORDER_OFFSETS_KEY: offsets.to_info(),
+        "border_offsets_from": counted,
     }
-    report(progress, "fitting", 1.0)
-    return AdaptedModel(model, n_images, int(len(samples.targets)), seconds)
+    return AdaptedModel(model, n_images, int(len(samples.targets)), seconds, offsets)
 
 
 def adapt_project_file(

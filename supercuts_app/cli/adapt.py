@@ -76,9 +76,10 @@ def cmd_train_affinity_project(ns: argparse.Namespace) -> int:
                 raise CLIError(str(exc)) from None
     finally:
         project.close()
+    borders = adapted.offsets.describe() or "no border offset"
     print(
         f"edge model adapted on {adapted.images} images ({adapted.samples} edge samples, "
-        f"{adapted.seconds:.0f} s) -> {where}"
+        f"{adapted.seconds:.0f} s; seed clicks: {borders}) -> {where}"
     )
     return 0
 
@@ -129,6 +130,11 @@ def add_eval_parser(ev_sub: argparse._SubParsersAction) -> None:
     ea.add_argument("--mode", default="both", choices=("seeds", "regions", "both"))
     ea.add_argument("--max-clicks", type=positive_int, default=20)
     ea.add_argument("--steps", type=positive_int, default=None, help="fine-tuning steps")
+    ea.add_argument(
+        "--no-border-offsets",
+        action="store_true",
+        help="adapt the edge model only (seed clicks keep the boundary map's borders)",
+    )
     ea.add_argument("--json", default=None, metavar="OUT", help="summaries and per-target rows")
     ea.set_defaults(func=cmd_eval_adapt)
 
@@ -141,6 +147,7 @@ def cmd_eval_adapt(ns: argparse.Namespace) -> int:
     from supercuts_app.datasets.ccp import iter_ccp
     from supercuts_app.eval.adapt import evaluate_adaptation, format_adapt_table, split_photos
     from supercuts_app.eval.click_benchmark import MODES
+    from supercuts_app.segmentation.border_offset import BorderOffsets
     from supercuts_app.segmentation.cache import SegmentationCache
 
     if ns.json:
@@ -160,10 +167,18 @@ def cmd_eval_adapt(ns: argparse.Namespace) -> int:
             modes=MODES if ns.mode == "both" else (ns.mode,),
             max_clicks=ns.max_clicks,
             options=options,
+            border_offsets=not ns.no_border_offsets,
             cache=SegmentationCache(),
             on_image=lambda what: bar.update(1),
         )
     if ns.json:
         write_outputs(f"--json {ns.json}", {Path(ns.json): json.dumps(result, indent=1).encode()})
     print(format_adapt_table(result))
+    learnt = [
+        f"{name}: {BorderOffsets(**offsets).describe() or 'none'}"
+        for name, offsets in result["border_offsets"].items()
+        if name != "shipped"
+    ]
+    if learnt:
+        print("border offsets for seed clicks: " + "; ".join(learnt))
     return 0

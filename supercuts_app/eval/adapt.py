@@ -17,10 +17,18 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from supercuts_app.adapt.anchor import default_anchor_samples
+from supercuts_app.adapt.border_calibration import (
+    CALIBRATION_IMAGES,
+    LabelledMask,
+    calibrate_border_offsets,
+    image_cutter,
+)
 from supercuts_app.adapt.edge_samples import EdgeSamples, concat_samples
 from supercuts_app.adapt.project import DEFAULT_FINE_TUNE, FineTuneOptions, fine_tune_edge_model
 from supercuts_app.adapt.project_samples import ImageTruth, truth_samples
+from supercuts_app.annotation.cropped_mask import CroppedMask
 from supercuts_app.datasets.ccp import PersonItem, iter_ccp
+from supercuts_app.segmentation.border_offset import BORDER_OFFSETS_KEY, BorderOffsets
 from supercuts_app.segmentation.cache import SegmentationCache
 from supercuts_app.segmentation.edge_model import EdgeModel
 from supercuts_app.segmentation.hierarchy import MergeHierarchy, build_hierarchy
@@ -46,6 +54,21 @@ def ccp_truth(item: PersonItem) -> ImageTruth:
     return ImageTruth(item.name, load_image(item.image_path), item.labels.astype(np.int32))
 
 
+def ccp_labelled_masks(item: PersonItem) -> list[LabelledMask]:
+    """A CCP photo's finished masks: the person, and its parts inside it."""
+    masks = []
+    for _, kind, mask, within in person_targets(item):
+        part = kind == "part"
+        masks.append(
+            LabelledMask(
+                part,
+                CroppedMask.from_full(mask),
+                CroppedMask.from_full(within) if part else None,
+            )
+        )
+    return masks
+
+
 def split_photos(
     items: Sequence[PersonItem], train_counts: Sequence[int], test_images: int
 ) -> tuple[list[PersonItem], list[PersonItem]]:
@@ -68,11 +91,15 @@ def adapted_models(
     settings: SegmentationSettings,
     *,
     options: FineTuneOptions = DEFAULT_FINE_TUNE,
+    border_offsets: bool = True,
     cache: SegmentationCache | None = None,
     on_image: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, EdgeModel], dict[str, float]]:
     """The shipped model and one fine-tuned on the first k photos for each k; and the seconds
-    each adaptation took (samples of its k photos + fitting, as the window's action does)."""
+    each adaptation took (samples of its k photos + fitting + border offsets, as the window's
+    action does). With ``border_offsets``, each adapted model's ``info`` holds the offsets
+    learnt from the last :data:`~supercuts_app.adapt.border_calibration.CALIBRATION_IMAGES` of
+    its photos."""
     base = settings.edge_model
     counts = base.info.get("region_counts", ())
     per_image: list[EdgeSamples] = []
@@ -85,6 +112,13 @@ def adapted_models(
         if on_image is not None:
             on_image(f"learning {item.name}")
     anchor = default_anchor_samples()
+    cutters: dict[int, SeedCutter] = {}
+
+    def cutter_of(index: int) -> SeedCutter:  # built once, timed with the first k using it
+        if index not in cutters:
+            cutters[index] = image_cutter(ccp_truth(train[index]).image, settings, cache=cache)
+        return cutters[index]
+
     models: dict[str, EdgeModel] = {SHIPPED: base}
     seconds: dict[str, float] = {SHIPPED: 0.0}
     for k in sorted(set(train_counts)):
@@ -92,6 +126,16 @@ def adapted_models(
         model = fine_tune_edge_model(
             base, concat_samples(per_image[:k]), anchor=anchor, options=options
         )
+        if border_offsets:
+            used = range(max(0, k - CALIBRATION_IMAGES), k)
+            offsets, counted = calibrate_border_offsets(
+                (cutter_of(i), ccp_labelled_masks(train[i])) for i in used
+            )
+            model.info = {
+                **model.info,
+                BORDER_OFFSETS_KEY: offsets.to_info(),
+                "border_offsets_from": counted,
+            }
         name = f"adapted-{k}"
         models[name] = model
         seconds[name] = sum(sample_seconds[:k]) + time.perf_counter() - t0
@@ -133,6 +177,7 @@ def evaluate_adaptation(
     modes: tuple[str, ...] = MODES,
     max_clicks: int = 20,
     options: FineTuneOptions = DEFAULT_FINE_TUNE,
+    border_offsets: bool = True,
     cache: SegmentationCache | None = None,
     on_image: Callable[[str], None] | None = None,
 ) -> dict:
@@ -150,6 +195,8 @@ def evaluate_adaptation(
         Some of ``("regions", "seeds")``.
     max_clicks : int
     options : FineTuneOptions
+    border_offsets : bool
+        Learn the border offsets too (used by the adapted models' seed clicks).
     cache : SegmentationCache, optional
     on_image : callable, optional
         Called with a short description after each photo.
@@ -166,8 +213,15 @@ def evaluate_adaptation(
     if not isinstance(settings.edge_model, EdgeModel):
         raise ValueError("no shipped edge model is installed to adapt")
     models, seconds = adapted_models(
-        train, train_counts, settings, options=options, cache=cache, on_image=on_image
+        train,
+        train_counts,
+        settings,
+        options=options,
+        border_offsets=border_offsets,
+        cache=cache,
+        on_image=on_image,
     )
+    offsets = {name: BorderOffsets.from_info(model.info) for name, model in models.items()}
     runs: dict[tuple[str, str, str], list[RobotRun]] = {}
     rows = []
     for item in test:
@@ -180,7 +234,12 @@ def evaluate_adaptation(
             cutters = {
                 name: first
                 if name == SHIPPED
-                else SeedCutter(tree, image, boundary=first.boundary, options=SeedCutOptions())
+                else SeedCutter(
+                    tree,
+                    image,
+                    boundary=first.boundary,
+                    options=SeedCutOptions(offsets=offsets[name]),
+                )
                 for name, tree in trees.items()
             }
         targets = person_targets(item)
@@ -203,6 +262,7 @@ def evaluate_adaptation(
     return {
         "summary": summary,
         "adapt_seconds": seconds,
+        "border_offsets": {name: o.to_info() for name, o in offsets.items()},
         "train_photos": [i.name for i in train],
         "test_photos": [i.name for i in test],
         "train_counts": sorted(set(train_counts)),

@@ -16,7 +16,9 @@ from supercuts_app.adapt.project import (
     adapt_project_file,
 )
 from supercuts_app.adapt.project_samples import annotated_images
+from supercuts_app.segmentation.border_offset import BorderOffsets
 from supercuts_app.segmentation.edge_model import EdgeModel, EdgeModelError
+from supercuts_app.segmentation.seeded_cut import SeedCutOptions
 from supercuts_app.storage.project import Project
 from supercuts_app.storage.project_model import read_project_model, write_project_model
 from supercuts_app.storage.store import ProjectFileError
@@ -60,7 +62,18 @@ class AdaptActions:
         if self.edge_model is None:
             return "shipped edge model"
         images = self.edge_model.info.get("adapted_images")
-        return f"adapted to this project's {images} annotated images"
+        borders = self.border_offsets().describe()
+        return f"adapted to this project's {images} annotated images" + (
+            f"; {borders}" if borders else ""
+        )
+
+    def border_offsets(self) -> BorderOffsets:
+        """Where this project's labels draw borders (zero with the shipped model)."""
+        return BorderOffsets.from_info(None if self.edge_model is None else self.edge_model.info)
+
+    def cut_options(self) -> SeedCutOptions:
+        """How seed clicks cut masks in this project."""
+        return SeedCutOptions(offsets=self.border_offsets())
 
     def refresh(self) -> None:
         """Enable the menu items that make sense now (called as the Tools menu opens)."""
@@ -160,9 +173,10 @@ class AdaptActions:
             window.status_label.setText(f"Failed: {exc}")
             return
         self.edge_model = adapted.model
+        borders = adapted.offsets.describe() or "borders as the boundary map draws them"
         window.status_label.setText(
-            f"Levels adapted to {adapted.images} annotated images ({adapted.seconds:.0f} s); "
-            "images now open with them"
+            f"Levels adapted to {adapted.images} annotated images ({adapted.seconds:.0f} s; "
+            f"{borders}); images now open with them"
         )
         window.levels_model_changed()
 

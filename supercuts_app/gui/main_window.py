@@ -233,6 +233,7 @@ class MainWindow(QMainWindow):
             shown.tree,
             self.current.pixels,
             boundary=seg.boundary,
+            options=self.adapt.cut_options(),
             on_result=lambda cutter: self._cutter_ready(generation, cutter),
         )
         self.files.precompute_next()

@@ -27,6 +27,7 @@ from supercuts_app.base.boxes import NOWHERE, Slice2D, intersect_box, mask_bbox,
 
 from .adjacency import label_adjacency
 from .atoms import DEFAULT_BASIN_DEPTH, boundary_basins, split_superpixels
+from .border_offset import BorderOffsets, shift_border
 from .border_refine import BandOptions, refine_border
 from .hierarchy import MergeHierarchy
 from .label_runs import LabelRuns
@@ -88,6 +89,9 @@ class SeedCutOptions:
         Move the border onto the pixel boundary (see :func:`~.border_refine.refine_border`).
     band : BandOptions
         The pixel stage's settings.
+    offsets : BorderOffsets
+        Pixels the finished mask grows (or shrinks) by, as a project's labels draw borders
+        (zero unless adapted to a project).
     """
 
     prior_weight: float = 1.0
@@ -96,6 +100,7 @@ class SeedCutOptions:
     basin_depth: float | None = DEFAULT_BASIN_DEPTH
     refine: bool = True
     band: BandOptions = field(default_factory=BandOptions)
+    offsets: BorderOffsets = field(default_factory=BorderOffsets)
 
 
 @dataclass(frozen=True)
@@ -224,6 +229,9 @@ class SeedCutter:
                 band=refine,
                 border_boxes=near,
             )
+        offset = self.options.offsets.for_kind(part=limit is not None)
+        if offset:
+            mask = _keep_seeds(shift_border(mask, offset, within=allowed), seeds, window, allowed)
         return _tight(mask, window)
 
     def suggestion(self, seeds: Sequence[SeedLike]) -> np.ndarray:
@@ -381,6 +389,19 @@ def _read(limit: MaskCrop, window: Slice2D) -> np.ndarray:
         wy, wx = window[0].start, window[1].start
         out[shift_box(common, -wy, -wx)] = limit.crop[shift_box(common, -by, -bx)]
     return out
+
+
+def _keep_seeds(
+    mask: np.ndarray, seeds: Sequence[SeedLike], window: Slice2D, allowed: np.ndarray | None
+) -> np.ndarray:
+    """``mask`` (a crop at ``window``) with every seed's pixel on its seed's side, the later
+    seed winning (a grown or shrunk border must not swallow or drop a click), never outside
+    ``allowed``."""
+    for seed in seeds:
+        y, x = int(seed.y) - window[0].start, int(seed.x) - window[1].start
+        if 0 <= y < mask.shape[0] and 0 <= x < mask.shape[1]:
+            mask[y, x] = seed.positive and (allowed is None or bool(allowed[y, x]))
+    return mask
 
 
 def _local(points: list[Point], window: Slice2D) -> list[Point]:

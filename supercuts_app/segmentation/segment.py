@@ -32,7 +32,7 @@ from .superpixels import (
 )
 
 if TYPE_CHECKING:
-    from .seeded_cut import SeedCutter
+    from .seeded_cut import SeedCutOptions, SeedCutter
 
 
 @dataclass
@@ -258,6 +258,7 @@ def cutter_for_window(
     *,
     boundary_net: BoundaryNet | None = None,
     boundary: np.ndarray | None = None,
+    options: SeedCutOptions | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> SeedCutter:
@@ -265,12 +266,15 @@ def cutter_for_window(
     :func:`~supercuts_app.segmentation.seeded_cut.seed_cutter_for`). A job of its own, so that
     the levels are shown without waiting for it. ``boundary`` is the segmentation's boundary
     map (:attr:`WindowSegmentation.boundary`) when it computed one; a cached segmentation does
-    not hold it, and the boundary network runs again."""
+    not hold it, and the boundary network runs again. ``options``: how seeds become masks (a
+    project's border offsets)."""
     from .seeded_cut import seed_cutter_for
 
     report(progress, "seed clicks", 0.0)
     check_cancelled(cancel)
-    cutter = seed_cutter_for(tree, image, boundary_net=boundary_net, boundary=boundary)
+    cutter = seed_cutter_for(
+        tree, image, boundary_net=boundary_net, boundary=boundary, options=options
+    )
     report(progress, "seed clicks", 1.0)
     return cutter
 

@@ -7,6 +7,7 @@ import pytest
 
 from supercuts_app.adapt.edge_samples import EdgeSamples, weighted_bce
 from supercuts_app.adapt.project import FineTuneOptions, adapt_to_project, fine_tune_edge_model
+from supercuts_app.segmentation.border_offset import BorderOffsets
 from supercuts_app.segmentation.edge_features import EDGE_FEATURE_NAMES
 from supercuts_app.segmentation.edge_model import default_edge_model
 from supercuts_app.storage.project import Project
@@ -57,6 +58,9 @@ def test_adapt_to_project_end_to_end(project_path):  # noqa: F811
         adapted = adapt_to_project(project, options=FineTuneOptions(steps=10))
     assert adapted.images == 1 and adapted.samples > 0
     assert adapted.model.info["adapted_images"] == 1
+    # The border offsets were learnt with it and travel in the model.
+    assert BorderOffsets.from_info(adapted.model.info) == adapted.offsets
+    assert sum(adapted.model.info["border_offsets_from"].values()) > 0
 
 
 def test_adapt_refuses_a_project_without_annotations(tmp_path, quadrants):

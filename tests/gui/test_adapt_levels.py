@@ -9,6 +9,7 @@ from PIL import Image
 from PySide6.QtWidgets import QMessageBox
 
 from supercuts_app.annotation.categories import schema_from_data
+from supercuts_app.segmentation.border_offset import BorderOffsets
 from supercuts_app.segmentation.edge_model import default_edge_model
 from supercuts_app.storage.project import Project
 from supercuts_app.storage.project_model import read_project_model
@@ -55,6 +56,11 @@ def test_adapt_is_offered_from_five_annotated_images_and_reverts(
     with Project.open(folder, readonly=True) as project:
         stored = read_project_model(project.store)
     assert stored is not None and stored.fingerprint() == window.adapt.edge_model.fingerprint()
+    # Seed clicks cut with the offsets learnt with the model (its cutter is built with them).
+    learnt = BorderOffsets.from_info(stored.info)
+    assert window.adapt.cut_options().offsets == learnt
+    qtbot.waitUntil(lambda: window.opened.session.cutter is not None, timeout=60_000)
+    assert window.opened.session.cutter.options.offsets == learnt
     window.adapt.refresh()
     assert revert.isEnabled()
 
