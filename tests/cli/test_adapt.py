@@ -3,6 +3,8 @@ project's model, ``eval adapt``, and their one-line refusals."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -114,7 +116,16 @@ def test_eval_adapt_prints_every_model_and_mode(ccp3, tmp_path, capsys):
     table = capsys.readouterr().out
     for model in ("shipped", "adapted-1", "adapted-2"):
         assert f"| seeds | part | {model} |" in table and f"| regions | object | {model} |" in table
-    assert out.is_file()
+    assert "border offsets for seed clicks: adapted-1:" in table
+    offsets = json.loads(out.read_text())["border_offsets"]
+    assert set(offsets) == {"shipped", "adapted-1", "adapted-2"}
+    assert offsets["shipped"] == {"object": 0, "part": 0}
+
+
+def test_eval_adapt_without_border_offsets(ccp3, capsys):
+    args = ["eval", "adapt", "--data", str(ccp3), "--train-images", "1", "--test-images", "1"]
+    assert main([*args, "--steps", "5", "--max-clicks", "2", "--no-border-offsets"]) == 0
+    assert "adapted-1: none" in capsys.readouterr().out
 
 
 def test_eval_adapt_refuses_too_few_photos(ccp3, capsys):
