@@ -6,7 +6,8 @@ clothing, hair and skin its parts), the shipped edge model is fine-tuned on them
 Tools > Adapt levels to this project does (:mod:`supercuts_app.adapt.project`); the click robots
 then annotate the persons and parts of held-apart photos (the folder's last ones) on the
 shipped levels and on each adapted model's levels, in the same run: same superpixels, region
-graph and boundary map, only the edge model differs.
+graph and boundary map, only the edge model differs, and, for seed clicks, the border offsets
+learnt with it (:mod:`supercuts_app.adapt.border_calibration`).
 """
 
 from __future__ import annotations
