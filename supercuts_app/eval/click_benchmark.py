@@ -18,6 +18,7 @@ import numpy as np
 
 from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 from supercuts_app.base.images import load_image
+from supercuts_app.segmentation.border_refine import BandOptions
 from supercuts_app.segmentation.cache import SegmentationCache
 from supercuts_app.segmentation.hierarchy import MergeHierarchy
 from supercuts_app.segmentation.seeded_cut import SeedCutOptions, SeedCutter, seed_cutter_for
@@ -99,11 +100,16 @@ def run_robot(
 
 
 def seed_cutters(
-    trees: dict[str, MergeHierarchy], image: np.ndarray, *, pixel_borders: bool = True
+    trees: dict[str, MergeHierarchy],
+    image: np.ndarray,
+    *,
+    pixel_borders: bool = True,
+    band: BandOptions | None = None,
 ) -> dict[str, SeedCutter]:
     """Seed cutters of both methods for one image: SuperCuts' with the shipped boundary map, the
-    baseline's on image gradients (``pixel_borders`` False: cuts stop at the atoms)."""
-    options = SeedCutOptions(refine=pixel_borders)
+    baseline's on image gradients (``pixel_borders`` False: cuts stop at the atoms; ``band``: the
+    pixel stage's settings, default the shipped ones)."""
+    options = SeedCutOptions(refine=pixel_borders, band=band or BandOptions())
     cutters = {"supercuts": seed_cutter_for(trees["supercuts"], image, options=options)}
     cutters["slic-colour"] = SeedCutter(trees["slic-colour"], image, boundary=None, options=options)
     return cutters
@@ -117,6 +123,7 @@ def evaluate_clicks(
     modes: tuple[str, ...] = MODES,
     seed_level: int | None = None,
     pixel_borders: bool = True,
+    band: BandOptions | None = None,
     cache: SegmentationCache | None = None,
     on_image: Callable[[int], None] | None = None,
 ) -> dict:
@@ -138,6 +145,8 @@ def evaluate_clicks(
         :func:`~.seed_robot.seed_robot_annotate`).
     pixel_borders : bool
         Seed cuts with the pixel stage (the window's default) or on atoms only.
+    band : BandOptions, optional
+        The pixel stage's settings (default: the shipped ones).
     cache : SegmentationCache, optional
         Where segmentations are read from and kept.
     on_image : callable, optional
@@ -158,7 +167,9 @@ def evaluate_clicks(
         image = load_image(path)
         trees = hierarchies(image, n_segments, cache)
         cutters = (
-            seed_cutters(trees, image, pixel_borders=pixel_borders) if "seeds" in modes else {}
+            seed_cutters(trees, image, pixel_borders=pixel_borders, band=band)
+            if "seeds" in modes
+            else {}
         )
         for name, kind, mask, within in image_targets:
             if mask.shape != image.shape[:2]:

@@ -33,12 +33,17 @@ class BandOptions:
         Neighbour costs fall as ``exp(-contrast * boundary)`` (boundary in [0, 1]).
     floor : float
         Smallest neighbour cost, relative to the largest (keeps the border smooth in flat areas).
+    colour_weight : float
+        With a boundary map, the share of the colour difference of the two pixels (relative to
+        the mean over the band's pairs, as GrabCut's contrast) in a pair's cost: it picks, of
+        the few pixels a boundary ridge spans, the pair where the colour changes. 0: off.
     """
 
     width: int = 2
     seed_radius: int = 2
     contrast: float = 8.0
     floor: float = 0.05
+    colour_weight: float = 0.0
 
 
 def refine_border(
@@ -201,13 +206,18 @@ def _colour_costs(
     first: tuple[np.ndarray, np.ndarray],
     second: tuple[np.ndarray, np.ndarray],
     opts: BandOptions,
+    strength: np.ndarray | None = None,
 ) -> np.ndarray:
     """Costs of separating each pixel pair (``first`` from ``second``, index arrays) by their
-    colour difference."""
+    colour difference (with ``strength``, the pairs' boundary strength: the two combined, the
+    colour weighted by ``opts.colour_weight``)."""
     difference = ((image[first].astype(np.float64) - image[second]) ** 2).sum(-1)
     # GrabCut's contrast: relative to the mean squared difference of the pairs.
     mean = max(float(difference.mean()) if difference.size else 0.0, 1e-6)
-    return opts.floor + (1 - opts.floor) * np.exp(-difference / (2 * mean))
+    exponent = difference / (2 * mean)
+    if strength is not None:
+        exponent = opts.contrast * strength + opts.colour_weight * exponent
+    return opts.floor + (1 - opts.floor) * np.exp(-exponent)
 
 
 def _spanned(crop: np.ndarray) -> tuple[np.ndarray, int]:
@@ -248,16 +258,21 @@ def _cut(
         strength_here = strength_at[spot]
 
     def costs(here: np.ndarray, dy: int, dx: int) -> np.ndarray:
+        pairs = (ys[here], xs[here]), (ys[here] + dy, xs[here] + dx)
         if boundary is None:
-            return _colour_costs(image, (ys[here], xs[here]), (ys[here] + dy, xs[here] + dx), opts)
+            return _colour_costs(image, *pairs, opts)
         there = strength_at[spot[here] + (dy * stride + dx)]
-        return _similarity(np.maximum(strength_here[here], there).astype(np.float64), opts)
+        strength = np.maximum(strength_here[here], there).astype(np.float64)
+        if opts.colour_weight:
+            return _colour_costs(image, *pairs, opts, strength)
+        return _similarity(strength, opts)
 
     graph = maxflow.Graph[float](n, 2 * n)
     graph.add_nodes(n)  # node i is the pixel at flat[i]
     source = np.zeros(n)
     sink = np.zeros(n)
-    colour_contrast = boundary is None  # relative to all pairs of a direction: cost them all
+    # Colour contrast is relative to all pairs of a direction: cost them all.
+    colour_contrast = boundary is None or bool(opts.colour_weight)
     for dy, dx in ((0, 1), (1, 0), (0, -1), (-1, 0)):
         if dx:
             inside = xs < w - 1 if dx == 1 else xs > 0

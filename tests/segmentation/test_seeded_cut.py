@@ -202,3 +202,18 @@ def test_tree_distances_are_the_cophenetic_distances():
         assert np.allclose(walk.distances_from(leaf), full[leaf])
     first, second = np.array([0, 3, 7]), np.array([1, 9, 11])
     assert np.allclose(walk.pair_heights(first, second), full[first, second])
+
+
+def test_colour_weight_puts_the_border_where_the_colour_changes_under_a_wide_ridge():
+    image = np.full((24, 20, 3), 40, np.uint8)
+    image[:, 10:] = 200  # the colour changes between columns 9 and 10
+    boundary = np.zeros((24, 20), np.float32)
+    boundary[:, 9:11] = 1.0  # a ridge two pixels wide, and its shoulders
+    boundary[:, [8, 11]] = 0.5
+    mask = np.zeros((24, 20), bool)
+    mask[:, :8] = True  # two pixels short of the edge
+    options = BandOptions(width=2, contrast=4.0, colour_weight=1.0)
+    refined = refine_border(image, mask, boundary=boundary, options=options)
+    expected = np.zeros((24, 20), bool)
+    expected[:, :10] = True
+    assert np.array_equal(refined, expected)
