@@ -46,6 +46,21 @@ def disk_image() -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
+def square_scene():
+    """A red square on grey with mild noise, its truth mask and its hierarchy (SLIC, 120)."""
+    from supercuts_app.segmentation.segment import segment_image
+
+    rng = np.random.default_rng(0)
+    image = np.full((96, 128, 3), 70, np.uint8)
+    image[24:72, 40:100] = (210, 60, 50)
+    image = np.clip(image + rng.normal(0, 2, image.shape), 0, 255).astype(np.uint8)
+    truth = np.zeros(image.shape[:2], bool)
+    truth[24:72, 40:100] = True
+    tree = segment_image(image, method="slic", n_segments=120).tree
+    return image, truth, tree
+
+
+@pytest.fixture(scope="session")
 def backbone():
     """The default backbone with its shipped weights, built once."""
     from supercuts_app.segmentation.features import cached_backbone

@@ -18,19 +18,12 @@ from supercuts_app.annotation.cropped_mask import CroppedMask
 from supercuts_app.annotation.document import ImageAnnotations
 from supercuts_app.segmentation.border_offset import BorderOffsets, shift_border
 from supercuts_app.segmentation.seeded_cut import SeedCutter
-from supercuts_app.segmentation.segment import segment_image
 
 
 @pytest.fixture(scope="module")
-def square_cutter():
-    """A red square on grey (its exact mask) and the image's seed cutter."""
-    rng = np.random.default_rng(0)
-    image = np.full((96, 128, 3), 70, np.uint8)
-    image[24:72, 40:100] = (210, 60, 50)
-    image = np.clip(image + rng.normal(0, 2, image.shape), 0, 255).astype(np.uint8)
-    truth = np.zeros(image.shape[:2], bool)
-    truth[24:72, 40:100] = True
-    tree = segment_image(image, method="slic", n_segments=120).tree
+def square_cutter(square_scene):
+    """The red square's seed cutter and its exact mask."""
+    image, truth, tree = square_scene
     return SeedCutter(tree, image), truth
 
 

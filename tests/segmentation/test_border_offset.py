@@ -10,7 +10,6 @@ from supercuts_app.segmentation.border_offset import (
     shift_border,
 )
 from supercuts_app.segmentation.seeded_cut import SeedCutOptions, SeedCutter, SeedPoint
-from supercuts_app.segmentation.segment import segment_image
 
 
 def square(shape=(20, 20), box=(slice(5, 15), slice(4, 12))) -> np.ndarray:
@@ -53,14 +52,8 @@ def test_offsets_are_checked_and_read_from_a_model_info():
     assert offsets.for_kind(part=True) == 1 and offsets.for_kind(part=False) == -1
 
 
-def test_a_seed_cut_grows_parts_by_their_offset_and_keeps_its_seeds():
-    rng = np.random.default_rng(0)
-    image = np.full((96, 128, 3), 70, np.uint8)
-    image[24:72, 40:100] = (210, 60, 50)
-    image = np.clip(image + rng.normal(0, 2, image.shape), 0, 255).astype(np.uint8)
-    truth = np.zeros(image.shape[:2], bool)
-    truth[24:72, 40:100] = True
-    tree = segment_image(image, method="slic", n_segments=120).tree
+def test_a_seed_cut_grows_parts_by_their_offset_and_keeps_its_seeds(square_scene):
+    image, truth, tree = square_scene
     top = tree.n_levels - 1
     seeds = [SeedPoint(48, 70, True, top), SeedPoint(8, 8, False, top)]
     within = np.zeros(truth.shape, bool)

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-import pytest
 from scipy import ndimage
 
 from supercuts_app.segmentation.adjacency import label_adjacency
@@ -12,21 +11,7 @@ from supercuts_app.segmentation.atoms import split_superpixels
 from supercuts_app.segmentation.border_refine import BandOptions, refine_border
 from supercuts_app.segmentation.region_index import superpixel_boxes
 from supercuts_app.segmentation.seeded_cut import SeedCutter, SeedPoint
-from supercuts_app.segmentation.segment import segment_image
 from supercuts_app.segmentation.tree_distances import TreeDistances
-
-
-@pytest.fixture(scope="module")
-def square_scene():
-    """A red square on grey with mild noise, its truth mask and its hierarchy."""
-    rng = np.random.default_rng(0)
-    image = np.full((96, 128, 3), 70, np.uint8)
-    image[24:72, 40:100] = (210, 60, 50)
-    image = np.clip(image + rng.normal(0, 2, image.shape), 0, 255).astype(np.uint8)
-    truth = np.zeros(image.shape[:2], bool)
-    truth[24:72, 40:100] = True
-    tree = segment_image(image, method="slic", n_segments=120).tree
-    return image, truth, tree
 
 
 def test_one_positive_and_one_negative_seed_give_the_exact_object(square_scene):
