@@ -28,6 +28,7 @@ from supercuts_app.adapt.edge_samples import EdgeSamples, concat_samples
 from supercuts_app.adapt.project import DEFAULT_FINE_TUNE, FineTuneOptions, fine_tune_edge_model
 from supercuts_app.adapt.project_samples import ImageTruth, truth_samples
 from supercuts_app.annotation.cropped_mask import CroppedMask
+from supercuts_app.base.images import load_image
 from supercuts_app.datasets.ccp import PersonItem, iter_ccp
 from supercuts_app.segmentation.border_offset import BORDER_OFFSETS_KEY, BorderOffsets
 from supercuts_app.segmentation.cache import SegmentationCache
@@ -50,8 +51,6 @@ SHIPPED = "shipped"
 
 def ccp_truth(item: PersonItem) -> ImageTruth:
     """A CCP photo as an annotated image: every labelled item one segment, background outside."""
-    from supercuts_app.base.images import load_image
-
     return ImageTruth(item.name, load_image(item.image_path), item.labels.astype(np.int32))
 
 
@@ -117,7 +116,8 @@ def adapted_models(
 
     def cutter_of(index: int) -> SeedCutter:  # built once, timed with the first k using it
         if index not in cutters:
-            cutters[index] = image_cutter(ccp_truth(train[index]).image, settings, cache=cache)
+            image = load_image(train[index].image_path)
+            cutters[index] = image_cutter(image, settings, cache=cache)
         return cutters[index]
 
     models: dict[str, EdgeModel] = {SHIPPED: base}
