@@ -18,6 +18,7 @@ import torch
 from supercuts_app.base.tasks import CancelFn, ProgressFn, check_cancelled, report
 from supercuts_app.segmentation.border_offset import BORDER_OFFSETS_KEY, BorderOffsets
 from supercuts_app.segmentation.density import SuperpixelDensity
+from supercuts_app.segmentation.edge_graph_model import region_model_of
 from supercuts_app.segmentation.edge_model import EdgeModel
 from supercuts_app.segmentation.segment import SegmentationSettings
 from supercuts_app.storage.project import Project
@@ -178,7 +179,9 @@ def adapt_to_project(
 
     t0 = time.perf_counter()
     settings = settings or SegmentationSettings.resolve()
-    base = settings.edge_model
+    # The graph network is not adapted: the project's model is the MLP, fine-tuned, and it then
+    # scores every edge of that project's levels.
+    base = region_model_of(settings.edge_model)
     if not isinstance(base, EdgeModel):
         raise ValueError("no shipped edge model is installed to adapt")
     ids = annotated_images(project, image_ids=image_ids)

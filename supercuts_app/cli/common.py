@@ -205,14 +205,28 @@ def expand_inputs(inputs: Sequence[str]) -> list[Path]:
 
 
 def load_edge_model(path: str | None):
-    """The edge model at ``path`` (the shipped one when None), or a CLIError saying why it cannot
-    be used."""
+    """The edge scoring at ``path`` (the shipped one when None), or a CLIError saying why it
+    cannot be used. A graph network's file (``train edge-graph``) scores superpixel edges with
+    the shipped MLP for merged regions; an MLP's file (``train affinity``) scores every edge."""
+    from supercuts_app.segmentation.edge_graph_model import (
+        EdgeGraphModel,
+        GraphEdgeScorer,
+        default_edge_scorer,
+        is_graph_model_file,
+    )
     from supercuts_app.segmentation.edge_model import EdgeModel, EdgeModelError, default_edge_model
 
     if path is None:
-        return default_edge_model()
+        return default_edge_scorer()
+    graph_file = is_graph_model_file(path)
     try:
-        model = EdgeModel.load(path)
+        if graph_file:
+            region_model = default_edge_model()
+            if region_model is None:
+                raise CLIError(f"{path}: a graph network needs the shipped edge model beside it")
+            model = GraphEdgeScorer(EdgeGraphModel.load(path), region_model)
+        else:
+            model = EdgeModel.load(path)
     except EdgeModelError as exc:
         raise CLIError(str(exc)) from None
     except (OSError, KeyError, ValueError) as exc:

@@ -16,6 +16,7 @@ from supercuts_app.cli import adapt as cli_adapt
 from supercuts_app.cli import batch as cli_batch
 from supercuts_app.cli import boundaries as cli_boundaries
 from supercuts_app.cli import clicks as cli_clicks
+from supercuts_app.cli import edge_graph as cli_edge_graph
 from supercuts_app.cli import hierarchy as cli_hierarchy
 from supercuts_app.cli import project as cli_project
 from supercuts_app.cli import proposals as cli_proposals
@@ -143,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_adapt.add_train_options(ta)
     ta.set_defaults(func=cli_hierarchy.cmd_train_affinity)
     cli_ssn.add_parser(tr_sub)
+    cli_edge_graph.add_parser(tr_sub)
 
     ev = sub.add_parser("eval", help="evaluate on BSDS500 (and CCP)")
     ev_sub = ev.add_subparsers(dest="what", required=True)

@@ -32,6 +32,7 @@ from supercuts_app.base.images import load_image
 from supercuts_app.datasets.ccp import PersonItem, iter_ccp
 from supercuts_app.segmentation.border_offset import BORDER_OFFSETS_KEY, BorderOffsets
 from supercuts_app.segmentation.cache import SegmentationCache
+from supercuts_app.segmentation.edge_graph_model import GraphEdgeScorer, region_model_of
 from supercuts_app.segmentation.edge_model import EdgeModel
 from supercuts_app.segmentation.hierarchy import MergeHierarchy, build_hierarchy
 from supercuts_app.segmentation.region_graph import deep_region_graph
@@ -94,13 +95,15 @@ def adapted_models(
     border_offsets: bool = True,
     cache: SegmentationCache | None = None,
     on_image: Callable[[str], None] | None = None,
-) -> tuple[dict[str, EdgeModel], dict[str, float]]:
+) -> tuple[dict[str, EdgeModel | GraphEdgeScorer], dict[str, float]]:
     """The shipped model and one fine-tuned on the first k photos for each k; and the seconds
     each adaptation took (samples of its k photos + fitting + border offsets, as the window's
     action does). With ``border_offsets``, each adapted model's ``info`` holds the offsets
     learnt from the last :data:`~supercuts_app.adapt.border_calibration.CALIBRATION_IMAGES` of
-    its photos."""
-    base = settings.edge_model
+    its photos. The adaptation fine-tunes the shipped MLP (as the window does; the graph
+    network, when shipped, scores the shipped levels only)."""
+    shipped = settings.edge_model
+    base = region_model_of(shipped)
     counts = base.info.get("region_counts", ())
     per_image: list[EdgeSamples] = []
     sample_seconds: list[float] = []
@@ -120,7 +123,7 @@ def adapted_models(
             cutters[index] = image_cutter(image, settings, cache=cache)
         return cutters[index]
 
-    models: dict[str, EdgeModel] = {SHIPPED: base}
+    models: dict[str, EdgeModel | GraphEdgeScorer] = {SHIPPED: shipped}
     seconds: dict[str, float] = {SHIPPED: 0.0}
     for k in sorted(set(train_counts)):
         t0 = time.perf_counter()
@@ -145,7 +148,7 @@ def adapted_models(
 
 def image_trees(
     image: np.ndarray,
-    models: dict[str, EdgeModel],
+    models: dict[str, EdgeModel | GraphEdgeScorer],
     settings: SegmentationSettings,
     cache: SegmentationCache | None = None,
 ) -> tuple[dict[str, MergeHierarchy], Segmentation]:
@@ -211,7 +214,7 @@ def evaluate_adaptation(
     items = list(iter_ccp(root))
     train, test = split_photos(items, train_counts, test_images)
     settings = SegmentationSettings.resolve()
-    if not isinstance(settings.edge_model, EdgeModel):
+    if not isinstance(region_model_of(settings.edge_model), EdgeModel):
         raise ValueError("no shipped edge model is installed to adapt")
     models, seconds = adapted_models(
         train,

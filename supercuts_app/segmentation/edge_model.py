@@ -15,10 +15,14 @@ import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .edge_features import EDGE_FEATURE_NAMES, column
+
+if TYPE_CHECKING:
+    from .region_graph import RegionGraph
 
 RETRAIN_HINT = "retrain it with 'supercuts train affinity'"
 _ARRAYS = ("mean", "std", "w1", "b1", "w2", "b2")
@@ -68,6 +72,11 @@ class EdgeModel:
         h = np.maximum(x @ self.w1 + self.b1, 0.0)
         z = (h @ self.w2 + self.b2).ravel()
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+    def score_graph(self, graph: RegionGraph, features: np.ndarray) -> np.ndarray:
+        """(E,) probability of each superpixel edge of ``graph`` (``features``: its edge
+        features): :meth:`predict`, as this model reads each edge on its own."""
+        return self.predict(features)
 
     def fingerprint(self) -> str:
         """Hash of the weights (part of the key of cached hierarchies).
@@ -128,11 +137,14 @@ class EdgeModel:
         model = cls(**arrays, info=info)
         if names is None:  # written before names were recorded: the order of that time, today's
             return model
-        return _in_current_order(model, names, source)
+        return in_current_order(model, names, source)
 
 
-def _in_current_order(model: EdgeModel, names: tuple[str, ...], path: str | Path) -> EdgeModel:
-    """``model`` whose rows are features ``names``, reordered to :data:`EDGE_FEATURE_NAMES`."""
+def in_current_order(model, names: tuple[str, ...], path: str | Path):
+    """``model`` whose rows are features ``names``, reordered to :data:`EDGE_FEATURE_NAMES`.
+
+    ``model`` is any model whose first layer reads the features: ``mean``, ``std`` (F,) and
+    ``w1`` (F, hidden), as :class:`EdgeModel` and the graph network have."""
     unknown = [n for n in names if n not in EDGE_FEATURE_NAMES]
     missing = [n for n in EDGE_FEATURE_NAMES if n not in names]
     if unknown or len(set(names)) != len(names):
@@ -185,6 +197,10 @@ class FeatureScore:
     def predict(self, features: np.ndarray) -> np.ndarray:
         """(E,) the feature's column, clipped to [0, 1]."""
         return np.clip(features[:, column(self.name)], 0.0, 1.0)
+
+    def score_graph(self, graph: RegionGraph, features: np.ndarray) -> np.ndarray:
+        """(E,) :meth:`predict` of the superpixel edges' ``features``."""
+        return self.predict(features)
 
     def fingerprint(self) -> str:
         """Hash of the feature name (what the scores depend on)."""

@@ -82,7 +82,10 @@ def edge_scores(
 ) -> np.ndarray:
     """(E,) boundary score in [0, 1] of every edge: local probability blended with spectral."""
     feats = edge_features(graph)
-    local = model.predict(feats) if model is not None else handset_boundary_probability(feats)
+    if model is None:
+        local = handset_boundary_probability(feats)
+    else:
+        local = model.score_graph(graph, feats)
     if spectral_weight <= 0 or graph.n_nodes < 4:
         return local
     embedding = spectral_embedding(graph, 1.0 - local + 1e-3, n_vectors=n_vectors)

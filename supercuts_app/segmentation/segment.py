@@ -18,6 +18,7 @@ from supercuts_app.base.tasks import CancelFn, ProgressFn, check_cancelled, repo
 from .boundaries import BoundaryNet
 from .cache import SegmentationCache, image_digest, segmentation_key
 from .density import SuperpixelDensity, superpixel_count
+from .edge_graph_model import GraphEdgeScorer
 from .edge_model import EdgeModel
 from .features import Backbone
 from .hierarchy import MergeHierarchy
@@ -105,7 +106,7 @@ def segment_image(
     method: str | None = None,
     n_segments: int | None = None,
     backbone: Backbone | str | None = None,
-    edge_model: EdgeModel | None = None,
+    edge_model: EdgeModel | GraphEdgeScorer | None = None,
     spectral_weight: float | None = None,
     region_weight: float | None = None,
     boundary_net: BoundaryNet | None = None,
@@ -130,8 +131,9 @@ def segment_image(
     backbone : Backbone or str, optional
         A built backbone, or a timm model name built once per process (default: the shipped
         EfficientNet-Lite0; raises ``BackboneError`` when its weights cannot be had).
-    edge_model : EdgeModel, optional
-        Edge scoring (default: the shipped model when installed, else the hand-set weights).
+    edge_model : EdgeModel or GraphEdgeScorer, optional
+        Edge scoring (default: the shipped graph network with the shipped MLP when installed,
+        else the hand-set weights).
     spectral_weight, region_weight : float, optional
         Hierarchy weights (default: ``DEFAULT_SPECTRAL_WEIGHT``, ``DEFAULT_REGION_WEIGHT``).
     boundary_net : BoundaryNet, optional
@@ -292,7 +294,7 @@ class SegmentationSettings:
     method: str
     n_segments: int | None
     backbone: Backbone
-    edge_model: EdgeModel | None
+    edge_model: EdgeModel | GraphEdgeScorer | None
     spectral_weight: float
     region_weight: float
     boundary_net: BoundaryNet | None = None
@@ -304,7 +306,7 @@ class SegmentationSettings:
         method: str | None = None,
         n_segments: int | None = None,
         backbone: Backbone | str | None = None,
-        edge_model: EdgeModel | None = None,
+        edge_model: EdgeModel | GraphEdgeScorer | None = None,
         spectral_weight: float | None = None,
         region_weight: float | None = None,
         *,
@@ -316,7 +318,7 @@ class SegmentationSettings:
         network, read once per process). A fixed ``n_segments`` wins over ``density``, which
         is then dropped; with neither, the count is the default one."""
         from .boundaries import default_boundary_net
-        from .edge_model import default_edge_model
+        from .edge_graph_model import default_edge_scorer
         from .features import DEFAULT_BACKBONE, cached_backbone
         from .hierarchy import DEFAULT_REGION_WEIGHT, DEFAULT_SPECTRAL_WEIGHT
 
@@ -328,7 +330,7 @@ class SegmentationSettings:
             method or "ssn",
             n_segments,
             backbone,
-            edge_model if edge_model is not None else default_edge_model(),
+            edge_model if edge_model is not None else default_edge_scorer(),
             DEFAULT_SPECTRAL_WEIGHT if spectral_weight is None else spectral_weight,
             DEFAULT_REGION_WEIGHT if region_weight is None else region_weight,
             boundary_net if boundary_net is not None else default_boundary_net(),
