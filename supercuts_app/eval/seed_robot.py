@@ -76,6 +76,7 @@ def seed_robot_annotate(
     level: int | None = DEFAULT_SEED_LEVEL,
     max_clicks: int = 20,
     stop_iou: float = 0.90,
+    evidence: np.ndarray | None = None,
 ) -> SeedRun:
     """Annotate ``target`` by positive and negative seed clicks cut by ``cutter``.
 
@@ -95,6 +96,9 @@ def seed_robot_annotate(
         Clicks at most.
     stop_iou : float
         Stop as soon as the IoU reaches it.
+    evidence : numpy.ndarray, optional
+        (K,) per-superpixel log-odds of belonging to the target, for every cut (see
+        :meth:`SeedCutter.cut`).
 
     Returns
     -------
@@ -119,14 +123,16 @@ def seed_robot_annotate(
             choice = max(
                 range(cutter.tree.n_levels),
                 key=lambda v: _iou(
-                    cutter.cut([*seeds, placed(v)], within=within, refine=False), target, total
+                    cutter.cut([*seeds, placed(v)], within=within, refine=False, evidence=evidence),
+                    target,
+                    total,
                 ),
             )
         else:
             choice = level
         seeds = [*seeds, placed(choice)]
         start = time.perf_counter()
-        cut = cutter.cut(seeds, within=within)
+        cut = cutter.cut(seeds, within=within, evidence=evidence)
         seconds = time.perf_counter() - start
         shown = cut.full(target.shape)
         iou = _iou(cut, target, total)

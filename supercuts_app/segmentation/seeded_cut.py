@@ -92,6 +92,9 @@ class SeedCutOptions:
     offsets : BorderOffsets
         Pixels the finished mask grows (or shrinks) by, as a project's labels draw borders
         (zero unless adapted to a project).
+    evidence_weight : float
+        Cost per pixel and unit of log-odds of going against the ``evidence`` given to
+        :meth:`SeedCutter.cut`.
     """
 
     prior_weight: float = 1.0
@@ -101,6 +104,7 @@ class SeedCutOptions:
     refine: bool = True
     band: BandOptions = field(default_factory=BandOptions)
     offsets: BorderOffsets = field(default_factory=BorderOffsets)
+    evidence_weight: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,7 @@ class SeedCutter:
         *,
         within: np.ndarray | MaskCrop | None = None,
         refine: bool | None = None,
+        evidence: np.ndarray | None = None,
     ) -> SeedCut:
         """The mask the seeds ask for.
 
@@ -195,6 +200,11 @@ class SeedCutter:
             which spares a whole-image array per cut.
         refine : bool, optional
             Pixel-precise borders (default: ``options.refine``).
+        evidence : numpy.ndarray, optional
+            (K,) log-odds that each superpixel belongs to the mask, from a model of what is
+            being annotated (e.g. a part class learnt from a project's labels): each atom's
+            cost of leaving it out (positive) or taking it (negative) grows by
+            ``options.evidence_weight`` x its pixels x its superpixel's log-odds.
 
         Returns
         -------
@@ -206,7 +216,7 @@ class SeedCutter:
         if not any(s.positive for s in seeds):
             return SeedCut(np.zeros((0, 0), bool), NOWHERE)
         limit = _as_crop(within, self.shape)
-        chosen, conflicted = self._atom_cut(seeds, limit)
+        chosen, conflicted = self._atom_cut(seeds, limit, evidence)
         refine = self.options.refine if refine is None else refine
         window = self._window_of(chosen | conflicted, seeds)
         mask = self.runs.paint(chosen, window)
@@ -257,7 +267,10 @@ class SeedCutter:
 
     # -- the atom stage --------------------------------------------------------------------------
     def _atom_cut(
-        self, seeds: Sequence[SeedLike], within: MaskCrop | None
+        self,
+        seeds: Sequence[SeedLike],
+        within: MaskCrop | None,
+        evidence: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(A,) bool chosen atoms and (A,) bool atoms holding seeds of both signs."""
         opts = self.options
@@ -276,6 +289,10 @@ class SeedCutter:
             held = self.atoms[within.box][within.crop]
             inside = np.bincount(held, minlength=n_atoms) / np.maximum(self.area, 1)
             sink = sink + np.where(inside < 0.5, big, 0.0)
+        if evidence is not None:
+            odds = opts.evidence_weight * self.area * np.asarray(evidence, float)[self.owner]
+            source = source + np.maximum(odds, 0.0)
+            sink = sink + np.maximum(-odds, 0.0)
         sure_in = np.zeros(n_atoms, bool)
         sure_in[pos_atoms] = True
         sure_out = np.zeros(n_atoms, bool)

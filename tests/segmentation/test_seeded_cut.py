@@ -202,3 +202,27 @@ def test_colour_weight_puts_the_border_where_the_colour_changes_under_a_wide_rid
     expected = np.zeros((24, 20), bool)
     expected[:, :10] = True
     assert np.array_equal(refined, expected)
+
+
+def test_evidence_takes_what_it_says_and_leaves_what_it_denies(square_scene):
+    image, truth, tree = square_scene
+    cutter = SeedCutter(tree, image)
+    sp = tree.superpixels
+    k = int(sp.max()) + 1
+    share = np.bincount(sp.ravel(), truth.ravel(), minlength=k) / np.bincount(sp.ravel())
+    seeds = [SeedPoint(48, 90, True, 0)]  # the finest level: the seed's superpixel alone
+    plain = cutter.cut(seeds, refine=False).full(truth.shape)
+    # The object's class model says "the square": the cut takes all of it.
+    sure = np.where(share > 0.5, 5.0, -5.0)
+    taken = cutter.cut(seeds, refine=False, evidence=sure).full(truth.shape)
+    assert (taken & truth).sum() / (taken | truth).sum() > 0.95
+    assert taken.sum() > plain.sum()
+    # It says "not the left half": that half is left out, whatever the hierarchy suggests.
+    left = np.bincount(sp.ravel(), (np.arange(128) < 70)[None, :].repeat(96, 0).ravel(), k)
+    denied = np.where(left / np.bincount(sp.ravel()) > 0.5, -5.0, 5.0 * (share > 0.5))
+    top = [SeedPoint(48, 90, True, tree.n_levels - 2)]
+    kept = cutter.cut(top, refine=False, evidence=denied).full(truth.shape)
+    assert kept[48, 90] and not kept[:, :60].any()
+    # Zero evidence changes nothing.
+    zero = cutter.cut(seeds, refine=False, evidence=np.zeros(k)).full(truth.shape)
+    assert np.array_equal(zero, plain)
