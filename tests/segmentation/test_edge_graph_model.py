@@ -14,7 +14,7 @@ from supercuts_app.segmentation.edge_graph_model import (
     is_graph_model_file,
     region_model_of,
 )
-from supercuts_app.segmentation.edge_model import EdgeModel, EdgeModelError, default_edge_model
+from supercuts_app.segmentation.edge_model import EdgeModelError, default_edge_model
 from supercuts_app.segmentation.hierarchy import build_hierarchy, edge_scores
 from supercuts_app.segmentation.region_graph import region_graph
 
