@@ -59,7 +59,7 @@ class FixedCutter:
         self.calls: list[list] = []
         self.tree = SimpleNamespace(n_levels=5)
 
-    def cut(self, seeds, *, within=None, refine=None):
+    def cut(self, seeds, *, within=None, refine=None, evidence=None):
         self.calls.append(list(seeds))
         return SeedCut(self.mask, (slice(0, SHAPE[0]), slice(0, SHAPE[1])))
 
