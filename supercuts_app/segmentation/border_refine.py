@@ -21,7 +21,8 @@ import numpy as np
 
 @dataclass(frozen=True)
 class BandOptions:
-    """Settings of :func:`refine_border` (defaults chosen on BSDS500 val with the click robot).
+    """Settings of :func:`refine_border` (defaults chosen with the click robot on the first 20
+    BSDS500 val images and the first 10 CCP photos; docs/results.md).
 
     Attributes
     ----------
@@ -36,13 +37,12 @@ class BandOptions:
     colour_weight : float
         With a boundary map, the share of the colour difference of the two pixels (relative to
         the mean over the band's pairs, as GrabCut's contrast) in a pair's cost: it picks, of
-        the few pixels a boundary ridge spans, the pair where the colour changes. 0: off (the
-        default of 1 with contrast 4 lowered NoC@90 on BSDS500 val and CCP; docs/results.md).
+        the few pixels a boundary ridge spans, the pair where the colour changes. 0: off.
     """
 
-    width: int = 2
+    width: int = 3
     seed_radius: int = 2
-    contrast: float = 4.0
+    contrast: float = 2.0
     floor: float = 0.05
     colour_weight: float = 1.0
 
