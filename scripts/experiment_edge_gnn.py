@@ -28,7 +28,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from supercuts_app.base.images import load_image
 from supercuts_app.datasets.bsds import iter_split
 from supercuts_app.eval.hierarchy import DEFAULT_THRESHOLDS
 from supercuts_app.eval.hierarchy_metrics import evaluate_image, summarize
@@ -42,9 +41,8 @@ from supercuts_app.segmentation.hierarchy import (
     greedy_merge,
     level_tables,
 )
-from supercuts_app.segmentation.region_graph import deep_region_graph
-from supercuts_app.segmentation.superpixels import compute_superpixels
-from supercuts_app.train.affinity import human_targets
+from supercuts_app.train.affinity import human_targets, image_region_graph
+from supercuts_app.train.edge_graph import EdgeGraphNetwork
 
 
 def collect(root: str, split: str, work: Path) -> dict[str, dict]:
@@ -55,9 +53,7 @@ def collect(root: str, split: str, work: Path) -> dict[str, dict]:
         stem = Path(item.image_path).stem
         path = work / f"{split}_{stem}.pkl"
         if not path.exists():
-            image = load_image(item.image_path)
-            labels = compute_superpixels(image, n_segments=600, backbone=backbone).labels
-            graph = deep_region_graph(backbone, image, labels)
+            _, labels, graph = image_region_graph(item.image_path, backbone, n_segments=600)
             humans = [h.segmentation for h in item.humans()]
             targets, _ = human_targets(humans)(graph.edges, labels)
             record = {
@@ -69,33 +65,6 @@ def collect(root: str, split: str, work: Path) -> dict[str, dict]:
             path.write_bytes(pickle.dumps(record))
         found[stem] = pickle.loads(path.read_bytes())
     return found
-
-
-class EdgeGNN(nn.Module):
-    """Edge states updated from the mean state of the edges around each of their two regions."""
-
-    def __init__(self, n_in: int, hidden: int = 32, rounds: int = 2) -> None:
-        super().__init__()
-        self.encode = nn.Sequential(
-            nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU()
-        )
-        self.rounds = nn.ModuleList(
-            nn.Sequential(nn.Linear(3 * hidden, hidden), nn.ReLU(), nn.Linear(hidden, hidden))
-            for _ in range(rounds)
-        )
-        self.out = nn.Linear(hidden, 1)
-
-    def forward(self, x, first, second, length, n_nodes):
-        h = self.encode(x)
-        total = torch.zeros(n_nodes).index_add_(0, first, length).index_add_(0, second, length)
-        total = total.clamp_min(1e-6)[:, None]
-        for layer in self.rounds:
-            weighted = h * length[:, None]
-            around = torch.zeros(n_nodes, h.shape[1])
-            around = around.index_add_(0, first, weighted).index_add_(0, second, weighted) / total
-            a, b = around[first], around[second]  # symmetric in the two regions
-            h = torch.relu(h + layer(torch.cat([h, a + b, (a - b).abs()], dim=1)))
-        return self.out(h)[:, 0]
 
 
 class EdgeMLP(nn.Module):
@@ -171,8 +140,8 @@ def main() -> None:
     scorers = {}
     for name, model in (
         ("MLP, stage 1", EdgeMLP(n_in)),
-        ("GNN, 1 round", EdgeGNN(n_in, rounds=1)),
-        ("GNN, 2 rounds", EdgeGNN(n_in, rounds=2)),
+        ("GNN, 1 round", EdgeGraphNetwork(n_in, 32, rounds=1)),
+        ("GNN, 2 rounds", EdgeGraphNetwork(n_in, 32, rounds=2)),
     ):
         start = time.perf_counter()
         scorers[name] = fit(model, train, mean, std, steps=args.steps).eval()

@@ -204,6 +204,21 @@ def expand_inputs(inputs: Sequence[str]) -> list[Path]:
     return paths
 
 
+@contextmanager
+def image_progress(desc: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr fed by ``on_image(done, total)`` calls (the ``on_image`` of the
+    training sample collectors)."""
+    from tqdm import tqdm
+
+    with tqdm(desc=desc, unit="img", file=sys.stderr) as bar:
+
+        def tick(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(1)
+
+        yield tick
+
+
 def load_edge_model(path: str | None):
     """The edge scoring at ``path`` (the shipped one when None), or a CLIError saying why it
     cannot be used. A graph network's file (``train edge-graph``) scores superpixel edges with

@@ -11,6 +11,7 @@ from .common import (
     MAX_PROCESSES,
     CLIError,
     check_training_paths,
+    image_progress,
     positive_int,
     segment_count,
     whole_number,
@@ -48,8 +49,6 @@ def add_parser(train_sub: argparse._SubParsersAction) -> None:
 
 def cmd_train_edge_graph(ns: argparse.Namespace) -> int:
     """Collect the graphs of BSDS500 train and val, fit on train, report val, save."""
-    from tqdm import tqdm
-
     from supercuts_app.segmentation.features import cached_backbone
     from supercuts_app.train.edge_graph import (
         fit_edge_graph_model,
@@ -66,16 +65,10 @@ def cmd_train_edge_graph(ns: argparse.Namespace) -> int:
     backbone = cached_backbone()
     graphs = {}
     for split in ("train", "val"):
-        bar = tqdm(desc=f"graphs {split}", unit="img", file=sys.stderr)
-
-        def tick(done: int, total: int, bar=bar) -> None:
-            bar.total = total
-            bar.update(1)
-
-        graphs[split] = graph_samples(
-            ns.data, split, backbone, n_segments=ns.n_segments, limit=ns.limit, on_image=tick
-        )
-        bar.close()
+        with image_progress(f"graphs {split}") as tick:
+            graphs[split] = graph_samples(
+                ns.data, split, backbone, n_segments=ns.n_segments, limit=ns.limit, on_image=tick
+            )
     if not graphs["train"]:
         raise CLIError(f"--data {ns.data}: the train split holds no images")
     options = GraphFitOptions(rounds=ns.rounds, hidden=ns.hidden, steps=ns.steps, seed=ns.seed)

@@ -14,6 +14,7 @@ from .common import (
     checked_output,
     density_from,
     expand_inputs,
+    image_progress,
     load_edge_model,
     run_per_image,
     split_size,
@@ -81,7 +82,6 @@ BSDS_STEPS = 1500
 def cmd_train_affinity(ns: argparse.Namespace) -> int:
     """``supercuts train affinity``: fit and save the edge model (on BSDS500, or fine-tuned on a
     project's annotations with ``--project``)."""
-    from tqdm import tqdm
 
     from .adapt import cmd_train_affinity_project
 
@@ -106,24 +106,18 @@ def cmd_train_affinity(ns: argparse.Namespace) -> int:
     backbone = cached_backbone()
     samples = {}
     for split in ("train", "val"):
-        bar = tqdm(desc=f"edges {split}", unit="img", file=sys.stderr)
-
-        def tick(done: int, total: int, bar=bar) -> None:
-            bar.total = total
-            bar.update(1)
-
-        samples[split] = edge_samples(
-            ns.data,
-            split,
-            backbone,
-            n_segments=ns.n_segments,
-            limit=ns.limit,
-            region_counts=ns.region_counts,
-            model=hierarchy_model,
-            region_weight=region_weight,
-            on_image=tick,
-        )
-        bar.close()
+        with image_progress(f"edges {split}") as tick:
+            samples[split] = edge_samples(
+                ns.data,
+                split,
+                backbone,
+                n_segments=ns.n_segments,
+                limit=ns.limit,
+                region_counts=ns.region_counts,
+                model=hierarchy_model,
+                region_weight=region_weight,
+                on_image=tick,
+            )
     model = fit_edge_model(
         samples["train"],
         steps=ns.steps or BSDS_STEPS,

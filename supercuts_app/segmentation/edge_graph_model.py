@@ -1,18 +1,17 @@
 """A graph network scoring the superpixel edges of the region graph, and the scorer the levels
-use by default: the network for superpixel edges, the per-edge MLP for merged regions.
+use when one is installed: the network for superpixel edges, the per-edge MLP for merged regions.
 
 The network reads every edge's features (:data:`~.edge_features.EDGE_FEATURE_NAMES`), encodes
 them, then updates each edge's state a few times from the border-length-weighted mean state of
 the edges around each of its two regions (symmetric in the two regions), so an edge is scored
 knowing the borders near it: a weak border between two strong ones is more likely a real one. It
-is evaluated with numpy and trained by ``supercuts train edge-graph`` (plain torch). On BSDS500
-val it lifts the levels' covering over the MLP (docs/results.md).
+is evaluated with numpy and trained by ``supercuts train edge-graph`` (plain torch). None ships:
+trained by that command it scored the same as the MLP on BSDS500 val (docs/results.md).
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,13 @@ import numpy as np
 from scipy import sparse
 
 from .edge_features import EDGE_FEATURE_NAMES
-from .edge_model import EdgeModel, EdgeModelError, default_edge_model, in_current_order
+from .edge_model import (
+    EdgeModel,
+    EdgeModelError,
+    default_edge_model,
+    in_current_order,
+    model_file_bytes,
+)
 
 if TYPE_CHECKING:
     from .region_graph import RegionGraph
@@ -136,14 +141,7 @@ class EdgeGraphModel:
 
     def to_bytes(self) -> bytes:
         """The ``.npz`` file :meth:`save` writes."""
-        buf = io.BytesIO()
-        np.savez(
-            buf,
-            **self.arrays(),
-            feature_names=np.array(self.feature_names, dtype=str),
-            info=np.array(json.dumps(self.info)),
-        )
-        return buf.getvalue()
+        return model_file_bytes(self.arrays(), self.feature_names, self.info)
 
     def save(self, path: str | Path) -> None:
         """Write the network as ``.npz`` (atomically)."""

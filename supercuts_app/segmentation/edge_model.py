@@ -97,14 +97,8 @@ class EdgeModel:
 
     def to_bytes(self) -> bytes:
         """The ``.npz`` file :meth:`save` writes, as bytes (e.g. to keep in a project)."""
-        buf = io.BytesIO()
-        np.savez(
-            buf,
-            **{name: getattr(self, name) for name in _ARRAYS},
-            feature_names=np.array(self.feature_names, dtype=str),
-            info=np.array(json.dumps(self.info)),
-        )
-        return buf.getvalue()
+        arrays = {name: getattr(self, name) for name in _ARRAYS}
+        return model_file_bytes(arrays, self.feature_names, self.info)
 
     @classmethod
     def load(cls, path: str | Path) -> EdgeModel:
@@ -138,6 +132,21 @@ class EdgeModel:
         if names is None:  # written before names were recorded: the order of that time, today's
             return model
         return in_current_order(model, names, source)
+
+
+def model_file_bytes(
+    arrays: dict[str, np.ndarray], feature_names: tuple[str, ...], info: dict
+) -> bytes:
+    """An edge-scoring model's ``.npz``: its weight ``arrays``, the names of the features it
+    reads and its ``info`` (as JSON)."""
+    buf = io.BytesIO()
+    np.savez(
+        buf,
+        **arrays,
+        feature_names=np.array(feature_names, dtype=str),
+        info=np.array(json.dumps(info)),
+    )
+    return buf.getvalue()
 
 
 def in_current_order(model, names: tuple[str, ...], path: str | Path):

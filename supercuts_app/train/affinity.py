@@ -35,9 +35,7 @@ from supercuts_app.segmentation.edge_features import EDGE_FEATURE_NAMES
 from supercuts_app.segmentation.edge_model import EdgeModel
 from supercuts_app.segmentation.features import Backbone
 from supercuts_app.segmentation.hierarchy import DEFAULT_REGION_WEIGHT, build_hierarchy
-from supercuts_app.segmentation.region_graph import (
-    deep_region_graph,
-)
+from supercuts_app.segmentation.region_graph import RegionGraph, deep_region_graph
 from supercuts_app.segmentation.superpixels import compute_superpixels
 
 
@@ -73,15 +71,29 @@ def edge_samples(
     items = list(iter_split(root, split, limit=limit))
     found = []
     for done, item in enumerate(items, start=1):
-        image = load_image(item.image_path)
-        labels = compute_superpixels(image, n_segments=n_segments, backbone=backbone).labels
-        graph = deep_region_graph(backbone, image, labels, boundary_net=boundary_net)
+        image, labels, graph = image_region_graph(
+            item.image_path, backbone, n_segments=n_segments, boundary_net=boundary_net
+        )
         humans = [h.segmentation for h in item.humans()]
         tables = _region_tables(labels, graph, model, region_counts, region_weight)
         found.append(image_edge_samples(image, labels, graph, human_targets(humans), tables))
         if on_image is not None:
             on_image(done, len(items))
     return concat_samples(found)
+
+
+def image_region_graph(
+    path: str | Path,
+    backbone: Backbone,
+    *,
+    n_segments: int = DEFAULT_SUPERPIXELS,
+    boundary_net: BoundaryNet | None = None,
+) -> tuple[np.ndarray, np.ndarray, RegionGraph]:
+    """A training image, its superpixels and their region graph, as the app computes them
+    (``boundary_net`` gives the learned border cues; default: the shipped network)."""
+    image = load_image(path)
+    labels = compute_superpixels(image, n_segments=n_segments, backbone=backbone).labels
+    return image, labels, deep_region_graph(backbone, image, labels, boundary_net=boundary_net)
 
 
 def human_targets(humans: Sequence[np.ndarray]) -> PairTargets:

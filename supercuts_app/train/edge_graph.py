@@ -19,15 +19,12 @@ import torch
 from torch import nn
 
 from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
-from supercuts_app.base.images import load_image
 from supercuts_app.datasets.bsds import iter_split
 from supercuts_app.segmentation.edge_features import EDGE_FEATURE_NAMES, edge_features
 from supercuts_app.segmentation.edge_graph_model import EdgeGraphModel, MessageRound
 from supercuts_app.segmentation.features import Backbone
-from supercuts_app.segmentation.region_graph import deep_region_graph
-from supercuts_app.segmentation.superpixels import compute_superpixels
 
-from .affinity import human_targets
+from .affinity import human_targets, image_region_graph
 from .edge_graph_options import DEFAULT_GRAPH_FIT, GraphFitOptions
 
 
@@ -57,9 +54,7 @@ def graph_samples(
     items = list(iter_split(root, split, limit=limit))
     found = []
     for done, item in enumerate(items, start=1):
-        image = load_image(item.image_path)
-        labels = compute_superpixels(image, n_segments=n_segments, backbone=backbone).labels
-        graph = deep_region_graph(backbone, image, labels)
+        _, labels, graph = image_region_graph(item.image_path, backbone, n_segments=n_segments)
         targets, _ = human_targets([h.segmentation for h in item.humans()])(graph.edges, labels)
         found.append(
             GraphSample(
@@ -75,7 +70,7 @@ def graph_samples(
     return found
 
 
-class _Network(nn.Module):
+class EdgeGraphNetwork(nn.Module):
     """The torch twin of :class:`EdgeGraphModel` (same layers, same order of operations)."""
 
     def __init__(self, n_in: int, hidden: int, rounds: int) -> None:
@@ -165,7 +160,7 @@ def fit_edge_graph_model(
     features = np.concatenate([s.features for s in train])
     mean, std = features.mean(axis=0), features.std(axis=0) + 1e-6
     scale = float(np.concatenate([s.border_length for s in train]).mean())
-    net = _Network(features.shape[1], options.hidden, options.rounds)
+    net = EdgeGraphNetwork(features.shape[1], options.hidden, options.rounds)
     opt = torch.optim.Adam(net.parameters(), lr=options.lr, weight_decay=options.weight_decay)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, options.steps)
     per_step = min(options.images_per_step, len(train))

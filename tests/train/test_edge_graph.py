@@ -9,9 +9,9 @@ import torch
 from supercuts_app.segmentation.edge_features import EDGE_FEATURE_NAMES
 from supercuts_app.segmentation.edge_graph_model import EdgeGraphModel
 from supercuts_app.train.edge_graph import (
+    EdgeGraphNetwork,
     GraphSample,
     _batch,
-    _Network,
     fit_edge_graph_model,
     graph_bce,
 )
@@ -36,7 +36,7 @@ def test_numpy_network_equals_the_torch_one():
     rng = np.random.default_rng(1)
     sample = chain_graph(rng)
     torch.manual_seed(0)
-    net = _Network(N_FEATURES, hidden=8, rounds=2).double()
+    net = EdgeGraphNetwork(N_FEATURES, hidden=8, rounds=2).double()
     mean, std = sample.features.mean(0), sample.features.std(0) + 1e-6
     model = net.float().to_model(mean, std)
     x, first, second, length, _, n = _batch([sample], mean, std, scale=3.0)
