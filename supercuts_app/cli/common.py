@@ -224,10 +224,10 @@ def load_edge_model(path: str | None):
     cannot be used. A graph network's file (``train edge-graph``) scores superpixel edges with
     the shipped MLP for merged regions; an MLP's file (``train affinity``) scores every edge."""
     from supercuts_app.segmentation.edge_graph_model import (
-        EdgeGraphModel,
         GraphEdgeScorer,
         default_edge_scorer,
         is_graph_model_file,
+        load_edge_graph,
     )
     from supercuts_app.segmentation.edge_model import EdgeModel, EdgeModelError, default_edge_model
 
@@ -239,7 +239,7 @@ def load_edge_model(path: str | None):
             region_model = default_edge_model()
             if region_model is None:
                 raise CLIError(f"{path}: a graph network needs the shipped edge model beside it")
-            model = GraphEdgeScorer(EdgeGraphModel.load(path), region_model)
+            model = GraphEdgeScorer(load_edge_graph(path), region_model)
         else:
             model = EdgeModel.load(path)
     except EdgeModelError as exc:

@@ -37,7 +37,15 @@ def add_parser(train_sub: argparse._SubParsersAction) -> None:
         help="rounds of message passing (0: each edge on its own)",
     )
     tg.add_argument("--hidden", type=positive_int, default=defaults.hidden)
-    tg.add_argument("--seed", type=whole_number(at_least=0), default=defaults.seed)
+    tg.add_argument(
+        "--seeds",
+        "--seed",
+        type=whole_number(at_least=0),
+        nargs="+",
+        default=[defaults.seed],
+        metavar="SEED",
+        help="one network per seed; several make an ensemble averaging their scores",
+    )
     tg.add_argument(
         "--threads",
         type=whole_number(at_least=1, at_most=MAX_PROCESSES),
@@ -48,7 +56,9 @@ def add_parser(train_sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_train_edge_graph(ns: argparse.Namespace) -> int:
-    """Collect the graphs of BSDS500 train and val, fit on train, report val, save."""
+    """Collect the graphs of BSDS500 train and val, fit one network per seed on train, report
+    val, save the network (or the ensemble of several)."""
+    from supercuts_app.segmentation.edge_graph_model import EdgeGraphEnsemble
     from supercuts_app.segmentation.features import cached_backbone
     from supercuts_app.train.edge_graph import (
         fit_edge_graph_model,
@@ -71,22 +81,35 @@ def cmd_train_edge_graph(ns: argparse.Namespace) -> int:
             )
     if not graphs["train"]:
         raise CLIError(f"--data {ns.data}: the train split holds no images")
-    options = GraphFitOptions(rounds=ns.rounds, hidden=ns.hidden, steps=ns.steps, seed=ns.seed)
-    model = fit_edge_graph_model(
-        graphs["train"],
-        options=options,
-        on_step=lambda step, loss: print(f"step {step}: batch loss {loss:.4f}", file=sys.stderr),
-    )
-    model.info = {
+    facts = {
         "backbone": backbone.name,
         "n_segments": ns.n_segments,
         "train_images": len(graphs["train"]),
         "rounds": ns.rounds,
         "hidden": ns.hidden,
         "steps": ns.steps,
-        "seed": ns.seed,
-        "val_bce": graph_bce(model, graphs["val"]) if graphs["val"] else None,
     }
+
+    def val_bce(model) -> float | None:
+        return graph_bce(model, graphs["val"]) if graphs["val"] else None
+
+    members = []
+    for seed in ns.seeds:
+        options = GraphFitOptions(rounds=ns.rounds, hidden=ns.hidden, steps=ns.steps, seed=seed)
+        member = fit_edge_graph_model(
+            graphs["train"],
+            options=options,
+            on_step=lambda step, loss, seed=seed: print(
+                f"seed {seed} step {step}: batch loss {loss:.4f}", file=sys.stderr
+            ),
+        )
+        member.info = {**facts, "seed": seed, "val_bce": val_bce(member)}
+        members.append(member)
+    if len(members) == 1:
+        model = members[0]
+    else:
+        model = EdgeGraphEnsemble(tuple(members), {**facts, "seeds": list(ns.seeds)})
+        model.info["val_bce"] = val_bce(model)
     with writing_output(f"--out {ns.out}"):
         model.save(ns.out)
     val = model.info["val_bce"]

@@ -34,9 +34,11 @@ class Click(NamedTuple):
 @dataclass
 class SeedRun(RobotRun):
     """A :class:`RobotRun` of seed clicks: also where each click went (``levels`` stays empty;
-    ``seconds`` holds the time of each cut)."""
+    ``seconds`` holds the time of each cut; ``best_mask``: the (H, W) mask of the best IoU, when
+    asked for)."""
 
     clicks: list[Click] = field(default_factory=list)
+    best_mask: np.ndarray | None = None
 
 
 def next_click(
@@ -77,6 +79,7 @@ def seed_robot_annotate(
     max_clicks: int = 20,
     stop_iou: float = 0.90,
     evidence: np.ndarray | None = None,
+    keep_best: bool = False,
 ) -> SeedRun:
     """Annotate ``target`` by positive and negative seed clicks cut by ``cutter``.
 
@@ -99,6 +102,8 @@ def seed_robot_annotate(
     evidence : numpy.ndarray, optional
         (K,) per-superpixel log-odds of belonging to the target, for every cut (see
         :meth:`SeedCutter.cut`).
+    keep_best : bool
+        Keep the mask of the best IoU in ``best_mask`` (to study what stays wrong).
 
     Returns
     -------
@@ -136,6 +141,8 @@ def seed_robot_annotate(
         seconds = time.perf_counter() - start
         shown = cut.full(target.shape)
         iou = _iou(cut, target, total)
+        if keep_best and iou > max(run.ious, default=-1.0):
+            run.best_mask = shown
         run.seconds.append(seconds)
         run.ious.append(iou)
         run.clicks.append(click)

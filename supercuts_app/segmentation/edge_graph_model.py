@@ -37,6 +37,7 @@ GRAPH_MODEL_FILE = "edge_graph_lite0.npz"
 
 _LAYERS = ("mean", "std", "w1", "b1", "w2", "b2", "out_w", "out_b")
 _ROUND_LAYERS = ("w1", "b1", "w2", "b2")
+_MEMBER = "member"
 
 
 @dataclass
@@ -161,23 +162,100 @@ class EdgeGraphModel:
             When the file is not an edge graph network.
         """
         with np.load(path, allow_pickle=False) as data:
-            n_rounds = len([k for k in data.files if k.endswith("_w1") and k.startswith("round")])
-            arrays = {name: data[name] for name in _LAYERS}
-            rounds = [
-                MessageRound(**{name: data[f"round{r}_{name}"] for name in _ROUND_LAYERS})
-                for r in range(n_rounds)
-            ]
             names = tuple(str(n) for n in data["feature_names"])
-            info = json.loads(str(data["info"]))
-        model = cls(**arrays, rounds=rounds, info=info, feature_names=names)
+            model = _network_from(data, "", names, json.loads(str(data["info"])))
         return in_current_order(model, names, path)
 
 
+@dataclass
+class EdgeGraphEnsemble:
+    """Graph networks trained alike from different seeds, whose probabilities are averaged
+    (``supercuts train edge-graph --seeds``): the levels vary less with the draw of the
+    initial weights, and score better on BSDS500 val than any one of them.
+
+    Used wherever an :class:`EdgeGraphModel` is (``check_features``, ``predict_graph``,
+    ``fingerprint``, ``info``, ``save``).
+    """
+
+    members: tuple[EdgeGraphModel, ...]
+    info: dict = field(default_factory=dict)
+
+    def check_features(self) -> None:
+        """Raise :class:`EdgeModelError` unless every member reads this version's features."""
+        for member in self.members:
+            member.check_features()
+
+    def predict_graph(
+        self, features: np.ndarray, edges: np.ndarray, border_length: np.ndarray, n_nodes: int
+    ) -> np.ndarray:
+        """(E,) mean of the members' probabilities (arguments as
+        :meth:`EdgeGraphModel.predict_graph`)."""
+        total = np.zeros(len(edges))
+        for member in self.members:
+            total += member.predict_graph(features, edges, border_length, n_nodes)
+        return total / len(self.members)
+
+    def fingerprint(self) -> str:
+        """Hash of every member's weights."""
+        h = hashlib.blake2b(b"edge-graph-ensemble", digest_size=16)
+        for member in self.members:
+            h.update(member.fingerprint().encode())
+        return h.hexdigest()
+
+    def to_bytes(self) -> bytes:
+        """The ``.npz`` file :meth:`save` writes: each member's arrays prefixed ``member<i>_``,
+        its ``info`` under ``members`` in the file's."""
+        arrays = {
+            f"{_MEMBER}{i}_{name}": a
+            for i, member in enumerate(self.members)
+            for name, a in member.arrays().items()
+        }
+        info = {**self.info, "members": [member.info for member in self.members]}
+        return model_file_bytes(arrays, self.members[0].feature_names, info)
+
+    def save(self, path: str | Path) -> None:
+        """Write the ensemble as ``.npz`` (atomically)."""
+        from supercuts_app.base.files import write_bytes_atomic
+
+        write_bytes_atomic(path, self.to_bytes())
+
+
+def load_edge_graph(path: str | Path) -> EdgeGraphModel | EdgeGraphEnsemble:
+    """Read a file written by :meth:`EdgeGraphModel.save` or :meth:`EdgeGraphEnsemble.save`
+    (errors as :meth:`EdgeGraphModel.load`)."""
+    with np.load(path, allow_pickle=False) as data:
+        n_members = len({k.split("_", 1)[0] for k in data.files if k.startswith(_MEMBER)})
+        if not n_members:
+            return EdgeGraphModel.load(path)
+        names = tuple(str(n) for n in data["feature_names"])
+        info = json.loads(str(data["info"]))
+        member_info = info.pop("members", [{}] * n_members)
+        members = tuple(
+            in_current_order(
+                _network_from(data, f"{_MEMBER}{i}_", names, member_info[i]), names, path
+            )
+            for i in range(n_members)
+        )
+    return EdgeGraphEnsemble(members, info)
+
+
+def _network_from(data, prefix: str, names: tuple[str, ...], info: dict) -> EdgeGraphModel:
+    """The network whose arrays are named ``prefix + name`` in an open ``.npz``."""
+    n_rounds = len([k for k in data.files if k.startswith(f"{prefix}round") and k.endswith("_w1")])
+    arrays = {name: data[prefix + name] for name in _LAYERS}
+    rounds = [
+        MessageRound(**{name: data[f"{prefix}round{r}_{name}"] for name in _ROUND_LAYERS})
+        for r in range(n_rounds)
+    ]
+    return EdgeGraphModel(**arrays, rounds=rounds, info=info, feature_names=names)
+
+
 def is_graph_model_file(path: str | Path) -> bool:
-    """Whether ``path`` is an ``.npz`` written by :meth:`EdgeGraphModel.save`."""
+    """Whether ``path`` is an ``.npz`` written by :meth:`EdgeGraphModel.save` or
+    :meth:`EdgeGraphEnsemble.save` (the MLP's file has no ``out_w``)."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            return "round0_w1" in data.files and "out_w" in data.files
+            return "out_w" in data.files or f"{_MEMBER}0_out_w" in data.files
     except (OSError, ValueError):
         return False
 
@@ -191,7 +269,7 @@ class GraphEdgeScorer:
     ``check_features``, ``fingerprint``, ``info``).
     """
 
-    graph_model: EdgeGraphModel
+    graph_model: EdgeGraphModel | EdgeGraphEnsemble
     region_model: EdgeModel
 
     @property
@@ -231,7 +309,7 @@ def default_edge_scorer() -> GraphEdgeScorer | EdgeModel | None:
     path = resource_path("weights", GRAPH_MODEL_FILE)
     if region_model is None or not path.is_file():
         return region_model
-    return GraphEdgeScorer(EdgeGraphModel.load(path), region_model)
+    return GraphEdgeScorer(load_edge_graph(path), region_model)
 
 
 def region_model_of(scorer: GraphEdgeScorer | EdgeModel | None) -> EdgeModel | None:

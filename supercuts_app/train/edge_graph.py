@@ -21,7 +21,11 @@ from torch import nn
 from supercuts_app.base.defaults import DEFAULT_SUPERPIXELS
 from supercuts_app.datasets.bsds import iter_split
 from supercuts_app.segmentation.edge_features import EDGE_FEATURE_NAMES, edge_features
-from supercuts_app.segmentation.edge_graph_model import EdgeGraphModel, MessageRound
+from supercuts_app.segmentation.edge_graph_model import (
+    EdgeGraphEnsemble,
+    EdgeGraphModel,
+    MessageRound,
+)
 from supercuts_app.segmentation.features import Backbone
 
 from .affinity import human_targets, image_region_graph
@@ -178,7 +182,7 @@ def fit_edge_graph_model(
     return net.to_model(mean, std)
 
 
-def graph_bce(model: EdgeGraphModel, samples: Sequence[GraphSample]) -> float:
+def graph_bce(model: EdgeGraphModel | EdgeGraphEnsemble, samples: Sequence[GraphSample]) -> float:
     """Border-length-weighted binary cross-entropy of ``model`` over all edges of ``samples``."""
     total = weight = 0.0
     for s in samples:

@@ -88,6 +88,14 @@ def test_robot_stops_at_the_stop_iou():
     assert run.ious == [1.0] and len(cutter.calls) == 1
 
 
+def test_robot_keeps_the_mask_of_its_best_iou_only_when_asked():
+    shown = square()
+    shown[40:49, 2:11] = True
+    run = seed_robot_annotate(FixedCutter(shown), square(), max_clicks=2, keep_best=True)
+    assert run.best_mask.shape == SHAPE and np.array_equal(run.best_mask, shown)
+    assert seed_robot_annotate(FixedCutter(shown), square(), max_clicks=2).best_mask is None
+
+
 def test_region_runs_are_not_timed():
     from supercuts_app.eval.clicks import RobotRun
 

@@ -7,11 +7,13 @@ import pytest
 
 from supercuts_app.segmentation.edge_features import EDGE_FEATURE_NAMES, edge_features
 from supercuts_app.segmentation.edge_graph_model import (
+    EdgeGraphEnsemble,
     EdgeGraphModel,
     GraphEdgeScorer,
     MessageRound,
     default_edge_scorer,
     is_graph_model_file,
+    load_edge_graph,
     region_model_of,
 )
 from supercuts_app.segmentation.edge_model import EdgeModelError, default_edge_model
@@ -58,6 +60,38 @@ def test_round_trip_keeps_scores_and_fingerprint(tmp_path, grid_graph):
     np.testing.assert_allclose(back.predict_graph(feats, *args), model.predict_graph(feats, *args))
     assert back.fingerprint() == model.fingerprint() != random_network(1).fingerprint()
     assert back.info == {"rounds": 2} and len(back.rounds) == 2
+
+
+def test_an_ensemble_averages_its_members_and_survives_its_file(tmp_path, grid_graph):
+    _, graph = grid_graph
+    members = (random_network(0), random_network(1, rounds=1), random_network(2, rounds=0))
+    for seed, member in enumerate(members):
+        member.info = {"seed": seed}
+    ensemble = EdgeGraphEnsemble(members, {"seeds": [0, 1, 2]})
+    feats = edge_features(graph)
+    args = (graph.edges, graph.border_length, graph.n_nodes)
+    expected = np.mean([m.predict_graph(feats, *args) for m in members], axis=0)
+    np.testing.assert_allclose(ensemble.predict_graph(feats, *args), expected)
+    path = tmp_path / "ensemble.npz"
+    ensemble.save(path)
+    assert is_graph_model_file(path)
+    back = load_edge_graph(path)
+    assert isinstance(back, EdgeGraphEnsemble) and len(back.members) == 3
+    back.check_features()
+    np.testing.assert_allclose(back.predict_graph(feats, *args), expected)
+    assert back.fingerprint() == ensemble.fingerprint() != members[0].fingerprint()
+    assert back.info == {"seeds": [0, 1, 2]}
+    assert [m.info for m in back.members] == [{"seed": 0}, {"seed": 1}, {"seed": 2}]
+    assert [len(m.rounds) for m in back.members] == [2, 1, 0]
+    scorer = GraphEdgeScorer(back, default_edge_model())
+    np.testing.assert_allclose(edge_scores(graph, model=scorer), expected)
+
+
+def test_a_single_network_file_loads_as_one_network(tmp_path):
+    random_network(rounds=0).save(tmp_path / "flat.npz")  # no message passing at all
+    assert is_graph_model_file(tmp_path / "flat.npz")
+    back = load_edge_graph(tmp_path / "flat.npz")
+    assert isinstance(back, EdgeGraphModel) and back.rounds == []
 
 
 def test_an_mlp_file_is_not_a_graph_network(tmp_path):

@@ -80,6 +80,25 @@ def test_train_edge_graph_command_and_eval_hierarchy_with_it(tiny_bsds, tmp_path
     assert "cov-ods" in capsys.readouterr().out.lower()
 
 
+@pytest.mark.slow
+def test_several_seeds_make_an_ensemble_of_the_single_seed_networks(tiny_bsds, tmp_path):
+    from supercuts_app.cli.main import main
+    from supercuts_app.segmentation.edge_graph_model import EdgeGraphEnsemble, load_edge_graph
+
+    data = tiny_bsds / "BSDS500" / "data"
+    for kind in ("images", "groundTruth"):
+        (data / kind / "train").symlink_to(data / kind / "val", target_is_directory=True)
+    args = ["train", "edge-graph", "--data", str(tiny_bsds), "--n-segments", "40"]
+    args += ["--steps", "10", "--threads", "1"]
+    assert main([*args, "--out", str(tmp_path / "both.npz"), "--seeds", "0", "1"]) == 0
+    assert main([*args, "--out", str(tmp_path / "one.npz"), "--seed", "1"]) == 0
+    both, one = load_edge_graph(tmp_path / "both.npz"), load_edge_graph(tmp_path / "one.npz")
+    assert isinstance(both, EdgeGraphEnsemble) and both.info["seeds"] == [0, 1]
+    assert [m.info["seed"] for m in both.members] == [0, 1]
+    assert both.members[1].fingerprint() == one.fingerprint()
+    assert both.info["val_bce"] > 0
+
+
 def test_train_edge_graph_refuses_a_folder_that_is_not_bsds(tmp_path, capsys):
     from supercuts_app.cli.main import main
 
