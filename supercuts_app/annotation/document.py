@@ -228,6 +228,8 @@ class ImageAnnotations:
         ann = self.get(ann_id)
         for crop in (gain, loss):
             self._check_fits(crop, window)
+        # The masks' own (column-major) order; a no-op for a seed cut's change.
+        gain, loss = np.asfortranarray(gain), np.asfortranarray(loss)
         rec = EditRecorder(self.annotations)
         # Recorded over the whole window, not by the rectangles it really changes in (as
         # ``add`` records an object): its seeds change too, and it may gain and lose pixels.

@@ -88,7 +88,7 @@ def cut_change(before: SeedCut, after: SeedCut) -> tuple[Slice2D, np.ndarray, np
     tuple
         (window, gain, loss): the smallest rectangle holding every changed pixel (empty when
         none is) and (h, w) bool crops there of the pixels only ``after`` has and of those only
-        ``before`` has.
+        ``before`` has (column-major, as the document's masks).
     """
     nowhere = NOWHERE, np.zeros((0, 0), bool), np.zeros((0, 0), bool)
     cuts = [c for c in (before, after) if c.mask.size]
@@ -102,7 +102,10 @@ def cut_change(before: SeedCut, after: SeedCut) -> tuple[Slice2D, np.ndarray, np
     if box is None:
         return nowhere
     old, new = old[box], new[box]
-    return shift_box(box, window[0].start, window[1].start), new & ~old, old & ~new
+    # Column-major, as the document keeps its masks: mixing orders there costs ten times more
+    # per operation (85 ms against 7 for a 12 MP window), and this runs on the worker.
+    gain, loss = np.asfortranarray(new & ~old), np.asfortranarray(old & ~new)
+    return shift_box(box, window[0].start, window[1].start), gain, loss
 
 
 def _placed(cut: SeedCut, window: Slice2D) -> np.ndarray:

@@ -137,19 +137,23 @@ def test_the_scorer_scores_superpixel_edges_by_the_network(grid_graph):
     assert region_model_of(scorer) is mlp and region_model_of(mlp) is mlp
 
 
-def test_the_default_scorer_is_the_mlp_until_a_network_ships(tmp_path, monkeypatch):
+def test_the_default_scorer_is_the_shipped_ensemble_with_the_mlp(tmp_path, monkeypatch):
     from supercuts_app.base import resources
 
-    # No graph network ships (it did not beat the MLP on val): the levels use the MLP.
-    assert default_edge_scorer().fingerprint() == default_edge_model().fingerprint()
+    shipped = default_edge_scorer()
+    assert isinstance(shipped, GraphEdgeScorer)
+    assert isinstance(shipped.graph_model, EdgeGraphEnsemble)
+    assert [m.info["seed"] for m in shipped.graph_model.members] == [0, 1, 2]
+    assert shipped.region_model.fingerprint() == default_edge_model().fingerprint()
+    shipped.check_features()
+    # Another network installed in its place is used instead; without one, the MLP alone.
     weights = tmp_path / "weights"
     weights.mkdir()
     mlp_path = resources.resource_path("weights", "edge_model_lite0.npz")
     (weights / "edge_model_lite0.npz").write_bytes(mlp_path.read_bytes())
-    random_network().save(weights / "edge_graph_lite0.npz")
     monkeypatch.setattr(resources, "resource_path", lambda *parts: tmp_path.joinpath(*parts))
+    assert default_edge_scorer().fingerprint() == default_edge_model().fingerprint()
+    random_network().save(weights / "edge_graph_lite0.npz")
     scorer = default_edge_scorer()
     assert isinstance(scorer, GraphEdgeScorer)
-    scorer.check_features()
-    assert scorer.region_model.fingerprint() == default_edge_model().fingerprint()
     assert scorer.graph_model.fingerprint() == random_network().fingerprint()
