@@ -18,6 +18,7 @@ from supercuts_app.base.images import DEFAULT_MAX_PIXELS
 from supercuts_app.base.messages import first_line
 from supercuts_app.segmentation.cache import SegmentationCache
 from supercuts_app.segmentation.density import SuperpixelDensity
+from supercuts_app.segmentation.edge_graph_model import GraphEdgeScorer
 from supercuts_app.segmentation.edge_model import EdgeModel
 from supercuts_app.segmentation.hierarchy import MergeHierarchy
 from supercuts_app.segmentation.superpixels import SuperpixelResult
@@ -38,8 +39,8 @@ class PrecomputeSettings:
     backbone: str | None = None
     max_pixels: int = DEFAULT_MAX_PIXELS
     threads: int = 1
-    edge_model: EdgeModel | None = None
-    """A project's own edge model (None: the shipped one)."""
+    edge_model: EdgeModel | GraphEdgeScorer | None = None
+    """A project's own edge scoring (None: the shipped one)."""
 
 
 @dataclass

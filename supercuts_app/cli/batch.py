@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from supercuts_app.segmentation.edge_graph_model import GraphEdgeScorer
     from supercuts_app.segmentation.edge_model import EdgeModel
+
+    Scorer = EdgeModel | GraphEdgeScorer
 
 from .common import (
     MAX_PROCESSES,
@@ -59,17 +62,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     pc.set_defaults(func=cmd_precompute)
 
 
-def image_paths(inputs: list[str]) -> dict[Path, EdgeModel | None]:
+def image_paths(inputs: list[str]) -> dict[Path, Scorer | None]:
     """Images of folders and files, and the images of ``.supercuts`` projects, each with the
-    edge model its levels use: its project's own (see ``train affinity --project``), else None
-    (the shipped one)."""
+    edge scoring its levels use: its project's own MLP (see ``train affinity --project``, with
+    the shipped graph networks), else None (the shipped scoring)."""
     from supercuts_app.base.files import unreachable_reason
+    from supercuts_app.segmentation.edge_graph_model import project_scorer
     from supercuts_app.segmentation.edge_model import EdgeModelError
     from supercuts_app.storage.project import PROJECT_SUFFIX, Project
     from supercuts_app.storage.project_model import read_project_model
     from supercuts_app.storage.store import ProjectFileError
 
-    found: list[tuple[Path, EdgeModel | None]] = []
+    found: list[tuple[Path, Scorer | None]] = []
     plain: list[str] = []
     for text in inputs:
         if text.endswith(PROJECT_SUFFIX):
@@ -78,7 +82,7 @@ def image_paths(inputs: list[str]) -> dict[Path, EdgeModel | None]:
             except ProjectFileError as exc:
                 raise CLIError(str(exc)) from None
             try:
-                model = read_project_model(project.store)
+                model = project_scorer(read_project_model(project.store))
                 found.extend((project.image_path(r), model) for r in project.images())
             except (ProjectFileError, EdgeModelError) as exc:
                 raise CLIError(str(exc)) from None
@@ -95,7 +99,7 @@ def image_paths(inputs: list[str]) -> dict[Path, EdgeModel | None]:
                 raise CLIError(f"{p}: {reason}")
         found.extend((p, None) for p in expand_inputs(plain))
     # The same image twice would only be computed twice (the first mention decides its model).
-    out: dict[Path, EdgeModel | None] = {}
+    out: dict[Path, Scorer | None] = {}
     for path, model in found:
         out.setdefault(path.resolve(), model)
     return out
@@ -123,7 +127,7 @@ def cmd_precompute(ns: argparse.Namespace) -> int:
     )
     cache = SegmentationCache(ns.cache)
     checked_output("--cache", cache.root, folder=True)
-    groups: dict[str | None, tuple[EdgeModel | None, list[Path]]] = {}
+    groups: dict[str | None, tuple[Scorer | None, list[Path]]] = {}
     for path, model in models.items():
         key = None if model is None else model.fingerprint()
         groups.setdefault(key, (model, []))[1].append(path)

@@ -32,7 +32,11 @@ from supercuts_app.base.images import load_image
 from supercuts_app.datasets.ccp import PersonItem, iter_ccp
 from supercuts_app.segmentation.border_offset import BORDER_OFFSETS_KEY, BorderOffsets
 from supercuts_app.segmentation.cache import SegmentationCache
-from supercuts_app.segmentation.edge_graph_model import GraphEdgeScorer, region_model_of
+from supercuts_app.segmentation.edge_graph_model import (
+    GraphEdgeScorer,
+    project_scorer,
+    region_model_of,
+)
 from supercuts_app.segmentation.edge_model import EdgeModel
 from supercuts_app.segmentation.hierarchy import MergeHierarchy, build_hierarchy
 from supercuts_app.segmentation.region_graph import deep_region_graph
@@ -100,8 +104,8 @@ def adapted_models(
     each adaptation took (samples of its k photos + fitting + border offsets, as the window's
     action does). With ``border_offsets``, each adapted model's ``info`` holds the offsets
     learnt from the last :data:`~supercuts_app.adapt.border_calibration.CALIBRATION_IMAGES` of
-    its photos. The adaptation fine-tunes the shipped MLP (as the window does; the graph
-    network, when shipped, scores the shipped levels only)."""
+    its photos. The adaptation fine-tunes the shipped MLP (as the window does); the adapted
+    levels score superpixel edges with the shipped graph networks, as the window's do."""
     shipped = settings.edge_model
     base = region_model_of(shipped)
     counts = base.info.get("region_counts", ())
@@ -141,7 +145,7 @@ def adapted_models(
                 "border_offsets_from": counted,
             }
         name = f"adapted-{k}"
-        models[name] = model
+        models[name] = project_scorer(model)  # as the window and precompute use it
         seconds[name] = sum(sample_seconds[:k]) + time.perf_counter() - t0
     return models, seconds
 

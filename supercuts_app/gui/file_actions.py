@@ -178,7 +178,7 @@ class FileActions:
             window.cache,
             window.backbone_name,
             density=window.density,
-            edge_model=window.adapt.edge_model,
+            edge_model=window.adapt.levels_scorer(),
             on_progress=lambda stage, f: window.status.show_progress(f"next image: {stage}", f),
         )
 

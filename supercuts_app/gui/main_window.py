@@ -204,7 +204,7 @@ class MainWindow(QMainWindow):
             method=self.method,
             **count_options(self.n_segments, self.density),
             backbone=self.backbone_name,
-            edge_model=self.adapt.edge_model,
+            edge_model=self.adapt.levels_scorer(),
             cache=self.cache,
             on_result=lambda seg: self._segmentation_ready(generation, seg),
         )
