@@ -179,8 +179,8 @@ def adapt_to_project(
 
     t0 = time.perf_counter()
     settings = settings or SegmentationSettings.resolve()
-    # The graph network is not adapted: the project's model is the MLP, fine-tuned, and it then
-    # scores every edge of that project's levels.
+    # The graph networks are not adapted: the project's model is the MLP, fine-tuned; its
+    # levels score merged regions with it (see ``project_scorer``).
     base = region_model_of(settings.edge_model)
     if not isinstance(base, EdgeModel):
         raise ValueError("no shipped edge model is installed to adapt")

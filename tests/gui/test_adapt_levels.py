@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from supercuts_app.annotation.categories import schema_from_data
 from supercuts_app.segmentation.border_offset import BorderOffsets
+from supercuts_app.segmentation.edge_graph_model import region_model_of
 from supercuts_app.segmentation.edge_model import default_edge_model
 from supercuts_app.storage.project import Project
 from supercuts_app.storage.project_model import read_project_model
@@ -56,6 +57,8 @@ def test_adapt_is_offered_from_five_annotated_images_and_reverts(
     with Project.open(folder, readonly=True) as project:
         stored = read_project_model(project.store)
     assert stored is not None and stored.fingerprint() == window.adapt.edge_model.fingerprint()
+    # The levels use it for merged regions, beside the shipped graph networks.
+    assert region_model_of(window.adapt.levels_scorer()).fingerprint() == stored.fingerprint()
     # Seed clicks cut with the offsets learnt with the model (its cutter is built with them).
     learnt = BorderOffsets.from_info(stored.info)
     assert window.adapt.cut_options().offsets == learnt
@@ -67,7 +70,7 @@ def test_adapt_is_offered_from_five_annotated_images_and_reverts(
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     with qtbot.waitSignal(window.segmentation_shown, timeout=60_000):
         revert.trigger()
-    assert window.adapt.edge_model is None
+    assert window.adapt.edge_model is None and window.adapt.levels_scorer() is None
     assert "shipped edge model" in window.status_label.text()
     with Project.open(folder, readonly=True) as project:
         assert read_project_model(project.store) is None

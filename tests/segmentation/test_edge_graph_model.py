@@ -14,6 +14,7 @@ from supercuts_app.segmentation.edge_graph_model import (
     default_edge_scorer,
     is_graph_model_file,
     load_edge_graph,
+    project_scorer,
     region_model_of,
 )
 from supercuts_app.segmentation.edge_model import EdgeModelError, default_edge_model
@@ -157,3 +158,22 @@ def test_the_default_scorer_is_the_shipped_ensemble_with_the_mlp(tmp_path, monke
     scorer = default_edge_scorer()
     assert isinstance(scorer, GraphEdgeScorer)
     assert scorer.graph_model.fingerprint() == random_network().fingerprint()
+
+
+def test_a_projects_mlp_scores_merged_regions_beside_the_shipped_networks(tmp_path, monkeypatch):
+    from supercuts_app.base import resources
+
+    adapted = default_edge_model()
+    adapted.info = {**adapted.info, "adapted_to": "demo.supercuts"}
+    assert project_scorer(None) is None
+    scorer = project_scorer(adapted)
+    assert isinstance(scorer, GraphEdgeScorer) and scorer.region_model is adapted
+    assert scorer.graph_model.fingerprint() == default_edge_scorer().graph_model.fingerprint()
+    assert scorer.info["adapted_to"] == "demo.supercuts"  # what the window's status line reads
+    # Without an installed network the project's MLP scores every edge.
+    weights = tmp_path / "weights"
+    weights.mkdir()
+    mlp_path = resources.resource_path("weights", "edge_model_lite0.npz")
+    (weights / "edge_model_lite0.npz").write_bytes(mlp_path.read_bytes())
+    monkeypatch.setattr(resources, "resource_path", lambda *parts: tmp_path.joinpath(*parts))
+    assert project_scorer(adapted) is adapted
