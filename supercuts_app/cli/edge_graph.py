@@ -67,6 +67,8 @@ def cmd_train_edge_graph(ns: argparse.Namespace) -> int:
     )
     from supercuts_app.train.edge_graph_options import GraphFitOptions
 
+    if len(set(ns.seeds)) != len(ns.seeds):
+        raise CLIError("--seeds: each seed once (the same seed trains the same network)")
     check_training_paths(ns)
     if ns.threads is not None:
         import torch

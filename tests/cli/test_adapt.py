@@ -14,6 +14,7 @@ from supercuts_app.base.images import load_image
 from supercuts_app.batch.precompute import cached_keys
 from supercuts_app.cli.main import main
 from supercuts_app.segmentation.cache import SegmentationCache
+from supercuts_app.segmentation.edge_graph_model import project_scorer
 from supercuts_app.segmentation.edge_model import EdgeModel, default_edge_model
 from supercuts_app.segmentation.segment import SegmentationSettings
 from supercuts_app.storage.project import Project
@@ -67,7 +68,9 @@ def test_precompute_uses_the_projects_model(project_path, tmp_path):
     with Project.open(project_path, readonly=True) as project:
         model = read_project_model(project.store)
         image = load_image(project.image_path(project.images()[0]))
-    adapted = SegmentationSettings.resolve(n_segments=40, edge_model=model).cache_key(image)
+    # The project's MLP scores merged regions, beside the shipped graph networks.
+    scorer = project_scorer(model)
+    adapted = SegmentationSettings.resolve(n_segments=40, edge_model=scorer).cache_key(image)
     shipped = SegmentationSettings.resolve(n_segments=40).cache_key(image)
     keys = cached_keys(SegmentationCache(cache))
     assert adapted in keys and shipped not in keys

@@ -106,3 +106,7 @@ def test_train_edge_graph_refuses_a_folder_that_is_not_bsds(tmp_path, capsys):
     assert main(["train", "edge-graph", "--data", str(tmp_path), "--out", str(out)]) == 2
     assert capsys.readouterr().err.startswith("supercuts:")
     assert not out.exists()
+    twice = ["train", "edge-graph", "--data", str(tmp_path), "--out", str(out), "--seeds", "1", "1"]
+    assert main(twice) == 2
+    assert capsys.readouterr().err.startswith("supercuts: --seeds")
+    assert not out.exists()
