@@ -72,16 +72,24 @@ def main() -> None:
                 smooth = cv2.GaussianBlur(best.astype(np.float32), (0, 0), sigma) > 0.5
                 row.append(_iou(smooth if within is None else smooth & within, mask))
             ious.append(row)
-            print(f"{path.stem} {name}: area {int(mask.sum())}, best IoU {row[0]:.3f}, "
-                  f"wrong pixels by distance {counts.tolist()}", flush=True)
+            print(
+                f"{path.stem} {name}: area {int(mask.sum())}, best IoU {row[0]:.3f}, "
+                f"wrong pixels by distance {counts.tolist()}",
+                flush=True,
+            )
     share = errors / max(errors.sum(), 1)
     print(f"\n{failed} of {seen} targets never reach 0.90")
-    print("wrong pixels by distance from the border (<=1, 2-3, 4-6, >6 px): "
-          + " / ".join(f"{100 * s:.1f} %" for s in share))
+    print(
+        "wrong pixels by distance from the border (<=1, 2-3, 4-6, >6 px): "
+        + " / ".join(f"{100 * s:.1f} %" for s in share)
+    )
     if ious:
         mean = np.mean(ious, axis=0)
-        print("mean best IoU: as cut " + f"{mean[0]:.4f}; blurred, sigma "
-              + ", ".join(f"{s:g}: {m:.4f}" for s, m in zip(BLUR_SIGMAS, mean[1:], strict=True)))
+        print(
+            "mean best IoU: as cut "
+            + f"{mean[0]:.4f}; blurred, sigma "
+            + ", ".join(f"{s:g}: {m:.4f}" for s, m in zip(BLUR_SIGMAS, mean[1:], strict=True))
+        )
 
 
 if __name__ == "__main__":
