@@ -135,6 +135,11 @@ def add_eval_parser(ev_sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="adapt the edge model only (seed clicks keep the boundary map's borders)",
     )
+    ea.add_argument(
+        "--offsets-only",
+        action="store_true",
+        help="learn the border offsets only (the adapted levels are the shipped ones)",
+    )
     ea.add_argument("--json", default=None, metavar="OUT", help="summaries and per-target rows")
     ea.set_defaults(func=cmd_eval_adapt)
 
@@ -157,6 +162,8 @@ def cmd_eval_adapt(ns: argparse.Namespace) -> int:
         split_photos(items, ns.train_images, ns.test_images)
     except (DatasetError, ValueError) as exc:
         raise CLIError(str(exc)) from None
+    if ns.offsets_only and ns.no_border_offsets:
+        raise CLIError("--offsets-only and --no-border-offsets exclude each other")
     options = FineTuneOptions() if ns.steps is None else FineTuneOptions(steps=ns.steps)
     total = max(ns.train_images) + ns.test_images
     with tqdm(desc="eval adapt", total=total, unit="img", file=sys.stderr) as bar:
@@ -168,6 +175,7 @@ def cmd_eval_adapt(ns: argparse.Namespace) -> int:
             max_clicks=ns.max_clicks,
             options=options,
             border_offsets=not ns.no_border_offsets,
+            edges=not ns.offsets_only,
             cache=SegmentationCache(),
             on_image=lambda what: bar.update(1),
         )

@@ -12,6 +12,7 @@ learnt with it (:mod:`supercuts_app.adapt.border_calibration`).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 
@@ -97,6 +98,7 @@ def adapted_models(
     *,
     options: FineTuneOptions = DEFAULT_FINE_TUNE,
     border_offsets: bool = True,
+    edges: bool = True,
     cache: SegmentationCache | None = None,
     on_image: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, EdgeModel | GraphEdgeScorer], dict[str, float]]:
@@ -104,8 +106,9 @@ def adapted_models(
     each adaptation took (samples of its k photos + fitting + border offsets, as the window's
     action does). With ``border_offsets``, each adapted model's ``info`` holds the offsets
     learnt from the last :data:`~supercuts_app.adapt.border_calibration.CALIBRATION_IMAGES` of
-    its photos. The adaptation fine-tunes the shipped MLP (as the window does); the adapted
-    levels score superpixel edges with the shipped graph networks, as the window's do."""
+    its photos. The adaptation fine-tunes the shipped MLP (as the window does; without
+    ``edges`` it keeps the shipped weights, so only the offsets are learnt); the adapted levels
+    score superpixel edges with the shipped graph networks, as the window's do."""
     shipped = settings.edge_model
     base = region_model_of(shipped)
     counts = base.info.get("region_counts", ())
@@ -113,8 +116,9 @@ def adapted_models(
     sample_seconds: list[float] = []
     for item in train:
         t0 = time.perf_counter()
-        truth = ccp_truth(item)
-        per_image.append(truth_samples(truth, settings, region_counts=counts, cache=cache))
+        if edges:
+            truth = ccp_truth(item)
+            per_image.append(truth_samples(truth, settings, region_counts=counts, cache=cache))
         sample_seconds.append(time.perf_counter() - t0)
         if on_image is not None:
             on_image(f"learning {item.name}")
@@ -131,9 +135,12 @@ def adapted_models(
     seconds: dict[str, float] = {SHIPPED: 0.0}
     for k in sorted(set(train_counts)):
         t0 = time.perf_counter()
-        model = fine_tune_edge_model(
-            base, concat_samples(per_image[:k]), anchor=anchor, options=options
-        )
+        if edges:
+            model = fine_tune_edge_model(
+                base, concat_samples(per_image[:k]), anchor=anchor, options=options
+            )
+        else:
+            model = dataclasses.replace(base, info=dict(base.info))
         if border_offsets:
             used = range(max(0, k - CALIBRATION_IMAGES), k)
             offsets, counted = calibrate_border_offsets(
@@ -186,6 +193,7 @@ def evaluate_adaptation(
     max_clicks: int = 20,
     options: FineTuneOptions = DEFAULT_FINE_TUNE,
     border_offsets: bool = True,
+    edges: bool = True,
     cache: SegmentationCache | None = None,
     on_image: Callable[[str], None] | None = None,
 ) -> dict:
@@ -205,6 +213,9 @@ def evaluate_adaptation(
     options : FineTuneOptions
     border_offsets : bool
         Learn the border offsets too (used by the adapted models' seed clicks).
+    edges : bool
+        Fine-tune the edge model (False: the adapted levels are the shipped ones, and only the
+        border offsets are learnt).
     cache : SegmentationCache, optional
     on_image : callable, optional
         Called with a short description after each photo.
@@ -226,6 +237,7 @@ def evaluate_adaptation(
         settings,
         options=options,
         border_offsets=border_offsets,
+        edges=edges,
         cache=cache,
         on_image=on_image,
     )

@@ -131,6 +131,20 @@ def test_eval_adapt_without_border_offsets(ccp3, capsys):
     assert "adapted-1: none" in capsys.readouterr().out
 
 
+def test_eval_adapt_with_the_border_offsets_only_keeps_the_shipped_levels(ccp3, tmp_path, capsys):
+    out = tmp_path / "adapt.json"
+    args = ["eval", "adapt", "--data", str(ccp3), "--train-images", "1", "--test-images", "1"]
+    assert main([*args, "--max-clicks", "2", "--offsets-only", "--json", str(out)]) == 0
+    rows = json.loads(out.read_text())["rows"]
+    noc = {(r["model"], r["mode"], r["target"]): r["noc90"] for r in rows}
+    for (model, mode, target), value in noc.items():
+        if model == "adapted-1" and mode == "regions":  # the same levels as shipped
+            assert value == noc[("shipped", mode, target)]
+    capsys.readouterr()
+    assert main([*args, "--offsets-only", "--no-border-offsets"]) == 2
+    assert "exclude each other" in capsys.readouterr().err
+
+
 def test_eval_adapt_refuses_too_few_photos(ccp3, capsys):
     args = ["eval", "adapt", "--data", str(ccp3), "--train-images", "3", "--test-images", "1"]
     assert main(args) == 2
