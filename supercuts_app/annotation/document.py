@@ -134,7 +134,7 @@ class ImageAnnotations:
         if window is None:
             return None
         rec = EditRecorder(self.annotations)
-        gain = np.asfortranarray(mask) & ~ann.pixels.read(window)
+        gain = mask & ~ann.pixels.read(window)
         if not ann.is_part:
             self._grow_object(rec, ann, gain, window)
         else:
@@ -161,10 +161,9 @@ class ImageAnnotations:
         if window is None:
             return None
         rec = EditRecorder(self.annotations)
-        lost = np.asfortranarray(mask)
         targets = [ann] if ann.is_part else [ann, *self.parts_of(ann.id)]
         for t in targets:
-            _take_away(rec, t, lost, window)
+            _take_away(rec, t, mask, window)
         return rec.edit(name)
 
     def paint(
@@ -228,8 +227,7 @@ class ImageAnnotations:
         ann = self.get(ann_id)
         for crop in (gain, loss):
             self._check_fits(crop, window)
-        # The masks' own (column-major) order; a no-op for a seed cut's change.
-        gain, loss = np.asfortranarray(gain), np.asfortranarray(loss)
+        gain, loss = np.asfortranarray(gain), np.asfortranarray(loss)  # as ``_crop`` does
         rec = EditRecorder(self.annotations)
         # Recorded over the whole window, not by the rectangles it really changes in (as
         # ``add`` records an object): its seeds change too, and it may gain and lose pixels.
@@ -380,7 +378,8 @@ class ImageAnnotations:
             raise DocumentError(f"{cat.name!r} is not a part class of {owner!r}")
 
     def _crop(self, mask: np.ndarray, window: Slice2D | None) -> tuple[np.ndarray, Slice2D | None]:
-        """The tightest crop of a full mask, or of a ``window`` crop, and where it lies."""
+        """The tightest crop of a full mask, or of a ``window`` crop, and where it lies; the crop
+        column-major, as the masks are (mixing orders slows every operation several times)."""
         if window is None:
             if mask.shape != self.shape:
                 raise DocumentError(f"mask of shape {mask.shape} on an image of shape {self.shape}")
@@ -389,7 +388,7 @@ class ImageAnnotations:
         box = mask_bbox(mask)
         if box is None:
             return mask, None
-        return mask[box], shift_box(box, window[0].start, window[1].start)
+        return np.asfortranarray(mask[box]), shift_box(box, window[0].start, window[1].start)
 
     def _check_fits(self, crop: np.ndarray, window: Slice2D) -> None:
         """Refuse a crop that is not the size of ``window``, or a window not in the image."""
