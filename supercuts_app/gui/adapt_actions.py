@@ -17,7 +17,7 @@ from supercuts_app.adapt.project import (
 )
 from supercuts_app.adapt.project_samples import annotated_images
 from supercuts_app.segmentation.border_offset import BorderOffsets
-from supercuts_app.segmentation.edge_graph_model import project_scorer
+from supercuts_app.segmentation.edge_graph_model import GraphEdgeScorer, project_scorer
 from supercuts_app.segmentation.edge_model import EdgeModel, EdgeModelError
 from supercuts_app.segmentation.seeded_cut import SeedCutOptions
 from supercuts_app.storage.project import Project
@@ -68,7 +68,7 @@ class AdaptActions:
             f"; {borders}" if borders else ""
         )
 
-    def levels_scorer(self):
+    def levels_scorer(self) -> EdgeModel | GraphEdgeScorer | None:
         """The edge scoring this project's levels are computed with (None: the shipped one)."""
         return project_scorer(self.edge_model)
 

@@ -13,6 +13,7 @@ averaged: on BSDS500 val its levels score better than the MLP's and than any one
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -305,13 +306,29 @@ class GraphEdgeScorer:
 def default_edge_scorer() -> GraphEdgeScorer | EdgeModel | None:
     """The levels' shipped edge scoring: the graph network with the MLP when both are
     installed, the MLP alone when only it is, else None (hand-set weights)."""
+    region_model = default_edge_model()
+    graph = installed_edge_graph()
+    if region_model is None or graph is None:
+        return region_model
+    return GraphEdgeScorer(graph, region_model)
+
+
+def installed_edge_graph() -> EdgeGraphModel | EdgeGraphEnsemble | None:
+    """The shipped graph networks (``resources/weights``), or None when none is installed;
+    read once per process (every image's levels and every project's scorer ask for them)."""
     from supercuts_app.base.resources import resource_path
 
-    region_model = default_edge_model()
     path = resource_path("weights", GRAPH_MODEL_FILE)
-    if region_model is None or not path.is_file():
-        return region_model
-    return GraphEdgeScorer(load_edge_graph(path), region_model)
+    if not path.is_file():
+        return None
+    stat = path.stat()
+    return _read_edge_graph(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_edge_graph(path: str, mtime_ns: int, size: int) -> EdgeGraphModel | EdgeGraphEnsemble:
+    """:func:`load_edge_graph`, kept per file version (``mtime_ns``, ``size``: the key)."""
+    return load_edge_graph(path)
 
 
 def project_scorer(model: EdgeModel | None) -> GraphEdgeScorer | EdgeModel | None:
@@ -323,10 +340,8 @@ def project_scorer(model: EdgeModel | None) -> GraphEdgeScorer | EdgeModel | Non
     17 % more clicks (docs/results.md)."""
     if model is None:
         return None
-    shipped = default_edge_scorer()
-    if isinstance(shipped, GraphEdgeScorer):
-        return GraphEdgeScorer(shipped.graph_model, model)
-    return model
+    graph = installed_edge_graph()
+    return model if graph is None else GraphEdgeScorer(graph, model)
 
 
 def region_model_of(scorer: GraphEdgeScorer | EdgeModel | None) -> EdgeModel | None:
